@@ -1,0 +1,46 @@
+"""Boundary checks shared by fnn's public functions.
+
+Every check here runs on static information (shapes, dtypes, Python values) or on
+concrete arrays before tracing, and raises a plain ``ValueError``/``TypeError``
+whose message says what was expected, what was given and how to fix it.
+"""
+
+from __future__ import annotations
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+
+from fnn._types import ArrayLike
+
+
+def is_concrete(x) -> bool:
+    """True when ``x`` holds a value (not a tracer), so value checks can run."""
+    return not isinstance(x, jax.core.Tracer)
+
+
+def as_float_array(name: str, x: ArrayLike, where: str) -> jax.Array:
+    """Converts to a jax array; integer and bool inputs become the default float."""
+    if isinstance(x, (str, bytes)) or x is None:
+        raise TypeError(f"{where}: {name} must be an array of numbers, got {type(x).__name__}")
+    arr = jnp.asarray(x)
+    if jnp.issubdtype(arr.dtype, jnp.complexfloating):
+        raise TypeError(f"{where}: {name} must be real, got dtype {arr.dtype}")
+    if not jnp.issubdtype(arr.dtype, jnp.floating):
+        arr = arr.astype(jnp.result_type(float))
+    return arr
+
+
+def check_key(key, where: str) -> None:
+    """Raises unless ``key`` is a typed PRNG key or a raw ``uint32[2]`` key."""
+    if isinstance(key, jax.Array) or isinstance(key, np.ndarray):
+        dtype = key.dtype
+        if jnp.issubdtype(dtype, jax.dtypes.prng_key) and key.ndim == 0:
+            return
+        if dtype == jnp.uint32 and key.shape == (2,):
+            return
+    raise TypeError(
+            f"{where}: key must be a JAX PRNG key such as jax.random.key(0) "
+            f"(or a raw uint32[2] key from jax.random.PRNGKey), got "
+            f"{type(key).__name__}{getattr(key, 'shape', '')} "
+            f"{getattr(key, 'dtype', '')}".rstrip())
