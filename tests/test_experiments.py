@@ -1,0 +1,181 @@
+"""Smoke tests of the experiments: each runs on a tiny config, writes its outputs and
+gives sane metrics; the shared protocol (atomic writes, done/skip/force) holds.
+
+Budget: about 120 s on one core for the whole file (tiny configs).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import importlib
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+os.environ.setdefault("MPLBACKEND", "Agg")
+
+from experiments import _common  # noqa: E402
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _load(name: str):
+    """The experiment module, or a skip while its library dependencies have not landed."""
+    try:
+        return importlib.import_module(f"experiments.{name}")
+    except ModuleNotFoundError as e:
+        if e.name and (e.name.startswith("fnn.") or e.name == f"experiments.{name}"):
+            pytest.skip(f"experiments.{name} needs {e.name}, not available yet")
+        raise
+
+
+def _check_outputs(workdir: Path, figures=(), csvs=()) -> dict:
+    for f in ("config.json", "metrics.json", "summary.md", "done.json", *figures, *csvs):
+        assert (workdir / f).is_file(), f"{f} missing in {sorted(p.name for p in workdir.iterdir())}"
+    for f in figures:
+        assert (workdir / f).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    summary = (workdir / "summary.md").read_text()
+    assert summary.startswith("## ")
+    for f in figures:
+        assert f"]({f})" in summary, f"summary.md does not show {f}"
+    leftovers = [p.name for p in workdir.iterdir() if p.name.endswith(".tmp")]
+    assert leftovers == []
+    config = json.loads((workdir / "config.json").read_text())
+    assert "seed" in config and "config" in config
+    return json.loads((workdir / "metrics.json").read_text())
+
+
+# --------------------------------------------------------------------------- the framework
+
+
+@dataclasses.dataclass(frozen=True)
+class _DemoConfig:
+    seed: int = _common.option(0, "seed")
+    sizes: tuple[int, ...] = _common.option((1, 2), "sizes")
+    rate: float = _common.option(0.5, "rate")
+    fail: bool = _common.option(False, "raise inside the work")
+
+
+def _demo_experiment():
+    calls = []
+
+    @_common.experiment("demo")
+    def run(config, workdir):
+        calls.append(config)
+        _common.write_text(Path(workdir) / "part.txt", "first")
+        if config.fail:
+            raise RuntimeError("interrupted")
+        return {"n": len(config.sizes)}
+
+    return run, calls
+
+
+def test_atomic_write_interrupted_leaves_no_partial_file(tmp_path):
+    target = tmp_path / "table.csv"
+
+    def write_half(f):
+        f.write("a,b\n1,")
+        raise KeyboardInterrupt  # as if the user pressed Ctrl-C mid-write
+
+    with pytest.raises(KeyboardInterrupt):
+        _common.atomic_write(target, write_half)
+    assert list(tmp_path.iterdir()) == []
+
+    _common.write_text(target, "complete\n")
+    with pytest.raises(KeyboardInterrupt):
+        _common.atomic_write(target, write_half)
+    assert target.read_text() == "complete\n"  # the previous complete version survives
+    assert [p.name for p in tmp_path.iterdir()] == ["table.csv"]
+
+
+def test_run_skips_finished_work_unless_forced(tmp_path):
+    run, calls = _demo_experiment()
+    first = run(_DemoConfig(), tmp_path)
+    assert first["n"] == 2 and first["skipped"] is False and len(calls) == 1
+    second = run(_DemoConfig(), tmp_path)
+    assert second["skipped"] is True and second["n"] == 2 and len(calls) == 1
+    run(_DemoConfig(), tmp_path, force=True)
+    assert len(calls) == 2
+    run(_DemoConfig(rate=0.1), tmp_path)  # another config is not the finished work
+    assert len(calls) == 3
+    saved = json.loads((tmp_path / "config.json").read_text())
+    assert saved["config"] == {"seed": 0, "sizes": [1, 2], "rate": 0.1, "fail": False}
+
+
+def test_interrupted_run_is_not_marked_done(tmp_path):
+    run, calls = _demo_experiment()
+    run(_DemoConfig(), tmp_path)
+    with pytest.raises(RuntimeError, match="interrupted"):
+        run(_DemoConfig(fail=True), tmp_path)
+    assert not (tmp_path / "done.json").exists()
+    assert not _common.is_done(tmp_path)
+    run(_DemoConfig(), tmp_path)  # the next run redoes the work
+    assert len(calls) == 3 and _common.is_done(tmp_path, _DemoConfig())
+
+
+def test_run_rejects_a_non_config(tmp_path):
+    run, _ = _demo_experiment()
+    with pytest.raises(TypeError, match="Config instance"):
+        run({"seed": 0}, tmp_path)
+
+
+def test_cli_parses_every_field(tmp_path, capsys):
+    run, calls = _demo_experiment()
+    quick = _DemoConfig(sizes=(3,))
+    _common.cli(run, _DemoConfig, quick, ["--quick", "--rate", "0.25", "--workdir", str(tmp_path), "--no-cache"], "doc")
+    assert calls[-1] == _DemoConfig(sizes=(3,), rate=0.25)
+    _common.cli(run, _DemoConfig, quick, ["--sizes", "4", "5", "--workdir", str(tmp_path), "--no-cache"], "doc")
+    assert calls[-1] == _DemoConfig(sizes=(4, 5))
+    assert "outputs in" in capsys.readouterr().out
+
+
+def test_compilation_cache_env(tmp_path, monkeypatch):
+    import jax
+
+    previous = jax.config.jax_compilation_cache_dir
+    try:
+        monkeypatch.setenv("FNN_JAX_CACHE_DIR", "")
+        assert _common.enable_compilation_cache() is None
+        monkeypatch.setenv("FNN_JAX_CACHE_DIR", str(tmp_path / "c"))
+        assert _common.enable_compilation_cache() == tmp_path / "c"
+        assert jax.config.jax_compilation_cache_dir == str(tmp_path / "c")
+        monkeypatch.delenv("FNN_JAX_CACHE_DIR")
+        monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
+        assert _common.enable_compilation_cache() == tmp_path / "xdg" / "fnn" / "jax"
+    finally:
+        jax.config.update("jax_compilation_cache_dir", previous)
+
+
+def test_relink_prefixes_only_relative_links():
+    text = "![a](fig.png) [csv](t.csv) [web](https://x.org/a.png) [top](#x)"
+    assert _common.relink(text, "exp") == (
+        "![a](exp/fig.png) [csv](exp/t.csv) [web](https://x.org/a.png) [top](#x)")
+
+
+@pytest.mark.parametrize("args", [["-m", "experiments", "--help"], ["-m", "experiments.activations", "--help"]])
+def test_help(args):
+    out = subprocess.run([sys.executable, *args], cwd=ROOT, capture_output=True, text=True, timeout=120,
+                         env={**os.environ, "MPLBACKEND": "Agg"})
+    assert out.returncode == 0, out.stderr
+    assert "usage: python -m experiments" in out.stdout
+    if args[1] == "experiments.activations":
+        assert "--deep-activations" in out.stdout and "--quick" in out.stdout
+
+
+# --------------------------------------------------------------------------- the experiments
+
+
+def test_activations(tmp_path):
+    mod = _load("activations")
+    config = dataclasses.replace(mod.QUICK, depth=3, width=8, epochs=1, n_train=64, batch_size=32)
+    mod.run(config, tmp_path)
+    metrics = _check_outputs(tmp_path, figures=["activations.png"], csvs=["activations.csv"])
+    table = metrics["activation_table"]
+    assert table["sigmoid"]["f'(0)"] == pytest.approx(0.25, rel=1e-6)
+    assert table["sigmoid"]["max f' on [-5, 5]"] == pytest.approx(0.25, rel=1e-6)
+    assert table["tanh"]["f'(0)"] == pytest.approx(1.0, rel=1e-6)
+    assert table["step"]["max f' on [-5, 5]"] == 0.0
