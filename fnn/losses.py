@@ -1,0 +1,371 @@
+r"""Loss functions of the course, weighted and reduced over examples.
+
+Every loss has the signature ``loss(predictions, targets, *, weights=None,
+reduction="mean")``. The leading axis of ``predictions`` indexes the :math:`n`
+examples; each loss first computes one value :math:`\ell_i` per example (shape
+``(n,)``) and then reduces:
+
+=================  ==========================================================
+``reduction``      result
+=================  ==========================================================
+``"mean"``         :math:`\frac{1}{n}\sum_i \ell_i`, or with ``weights``
+                   :math:`\sum_i w_i \ell_i / \sum_i w_i` (a scalar)
+``"sum"``          :math:`\sum_i w_i \ell_i` (:math:`w_i = 1` without weights)
+``"none"``         the per-example losses :math:`w_i \ell_i`, shape ``(n,)``
+=================  ==========================================================
+
+When an example has several outputs (``predictions`` of shape ``(n, d)`` or
+``(n, d1, d2, ...)``, e.g. multi-output regression or multi-label
+classification), :math:`\ell_i` is the *mean* over that example's outputs. The
+unweighted ``"mean"`` is then the mean over all elements, which is what
+``optax`` (``jnp.mean`` of the element-wise loss) and ``torch``
+(``reduction="mean"``) return.
+
+Weights are one non-negative number per example, shape ``(n,)``. A weight of 0
+removes the example completely (its loss does not enter even if it is ``inf`` or
+``NaN``), so a cross-validation fold is just a 0/1 weight vector over the whole
+data set, and the weighted mean over the fold's rows is
+``loss(..., weights=fold_mask)``. Weights may be traced (``jit``/``vmap`` over a
+``(K, n)`` matrix of fold masks compiles once). Their values are checked only
+when they are concrete: negative, non-finite or all-zero weights raise. Under
+tracing, all-zero weights give a loss of 0 with a zero gradient (an empty
+batch changes nothing) instead of :math:`0/0`.
+
+Shapes, dtypes and the reduction are always checked before any arithmetic:
+``(n,)`` against ``(n, 1)`` raises instead of broadcasting to ``(n, n)``.
+
+Reference: the course's table — regression: linear output + MSE (or MAE, robust
+to outliers); binary: sigmoid + binary cross-entropy; multi-class: softmax +
+cross-entropy; multi-label: sigmoid + binary cross-entropy.
+"""
+
+from __future__ import annotations
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+
+from fnn._types import Array, ArrayLike
+from fnn._validate import as_float_array, is_concrete
+from fnn.activations import log_softmax, sigmoid
+
+__all__ = [
+    "binary_cross_entropy",
+    "binary_cross_entropy_with_logits",
+    "cross_entropy",
+    "mae",
+    "mse",
+]
+
+_REDUCTIONS = ("mean", "sum", "none")
+
+# binary_cross_entropy clamps each log-probability at this value (as torch
+# does), so a prediction of exactly 0 or 1 costs at most 100 per element.
+_LOG_CLAMP = -100.0
+
+
+# --------------------------------------------------------------------------- checks
+
+def _check_reduction(reduction, where: str) -> None:
+    if not isinstance(reduction, str):
+        raise TypeError(
+            f"{where}: reduction must be one of {list(_REDUCTIONS)}, got {type(reduction).__name__}")
+    if reduction not in _REDUCTIONS:
+        raise ValueError(f"{where}: reduction must be one of {list(_REDUCTIONS)}, got {reduction!r}")
+
+
+def _check_batched(predictions: Array, where: str) -> None:
+    if predictions.ndim == 0:
+        raise ValueError(
+            f"{where}: predictions must have a leading axis of examples, shape (n,) or (n, ...), "
+            f"got a scalar; wrap a single example as x[None]")
+
+
+def _check_same_shape(predictions: Array, targets: Array, where: str) -> None:
+    # Checked before any subtraction: (n,) against (n, 1) would silently broadcast to (n, n).
+    if predictions.shape != targets.shape:
+        hint = ""
+        if predictions.size == targets.size:
+            hint = f"; reshape one of them, e.g. targets.reshape({predictions.shape})"
+        raise ValueError(
+            f"{where}: predictions and targets must have the same shape, "
+            f"got {predictions.shape} and {targets.shape}{hint}")
+
+
+def _as_weights(weights, n: int, where: str) -> Array | None:
+    if weights is None:
+        return None
+    w = as_float_array("weights", weights, where)
+    if w.shape != (n,):
+        raise ValueError(
+            f"{where}: weights must have shape (n,) = ({n},), one per example, got {w.shape}")
+    if is_concrete(w):
+        values = np.asarray(w)
+        if not np.all(np.isfinite(values)):
+            raise ValueError(f"{where}: weights must be finite, got {values[~np.isfinite(values)][:3]}")
+        if np.any(values < 0):
+            raise ValueError(
+                f"{where}: weights must be non-negative, got minimum {values.min()}; "
+                f"use 0 to leave an example out")
+        if n > 0 and not np.any(values > 0):
+            raise ValueError(
+                f"{where}: weights are all zero, so the weighted mean is undefined; "
+                f"give at least one example a positive weight")
+    return w
+
+
+def _reduce(per_example: Array, weights: Array | None, reduction: str) -> Array:
+    if weights is None:
+        if reduction == "mean":
+            return jnp.mean(per_example)
+        if reduction == "sum":
+            return jnp.sum(per_example)
+        return per_example
+    # A zero weight drops the example even when its loss is inf or NaN.
+    weighted = jnp.where(weights != 0, weights * per_example, jnp.zeros_like(per_example))
+    if reduction == "none":
+        return weighted
+    total = jnp.sum(weighted)
+    if reduction == "sum":
+        return total
+    weight_sum = jnp.sum(weights)
+    # All-zero (traced) weights: 0 / 1 = 0 rather than 0 / 0 = NaN.
+    safe_sum = jnp.where(weight_sum > 0, weight_sum, jnp.ones_like(weight_sum))
+    return total / safe_sum
+
+
+def _mean_per_example(elementwise: Array) -> Array:
+    if elementwise.ndim == 1:
+        return elementwise
+    return jnp.mean(elementwise, axis=tuple(range(1, elementwise.ndim)))
+
+
+def _prepare(where: str, predictions, targets, weights, reduction):
+    _check_reduction(reduction, where)
+    predictions = as_float_array("predictions", predictions, where)
+    targets = as_float_array("targets", targets, where)
+    _check_batched(predictions, where)
+    _check_same_shape(predictions, targets, where)
+    weights = _as_weights(weights, predictions.shape[0], where)
+    return predictions, targets, weights
+
+
+# --------------------------------------------------------------------------- regression
+
+def mae(predictions: ArrayLike, targets: ArrayLike, *, weights: ArrayLike | None = None,
+        reduction: str = "mean") -> Array:
+    r"""Mean absolute error :math:`\frac{1}{n}\sum_i |\hat y_i - y_i|`, robust to outliers.
+
+    For outputs of shape ``(n, d)`` the per-example loss is
+    :math:`\ell_i = \frac{1}{d}\sum_j |\hat y_{ij} - y_{ij}|`.
+
+    Args:
+      predictions: model outputs, shape ``(n,)`` or ``(n, ...)``.
+      targets: true values, the same shape as ``predictions``.
+      weights: optional non-negative weights, shape ``(n,)``.
+      reduction: ``"mean"`` (weighted mean over examples), ``"sum"`` or ``"none"``.
+
+    Returns:
+      A scalar, or shape ``(n,)`` for ``reduction="none"``.
+
+    Example:
+      >>> mae(jnp.array([1.0, 2.0, 10.0]), jnp.array([1.0, 3.0, 4.0]))
+      Array(2.3333335, dtype=float32)
+    """
+    predictions, targets, weights = _prepare("mae", predictions, targets, weights, reduction)
+    return _reduce(_mean_per_example(jnp.abs(predictions - targets)), weights, reduction)
+
+
+def mse(predictions: ArrayLike, targets: ArrayLike, *, weights: ArrayLike | None = None,
+        reduction: str = "mean") -> Array:
+    r"""Mean squared error :math:`\frac{1}{n}\sum_i (\hat y_i - y_i)^2`, sensitive to outliers.
+
+    For outputs of shape ``(n, d)`` the per-example loss is
+    :math:`\ell_i = \frac{1}{d}\sum_j (\hat y_{ij} - y_{ij})^2`. Its gradient
+    :math:`-\frac{2}{n}\sum_i (y_i - \hat y_i)\,\partial \hat y_i/\partial w` is the
+    course's linear-regression gradient.
+
+    Args:
+      predictions: model outputs, shape ``(n,)`` or ``(n, ...)``.
+      targets: true values, the same shape as ``predictions``.
+      weights: optional non-negative weights, shape ``(n,)``.
+      reduction: ``"mean"`` (weighted mean over examples), ``"sum"`` or ``"none"``.
+
+    Returns:
+      A scalar, or shape ``(n,)`` for ``reduction="none"``.
+
+    Example:
+      >>> mse(jnp.array([1.0, 2.0, 10.0]), jnp.array([1.0, 3.0, 4.0]))
+      Array(12.333334, dtype=float32)
+    """
+    predictions, targets, weights = _prepare("mse", predictions, targets, weights, reduction)
+    return _reduce(_mean_per_example(jnp.square(predictions - targets)), weights, reduction)
+
+
+# --------------------------------------------------------------------------- binary
+
+def _clamped_log(p: Array) -> Array:
+    # log(0) = -inf would give 0 * -inf = NaN for a confident correct prediction and an
+    # infinite loss for a confident wrong one; torch clamps at -100 for the same reason.
+    # The inner where keeps log's gradient at 0 (1/0) out of the backward pass.
+    positive = p > 0
+    safe = jnp.where(positive, p, jnp.ones_like(p))
+    return jnp.where(positive, jnp.maximum(jnp.log(safe), _LOG_CLAMP), jnp.full_like(p, _LOG_CLAMP))
+
+
+def binary_cross_entropy(predictions: ArrayLike, targets: ArrayLike, *,
+                         weights: ArrayLike | None = None, reduction: str = "mean") -> Array:
+    r"""Binary cross-entropy (log loss) from probabilities.
+
+    .. math::
+       \ell_i = -\big[y_i \log p_i + (1 - y_i)\log(1 - p_i)\big]
+
+    averaged over an example's outputs for ``(n, d)`` (multi-label) inputs. Each
+    logarithm is clamped at ``-100`` (as ``torch.nn.functional.binary_cross_entropy``
+    does), so ``p = 0`` or ``1`` gives a finite loss (0 when it is right, at most
+    100 per element when it is wrong) and no NaN. Where the clamp is active (a
+    certain, wrong prediction) the gradient is 0, as the clamped function is flat
+    there (torch instead returns about :math:`(p - y) / 10^{-12}`). For a sigmoid output prefer
+    :func:`binary_cross_entropy_with_logits`, which needs no clamp.
+
+    Args:
+      predictions: probabilities in :math:`[0, 1]`, shape ``(n,)`` or ``(n, ...)``
+        (checked when concrete: logits here are a common mistake).
+      targets: labels in :math:`\{0, 1\}` (or soft labels in :math:`[0, 1]`), same shape.
+      weights: optional non-negative weights, shape ``(n,)``.
+      reduction: ``"mean"``, ``"sum"`` or ``"none"``.
+
+    Returns:
+      A scalar, or shape ``(n,)`` for ``reduction="none"``.
+
+    Example:
+      >>> binary_cross_entropy(jnp.array([0.9, 0.2]), jnp.array([1.0, 0.0]))
+      Array(0.16425204, dtype=float32)
+    """
+    where = "binary_cross_entropy"
+    predictions, targets, weights = _prepare(where, predictions, targets, weights, reduction)
+    if is_concrete(predictions):
+        values = np.asarray(predictions)
+        outside = (values < 0) | (values > 1)
+        if np.any(outside):
+            raise ValueError(
+                f"{where}: predictions must be probabilities in [0, 1], got values such as "
+                f"{values[outside][:3]}; for raw scores (logits) use binary_cross_entropy_with_logits")
+    elementwise = -(targets * _clamped_log(predictions)
+                    + (1.0 - targets) * _clamped_log(1.0 - predictions))
+    return _reduce(_mean_per_example(elementwise), weights, reduction)
+
+
+@jax.custom_jvp
+def _softplus(z: Array) -> Array:
+    # log(1 + e^z) = max(z, 0) + log(1 + e^{-|z|}): no positive exponent, so no overflow.
+    return jnp.maximum(z, jnp.zeros_like(z)) + jnp.log1p(jnp.exp(-jnp.abs(z)))
+
+
+@_softplus.defjvp
+def _softplus_jvp(primals, tangents):
+    # Autodiff through max and |.| gives 0 at z = 0 (both kinks split the wrong way);
+    # the true derivative is sigmoid(z), 1/2 there.
+    (z,), (dz,) = primals, tangents
+    return _softplus(z), sigmoid(z) * dz
+
+
+def binary_cross_entropy_with_logits(predictions: ArrayLike, targets: ArrayLike, *,
+                                     weights: ArrayLike | None = None,
+                                     reduction: str = "mean") -> Array:
+    r"""Binary cross-entropy of ``sigmoid(predictions)``, computed from the logits stably.
+
+    .. math::
+       \ell_i = -\big[y_i \log\sigma(z_i) + (1 - y_i)\log(1 - \sigma(z_i))\big]
+              = \max(z_i, 0) - y_i z_i + \log\big(1 + e^{-|z_i|}\big)
+
+    The right-hand form never exponentiates a positive number, so logits of
+    :math:`\pm 10^4` give exact, finite losses; the gradient is
+    :math:`\sigma(z_i) - y_i`.
+
+    Args:
+      predictions: logits (real scores), shape ``(n,)`` or ``(n, ...)``.
+      targets: labels in :math:`\{0, 1\}` (or soft labels), same shape.
+      weights: optional non-negative weights, shape ``(n,)``.
+      reduction: ``"mean"``, ``"sum"`` or ``"none"``.
+
+    Returns:
+      A scalar, or shape ``(n,)`` for ``reduction="none"``.
+
+    Example:
+      >>> binary_cross_entropy_with_logits(jnp.array([1e4, -1e4]), jnp.array([1.0, 1.0]))
+      Array(5000., dtype=float32)
+    """
+    predictions, targets, weights = _prepare(
+        "binary_cross_entropy_with_logits", predictions, targets, weights, reduction)
+    elementwise = _softplus(predictions) - targets * predictions
+    return _reduce(_mean_per_example(elementwise), weights, reduction)
+
+
+# --------------------------------------------------------------------------- multi-class
+
+def cross_entropy(predictions: ArrayLike, targets: ArrayLike, *, weights: ArrayLike | None = None,
+                  reduction: str = "mean") -> Array:
+    r"""Softmax cross-entropy from logits: :math:`\ell_i = -\log \mathrm{softmax}(z_i)_{y_i}`.
+
+    With probability (or one-hot) targets :math:`t_i` it is
+    :math:`\ell_i = -\sum_c t_{ic} \log \mathrm{softmax}(z_i)_c`; classes with
+    :math:`t_{ic} = 0` contribute nothing even where their logit is ``-inf``.
+    Uses :func:`fnn.activations.log_softmax`, so logits of :math:`\pm 10^4` are fine.
+
+    Args:
+      predictions: logits (scores), shape ``(n, C)``.
+      targets: integer class labels in ``[0, C)``, shape ``(n,)``; or one-hot /
+        probability targets of shape ``(n, C)``. Labels are range-checked when
+        concrete; under ``jit`` an out-of-range label gives a NaN loss for its
+        example (never a silently wrong class).
+      weights: optional non-negative weights, shape ``(n,)``.
+      reduction: ``"mean"``, ``"sum"`` or ``"none"``.
+
+    Returns:
+      A scalar, or shape ``(n,)`` for ``reduction="none"``.
+
+    Example:
+      >>> cross_entropy(jnp.array([[2.0, 0.0, -1.0]]), jnp.array([0]))
+      Array(0.16984604, dtype=float32)
+    """
+    where = "cross_entropy"
+    _check_reduction(reduction, where)
+    logits = as_float_array("predictions", predictions, where)
+    if logits.ndim != 2:
+        raise ValueError(
+            f"{where}: predictions must be logits of shape (n, C), got shape {logits.shape}"
+            + ("; wrap a single example as logits[None]" if logits.ndim == 1 else ""))
+    n, num_classes = logits.shape
+    if isinstance(targets, (str, bytes)) or targets is None:
+        raise TypeError(f"{where}: targets must be an array, got {type(targets).__name__}")
+    targets = jnp.asarray(targets)
+    log_probs = log_softmax(logits, axis=-1)
+
+    if targets.shape == logits.shape:
+        probs = as_float_array("targets", targets, where)
+        terms = jnp.where(probs != 0, probs * log_probs, jnp.zeros_like(log_probs))
+        per_example = -jnp.sum(terms, axis=-1)
+    elif targets.shape == (n,):
+        if targets.dtype == jnp.bool_ or not jnp.issubdtype(targets.dtype, jnp.integer):
+            raise TypeError(
+                f"{where}: targets of shape (n,) = ({n},) must be integer class labels, got dtype "
+                f"{targets.dtype}; convert with targets.astype(int), or pass one-hot targets of "
+                f"shape {logits.shape}")
+        if is_concrete(targets) and n > 0:
+            labels = np.asarray(targets)
+            if labels.min() < 0 or labels.max() >= num_classes:
+                raise ValueError(
+                    f"{where}: labels must lie in [0, {num_classes}) for logits with {num_classes} "
+                    f"classes, got labels from {labels.min()} to {labels.max()}")
+        valid = (targets >= 0) & (targets < num_classes)
+        safe_labels = jnp.where(valid, targets, jnp.zeros_like(targets))
+        picked = jnp.take_along_axis(log_probs, safe_labels[:, None], axis=-1)[:, 0]
+        per_example = jnp.where(valid, -picked, jnp.full_like(picked, jnp.nan))
+    else:
+        raise ValueError(
+            f"{where}: targets must be integer labels of shape (n,) = ({n},) or one-hot / "
+            f"probability targets of the logits' shape {logits.shape}, got shape {targets.shape}")
+
+    weights = _as_weights(weights, n, where)
+    return _reduce(per_example, weights, reduction)
