@@ -1,0 +1,250 @@
+"""fnn.train.fit against a plain Python loop of the same algorithm (same shuffles).
+
+Budget: ~25 s on one core (each test compiles one or two small programs).
+"""
+
+from __future__ import annotations
+
+import functools
+import math
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+import optax
+import pytest
+
+from fnn import mlp
+from fnn.train import History, batch_order, epoch_keys, fit, weighted_mean_loss
+
+N, D, C = 23, 3, 3  # 23 rows: no batch size used below divides it, so last batches are partial
+
+
+def _data(seed=0, n=N):
+    rng = np.random.default_rng(seed)
+    X = rng.normal(size=(n, D)).astype(np.float32)
+    y = (X[:, 0] + 0.5 * X[:, 1] > 0).astype(np.int32) + (X[:, 2] > 1).astype(np.int32)
+    return jnp.asarray(X), jnp.asarray(y)
+
+
+def _loss(params, X, y):
+    logits = mlp.apply(params, X, activation="tanh")
+    return -jnp.take_along_axis(jax.nn.log_softmax(logits), y[:, None], axis=1)[:, 0]
+
+
+def _accuracy(params, X, y, weights):
+    hit = jnp.argmax(mlp.apply(params, X, activation="tanh"), axis=1) == y
+    return jnp.sum(weights * hit) / jnp.sum(weights)
+
+
+def _params(seed=1):
+    return mlp.init(jax.random.key(seed), [D, 5, C], activation="tanh")
+
+
+@functools.partial(jax.jit, static_argnums=0)
+def _reference_step(optimizer, params, state, xb, yb):
+    loss, grads = jax.value_and_grad(lambda p: jnp.mean(_loss(p, xb, yb)))(params)
+    updates, state = optimizer.update(grads, state, params)
+    return optax.apply_updates(params, updates), state, loss
+
+
+def _reference(params, optimizer, X, y, *, key, epochs, batch_size, weights, validation_rows=None):
+    """The textbook loop on physical subsets: mean loss of each batch's real rows."""
+    X, y, weights = np.asarray(X), np.asarray(y), np.asarray(weights)
+    step = functools.partial(_reference_step, optimizer)
+    state = optimizer.init(params)
+    train_losses, val_losses = [], []
+    n_real = int(np.sum(weights > 0))
+    keys = epoch_keys(key, epochs) if batch_size else None
+    for e in range(epochs):
+        if batch_size is None:
+            batches = [np.flatnonzero(weights > 0)]
+        else:
+            idx, w = batch_order(keys[e], weights, batch_size=batch_size,
+                                 n_steps=math.ceil(len(weights) / batch_size))
+            idx, w = np.asarray(idx), np.asarray(w)
+            batches = [i[wi > 0] for i, wi in zip(idx, w) if np.any(wi > 0)]
+        total = 0.0
+        for rows in batches:
+            params, state, loss = step(params, state, X[rows], y[rows])
+            total += float(loss) * len(rows)
+        train_losses.append(total / n_real)
+        if validation_rows is not None:
+            val_losses.append(float(jnp.mean(_loss(params, X[validation_rows], y[validation_rows]))))
+    return params, np.array(train_losses), np.array(val_losses)
+
+
+def _close(a, b, rtol=1e-6, atol=1e-6):
+    jax.tree.map(lambda u, v: np.testing.assert_allclose(np.asarray(u), np.asarray(v), rtol=rtol, atol=atol), a, b)
+
+
+_OPTIMIZERS = {"sgd": optax.sgd(0.3), "adam": optax.adam(0.05)}
+
+
+@pytest.mark.parametrize("batch_size, optimizer_name, weighted", [
+    (None, "sgd", False),  # batch gradient descent
+    (None, "adam", True),
+    (1, "adam", True),  # stochastic
+    (4, "sgd", True),  # mini-batch, partial last batch
+    (4, "adam", False),
+])
+def test_fit_equals_reference_loop(batch_size, optimizer_name, weighted):
+    X, y = _data()
+    optimizer = _OPTIMIZERS[optimizer_name]
+    weights = np.ones(N, np.float32)
+    if weighted:
+        weights[[0, 5, 6, 11, 17]] = 0.0  # a fold's test rows, spread out
+    validation_rows = np.flatnonzero(weights == 0) if weighted else None
+    key = jax.random.key(3)
+    run = jax.jit(lambda p, w, vw: fit(_loss, p, optimizer, X, y, key=key, epochs=4, batch_size=batch_size,
+                                       weights=w, validation_weights=vw, metric_fn=_accuracy))
+    vw = (weights == 0).astype(np.float32) if weighted else np.ones(N, np.float32)
+    params, history = run(_params(), weights, vw)
+    ref_params, ref_train, ref_val = _reference(
+        _params(), optimizer, X, y, key=key, epochs=4, batch_size=batch_size, weights=weights,
+        validation_rows=validation_rows if weighted else np.arange(N))
+    # float32: sums taken in a different order (padded weighted sum vs subset mean).
+    _close(params, ref_params, rtol=1e-6, atol=1e-6)
+    np.testing.assert_allclose(history.train_loss, ref_train, rtol=1e-6, atol=1e-6)
+    np.testing.assert_allclose(history.validation_loss, ref_val, rtol=1e-6, atol=1e-6)
+    assert int(history.diverged_epoch) == -1
+    assert history.train_loss.shape == history.validation_metric.shape == (4,)
+
+
+def test_fit_float64_equals_reference(enable_x64):
+    X, y = _data()
+    X = X.astype(jnp.float64)
+    p0 = jax.tree.map(lambda a: a.astype(jnp.float64), _params())
+    weights = np.ones(N)
+    weights[:4] = 0.0
+    params, _ = jax.jit(lambda p: fit(_loss, p, _OPTIMIZERS["adam"], X, y, key=jax.random.key(0), epochs=2,
+                                      batch_size=5, weights=weights))(p0)
+    ref, _, _ = _reference(p0, _OPTIMIZERS["adam"], X, y, key=jax.random.key(0), epochs=2, batch_size=5,
+                           weights=weights)
+    _close(params, ref, rtol=1e-12, atol=1e-12)
+
+
+def test_empty_batches_leave_params_and_adam_state_unchanged():
+    """Extra all-padding steps (max_rows = n instead of the 6 real rows) change nothing."""
+    X, y = _data()
+    weights = np.zeros(N, np.float32)
+    weights[[1, 4, 8, 9, 15, 22]] = 1.0
+    def run(max_rows):
+        return jax.jit(lambda p: fit(_loss, p, optax.adam(0.05), X, y, key=jax.random.key(7), epochs=3,
+                                     batch_size=4, weights=weights, max_rows=max_rows)[0])(_params())
+
+    tight = run(6)  # 2 steps per epoch
+    loose = run(None)  # max_rows = n: 6 steps per epoch, 4 of them all padding
+    # Adam's bias correction uses the step count: a drifting count would move the params.
+    _close(tight, loose, rtol=0, atol=0)
+
+
+def test_batch_order_puts_weighted_rows_first_and_is_a_permutation(key):
+    weights = jnp.array([1.0, 0.0, 2.0, 0.0, 1.0, 1.0, 0.0])
+    idx, w = batch_order(key, weights, batch_size=3, n_steps=3)
+    idx, w = np.asarray(idx).ravel(), np.asarray(w).ravel()
+    assert sorted(idx[:4].tolist()) == [0, 2, 4, 5]  # real rows first
+    assert sorted(idx[:7].tolist()) == list(range(7))  # then the rest: a permutation
+    np.testing.assert_array_equal(w[:7], np.asarray(weights)[idx[:7]])
+    np.testing.assert_array_equal(w[7:], 0.0)  # padding slots
+
+
+def test_learning_rates_vmap_in_one_compilation():
+    X, y = _data()
+    traces = []
+
+    def train(lr):
+        traces.append(None)
+        return fit(_loss, _params(), optax.sgd(lr), X, y, key=jax.random.key(0), epochs=3, batch_size=8)[0]
+
+    run = jax.jit(jax.vmap(train))
+    first = run(jnp.array([0.01, 0.1, 1.0]))
+    second = run(jnp.array([0.02, 0.2, 2.0]))
+    assert len(traces) == 1
+    alone_run = jax.jit(lambda lr: fit(_loss, _params(), optax.sgd(lr), X, y, key=jax.random.key(0),
+                                       epochs=3, batch_size=8)[0])
+    for i, lr in enumerate([0.02, 0.2, 2.0]):
+        alone = alone_run(lr)
+        _close(jax.tree.map(lambda a: a[i], second), alone, rtol=1e-6, atol=1e-6)
+    assert not np.allclose(first[0]["w"][0], second[0]["w"][0])
+
+
+def test_divergence_stops_updates_and_records_epoch():
+    X = jnp.array([[1.0], [2.0], [3.0]])
+    y = jnp.array([1.0, 2.0, 3.0])
+    loss = lambda p, X, y: (X @ p - y) ** 2  # noqa: E731
+    lr = 1.0  # factor (1 - 2 lr mean(x^2)) = -8.33 per step: overflows float32 near step 40
+    params, history = jax.jit(lambda p: fit(loss, p, optax.sgd(lr), X, y, epochs=60))(jnp.zeros(1))
+    # Reference: plain loop, stop before the first non-finite loss/gradient/parameter.
+    p, first_bad = np.zeros(1, np.float32), None
+    for e in range(60):
+        r = np.asarray(X) @ p - np.asarray(y)
+        with np.errstate(over="ignore", invalid="ignore"):
+            loss_value = np.float32(np.mean(r ** 2))
+            grad = np.float32(2.0) * np.mean(r[:, None] * np.asarray(X), axis=0).astype(np.float32)
+            new = (p - np.float32(lr) * grad).astype(np.float32)
+        if not (np.isfinite(loss_value) and np.all(np.isfinite(grad)) and np.all(np.isfinite(new))):
+            first_bad = e
+            break
+        p = new
+    assert first_bad is not None
+    assert int(history.diverged_epoch) == first_bad
+    np.testing.assert_allclose(params, p, rtol=1e-6)
+    assert np.all(np.isfinite(np.asarray(params)))
+    assert np.all(np.isnan(history.train_loss[first_bad:]))
+    assert np.all(np.isfinite(history.train_loss[:first_bad]))
+
+
+def test_zero_weight_rows_with_infinite_loss_do_not_poison_the_mean():
+    losses_fn = lambda p, X, y: jnp.where(y > 0, jnp.inf, (X[:, 0] * p) ** 2)  # noqa: E731
+    X, y = jnp.array([[1.0], [2.0]]), jnp.array([0.0, 1.0])
+    mean, total = weighted_mean_loss(losses_fn, 3.0, X, y, jnp.array([1.0, 0.0]))
+    assert float(mean) == 9.0 and float(total) == 1.0
+
+
+def test_validation_data_equals_validation_weights():
+    X, y = _data()
+    train_w = np.ones(N, np.float32)
+    train_w[-7:] = 0.0
+    a = jax.jit(lambda p: fit(_loss, p, optax.sgd(0.2), X, y, epochs=3, weights=train_w,
+                              validation_weights=1.0 - train_w, metric_fn=_accuracy)[1])(_params())
+    b = jax.jit(lambda p: fit(_loss, p, optax.sgd(0.2), X[:-7], y[:-7], epochs=3,
+                              validation_data=(X[-7:], y[-7:]), metric_fn=_accuracy)[1])(_params())
+    _close(a, b, rtol=1e-6, atol=1e-6)
+    assert isinstance(a, History)
+
+
+_X, _Y = _data()
+_OK = dict(key=jax.random.key(0), epochs=2)
+
+
+@pytest.mark.parametrize("kwargs, error, match", [
+    (dict(epochs=0), ValueError, "epochs must be at least 1"),
+    (dict(epochs=2.0), TypeError, "epochs must be a Python int"),
+    (dict(batch_size=0), ValueError, "batch_size must be between 1 and 23"),
+    (dict(batch_size=24), ValueError, "batch_size must be between 1 and 23"),
+    (dict(batch_size=4, key=None), ValueError, "needs key"),
+    (dict(key=0), TypeError, "key must be a JAX PRNG key"),
+    (dict(y=_Y[:-1]), ValueError, "y must have 23 rows"),
+    (dict(X=_X[0, 0]), ValueError, "leading axis"),
+    (dict(weights=np.ones(22)), ValueError, r"weights must have shape \(23,\)"),
+    (dict(weights=-np.ones(23)), ValueError, "non-negative"),
+    (dict(weights=np.zeros(23)), ValueError, "all 0"),
+    (dict(weights=np.full(23, np.nan)), ValueError, "finite"),
+    (dict(X=_X.at[3, 1].set(jnp.nan)), ValueError, "X contains NaN or inf"),
+    (dict(y=jnp.where(jnp.arange(N) == 2, jnp.inf, 1.0)), ValueError, "y contains NaN or inf"),
+    (dict(loss_fn=lambda p, X, y: jnp.mean(_loss(p, X, y))), ValueError, "one loss per example"),
+    (dict(validation_data=(_X, _Y), validation_weights=np.ones(23)), ValueError, "not both"),
+    (dict(metric_fn=_accuracy), ValueError, "metric_fn is recorded on validation rows"),
+    (dict(validation_data=(_X[:, :2], _Y)), ValueError, "validation X must have rows shaped"),
+    (dict(validation_weights=np.ones(5)), ValueError, "validation_weights must have shape"),
+    (dict(optimizer=0.1), TypeError, "optax.GradientTransformation"),
+    (dict(loss_fn="mse"), TypeError, "loss_fn must be callable"),
+    (dict(max_rows=3, weights=np.ones(23)), ValueError, "max_rows=3"),
+    (dict(max_rows=0), ValueError, "max_rows must be between 1 and 23"),
+])
+def test_bad_input_raises_before_tracing(kwargs, error, match):
+    args = dict(loss_fn=_loss, params=_params(), optimizer=optax.sgd(0.1), X=_X, y=_Y, **_OK)
+    args.update(kwargs)
+    with pytest.raises(error, match=match):
+        fit(args.pop("loss_fn"), args.pop("params"), args.pop("optimizer"), args.pop("X"), args.pop("y"), **args)
