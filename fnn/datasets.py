@@ -23,6 +23,8 @@ Gate and XOR labels are floats so they can be used as they are as perceptron tar
 
 from __future__ import annotations
 
+import functools
+
 import jax
 import jax.numpy as jnp
 import numpy as np
@@ -159,6 +161,11 @@ def xor_cloud(key: PRNGKey, n: int, *, noise: float = 0.1, encoding: str = "bina
     noise = _check_noise(noise, "xor_cloud")
     _check_encoding(encoding, "xor_cloud")
     corners, labels = logic_gate("xor", encoding=encoding)
+    return _xor_cloud_draw(key, corners, labels, noise, n=n)
+
+
+@functools.partial(jax.jit, static_argnames=("n",))
+def _xor_cloud_draw(key: PRNGKey, corners: Array, labels: Array, noise: float, *, n: int) -> tuple[Array, Array]:
     noise_key, order_key = jax.random.split(key)
     which = jnp.arange(n) % 4
     X = corners[which] + noise * jax.random.normal(noise_key, (n, 2), dtype=corners.dtype)
@@ -212,6 +219,11 @@ def housing(key: PRNGKey, n: int, *, features: str = "size",
     noise = _check_noise(noise, "housing")
     if features not in ("size", "all"):
         raise ValueError(f"housing: features must be 'size' or 'all' {HOUSING_FEATURES}, got {features!r}")
+    return _housing_draw(key, noise, n=n, features=features)
+
+
+@functools.partial(jax.jit, static_argnames=("n", "features"))
+def _housing_draw(key: PRNGKey, noise: float, *, n: int, features: str) -> tuple[Array, Array, dict[str, Array]]:
     size_key, room_key, zip_key, wealth_key, noise_key = jax.random.split(key, 5)
     size = jax.random.uniform(size_key, (n,), minval=50.0, maxval=250.0)
     if features == "size":
@@ -220,7 +232,7 @@ def housing(key: PRNGKey, n: int, *, features: str = "size",
     else:
         jitter = jax.random.uniform(room_key, (n,), minval=-1.0, maxval=1.0)
         bedrooms = jnp.clip(jnp.round(size / 40.0 + jitter), 1.0, 6.0)
-        zip_code = jax.random.randint(zip_key, (n,), 0, 5).astype(jnp.float32)
+        zip_code = jax.random.randint(zip_key, (n,), 0, 5).astype(size.dtype)
         wealth = 40.0 * jnp.exp(0.3 * jax.random.normal(wealth_key, (n,)))
         X = jnp.stack([size, bedrooms, zip_code, wealth], axis=1)
         w = jnp.array(_HOUSING_WEIGHTS, dtype=X.dtype)
@@ -326,6 +338,11 @@ def standardize(X: ArrayLike, *, weights: ArrayLike | None = None) -> tuple[Arra
                 raise ValueError("standardize: weights must be finite and non-negative (1 = training row, 0 = held out)")
             if not w_np.sum() > 0:
                 raise ValueError("standardize: weights sum to 0; at least one training row must have positive weight")
+    return _standardize(X, w)
+
+
+@jax.jit
+def _standardize(X: Array, w: Array) -> tuple[Array, Array, Array]:
     total = jnp.sum(w)
     mean = (w @ X) / total
     centred = X - mean[None, :]
