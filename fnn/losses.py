@@ -340,13 +340,12 @@ def cross_entropy(predictions: ArrayLike, targets: ArrayLike, *, weights: ArrayL
     if isinstance(targets, (str, bytes)) or targets is None:
         raise TypeError(f"{where}: targets must be an array, got {type(targets).__name__}")
     targets = jnp.asarray(targets)
-    log_probs = log_softmax(logits, axis=-1)
-
-    if targets.shape == logits.shape:
-        probs = as_float_array("targets", targets, where)
-        terms = jnp.where(probs != 0, probs * log_probs, jnp.zeros_like(log_probs))
-        per_example = -jnp.sum(terms, axis=-1)
-    elif targets.shape == (n,):
+    one_hot_form = targets.shape == logits.shape
+    if not one_hot_form:
+        if targets.shape != (n,):
+            raise ValueError(
+                f"{where}: targets must be integer labels of shape (n,) = ({n},) or one-hot / "
+                f"probability targets of the logits' shape {logits.shape}, got shape {targets.shape}")
         if targets.dtype == jnp.bool_ or not jnp.issubdtype(targets.dtype, jnp.integer):
             raise TypeError(
                 f"{where}: targets of shape (n,) = ({n},) must be integer class labels, got dtype "
@@ -358,14 +357,18 @@ def cross_entropy(predictions: ArrayLike, targets: ArrayLike, *, weights: ArrayL
                 raise ValueError(
                     f"{where}: labels must lie in [0, {num_classes}) for logits with {num_classes} "
                     f"classes, got labels from {labels.min()} to {labels.max()}")
+    weights = _as_weights(weights, n, where)
+
+    log_probs = log_softmax(logits, axis=-1)
+    if one_hot_form:
+        probs = as_float_array("targets", targets, where)
+        terms = jnp.where(probs != 0, probs * log_probs, jnp.zeros_like(log_probs))
+        per_example = -jnp.sum(terms, axis=-1)
+    else:
+        # Out-of-range labels can only reach here traced: mark them NaN rather than
+        # letting the gather clamp or wrap them to some other class.
         valid = (targets >= 0) & (targets < num_classes)
         safe_labels = jnp.where(valid, targets, jnp.zeros_like(targets))
         picked = jnp.take_along_axis(log_probs, safe_labels[:, None], axis=-1)[:, 0]
         per_example = jnp.where(valid, -picked, jnp.full_like(picked, jnp.nan))
-    else:
-        raise ValueError(
-            f"{where}: targets must be integer labels of shape (n,) = ({n},) or one-hot / "
-            f"probability targets of the logits' shape {logits.shape}, got shape {targets.shape}")
-
-    weights = _as_weights(weights, n, where)
     return _reduce(per_example, weights, reduction)
