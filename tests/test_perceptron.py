@@ -216,3 +216,20 @@ def test_is_linearly_separable_bad_input():
         perceptron.is_linearly_separable(np.array([[0.0], [np.nan]]), np.array([0, 1]))
     with pytest.raises(TypeError, match="outside jit"):
         jax.jit(perceptron.is_linearly_separable)(jnp.zeros((2, 1)), jnp.array([0.0, 1.0]))
+
+
+def test_fit_equals_sklearn_perceptron_from_the_same_start(enable_x64):
+    # scikit-learn updates by eta0 * y when y * z <= 0; fnn by eta * (y - y_hat) = 2 * eta * y when
+    # y_hat != y. They differ only at z == 0 exactly, which random float64 data never hits.
+    linear_model = pytest.importorskip("sklearn.linear_model")
+    rng = np.random.default_rng(11)
+    X = rng.normal(size=(40, 3))
+    y = np.where(X @ np.array([1.0, -2.0, 0.5]) + 0.3 + 2.0 * rng.normal(size=40) > 0, 1.0, -1.0)
+    w0, b0 = rng.normal(size=3), 0.2
+    ref = linear_model.Perceptron(eta0=0.1, shuffle=False, tol=None, max_iter=7, penalty=None, alpha=0.0)
+    ref.fit(X, y, coef_init=w0[None, :].copy(), intercept_init=np.array([b0]))
+    params, mistakes = perceptron.fit(X, y, learning_rate=0.05, epochs=7, init={"w": w0, "b": b0})
+    np.testing.assert_allclose(np.asarray(params["w"]), ref.coef_[0], rtol=1e-12, atol=1e-14)
+    np.testing.assert_allclose(float(params["b"]), ref.intercept_[0], rtol=1e-12, atol=1e-14)
+    assert perceptron.is_linearly_separable(X, y) is False  # label noise makes the classes overlap
+    assert np.all(np.asarray(mistakes) > 0)
