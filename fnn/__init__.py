@@ -2,18 +2,26 @@
 
 Submodules, in the order data flows through them::
 
-  datasets -> mlp / perceptron / linear -> activations, losses -> backprop / jax.grad
+  datasets -> mlp / perceptron / linear -> activations, losses -> jax.grad (or backprop)
   -> optim -> train -> cv -> metrics, inspect
 
-Import what you need from the submodules (``from fnn import losses``); the
-submodules' own ``__all__`` lists are the public API.
+Import what you need from the submodules (``from fnn import losses``); each
+submodule's ``__all__`` is its public API.
 """
 
-from fnn import activations
+from fnn import activations, cv, datasets, linear, losses, mlp, optim, perceptron, train
 
 __version__ = "0.1.0"
 
 __all__ = [
     "__version__",
     "activations",
+    "cv",
+    "datasets",
+    "linear",
+    "losses",
+    "mlp",
+    "optim",
+    "perceptron",
+    "train",
 ]

@@ -13,6 +13,16 @@ import fnn
 PROMISED = {
     "activations": ["step", "sigmoid", "tanh", "relu", "leaky_relu", "elu", "softmax",
                     "log_softmax", "maxout", "identity"],
+    "losses": ["mae", "mse", "binary_cross_entropy", "binary_cross_entropy_with_logits",
+               "cross_entropy"],
+    "optim": ["sgd", "momentum", "nesterov", "adagrad", "adadelta", "rmsprop", "adam",
+              "amsgrad", "adamax", "nadam", "adamw", "lion"],
+    "mlp": ["init", "apply"],
+    "cv": ["kfold", "stratified_kfold", "leave_one_out", "holdout", "cross_validate"],
+    "datasets": [],
+    "linear": [],
+    "perceptron": [],
+    "train": ["fit"],
 }
 
 # name -> leading positional parameters, in order.
@@ -22,7 +32,35 @@ SIGNATURES = {
     ("activations", "softmax"): ["x", "axis"],
     ("activations", "log_softmax"): ["x", "axis"],
     ("activations", "maxout"): ["x", "num_pieces", "axis"],
+    **{("losses", name): ["predictions", "targets"]
+       for name in ["mae", "mse", "binary_cross_entropy", "binary_cross_entropy_with_logits",
+                    "cross_entropy"]},
+    ("mlp", "init"): ["key", "layer_sizes"],
+    ("mlp", "apply"): ["params", "x"],
+    ("cv", "cross_validate"): ["fit_fn", "score_fn", "X", "y", "cv"],
 }
+
+
+@pytest.mark.parametrize("module,name", sorted(k for k in SIGNATURES if k[0] == "losses"))
+def test_loss_keywords(module, name):
+    params = inspect.signature(getattr(importlib.import_module(f"fnn.{module}"), name)).parameters
+    assert params["weights"].kind is inspect.Parameter.KEYWORD_ONLY
+    assert params["weights"].default is None
+    assert params["reduction"].kind is inspect.Parameter.KEYWORD_ONLY
+    assert params["reduction"].default == "mean"
+
+
+def test_cross_validate_key_is_keyword_only():
+    from fnn import cv
+    assert inspect.signature(cv.cross_validate).parameters["key"].kind is inspect.Parameter.KEYWORD_ONLY
+
+
+@pytest.mark.parametrize("name", PROMISED["optim"])
+def test_optimizers_are_gradient_transformations(name):
+    import optax
+    from fnn import optim
+    kwargs = {} if name == "adadelta" else {"learning_rate": 0.1}
+    assert isinstance(getattr(optim, name)(**kwargs), optax.GradientTransformation)
 
 
 @pytest.mark.parametrize("module", sorted(PROMISED))
