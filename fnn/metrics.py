@@ -1,0 +1,496 @@
+r"""Evaluation metrics of the course, in scikit-learn's argument order, weighted and vmappable.
+
+Every metric is ``metric(y_true, y_pred, *, weights=None, ...)`` and returns a
+scalar ``jax.Array`` (``average=None`` and :func:`confusion_matrix` return
+arrays). ``weights`` are non-negative per-example weights of shape ``(n,)`` —
+scikit-learn's ``sample_weight`` — and may be traced, so the score of every
+cross-validation fold is one call of ``jax.vmap`` over a ``(K, n)`` matrix of
+0/1 fold masks. Values are checked when concrete (as in :mod:`fnn.losses`);
+under tracing a fold whose weights are all zero scores NaN.
+
+Classification (labels, shape ``(n,)``):
+
+* :func:`accuracy` — weighted fraction of correct predictions.
+* :func:`precision` :math:`TP/(TP+FP)`, :func:`recall` :math:`TP/(TP+FN)`,
+  :func:`specificity` :math:`TN/(TN+FP)`, :func:`f1_score`
+  :math:`2TP/(2TP+FP+FN)`, with ``average=`` as in scikit-learn:
+
+  - ``"binary"`` (default): the class ``pos_label`` (default 1) against the
+    rest. Labels may be any two values (0/1, or -1/1 as a perceptron outputs).
+  - ``"macro"``: the unweighted mean over classes; ``"weighted"``: the mean
+    weighted by each class's (weighted) support; ``"micro"``: the ratio of the
+    counts summed over classes; ``None``: one value per class, shape ``(C,)``.
+    These need integer labels in ``[0, C)``.
+
+  The classes averaged over are those that occur in ``y_true`` or ``y_pred``
+  among the examples with a non-zero weight (scikit-learn's default, the union
+  of the labels present; it also counts labels seen only in zero-weight rows, so
+  the two differ only then). With 0/1 fold weights the result therefore equals
+  scikit-learn on the fold's rows.
+* :func:`confusion_matrix` — ``C[i, j]`` = (weighted) number of examples of
+  true class ``i`` predicted as ``j``, as in scikit-learn.
+
+``num_classes`` (a static int) sets ``C``. If it is None, it is inferred as
+``max(label) + 1`` over ``y_true`` and ``y_pred``, which needs concrete labels;
+under ``jit`` pass it explicitly. Under tracing, labels outside ``[0, C)`` are
+not counted (they cannot be checked there).
+
+``zero_division`` is the value returned where a ratio is :math:`0/0` (for
+example precision when nothing was predicted positive): 0.0 (default; this is
+scikit-learn's ``"warn"`` without the warning), 1.0, or ``nan`` — with ``nan``
+the averages skip the undefined classes, as scikit-learn does.
+
+Regression (``(n,)`` or multi-output ``(n, d)`` values; with ``d`` outputs the
+per-output scores are averaged uniformly, scikit-learn's default
+``multioutput="uniform_average"``): :func:`mse`, :func:`mae`, :func:`mape`,
+:func:`r2_score`.
+"""
+
+from __future__ import annotations
+
+import math
+
+import jax.numpy as jnp
+import numpy as np
+
+from fnn._types import Array, ArrayLike
+from fnn._validate import as_float_array, is_concrete
+from fnn.losses import _as_weights
+
+__all__ = [
+    "accuracy",
+    "confusion_matrix",
+    "f1_score",
+    "mae",
+    "mape",
+    "mse",
+    "precision",
+    "r2_score",
+    "recall",
+    "specificity",
+]
+
+_AVERAGES = ("binary", "macro", "micro", "weighted", None)
+
+
+# --------------------------------------------------------------------------- checks
+
+def _as_labels(name: str, y, where: str) -> Array:
+    if isinstance(y, (str, bytes)) or y is None:
+        raise TypeError(f"{where}: {name} must be an array of labels, got {type(y).__name__}")
+    y = jnp.asarray(y)
+    if jnp.issubdtype(y.dtype, jnp.complexfloating):
+        raise TypeError(f"{where}: {name} must be real, got dtype {y.dtype}")
+    if y.dtype == jnp.bool_:
+        y = y.astype(jnp.int32)
+    return y
+
+
+def _check_label_pair(y_true: Array, y_pred: Array, where: str) -> None:
+    if y_true.ndim != 1 or y_true.shape != y_pred.shape:
+        raise ValueError(
+            f"{where}: y_true and y_pred must be label vectors of the same shape (n,), got "
+            f"{y_true.shape} and {y_pred.shape}; flatten (n, 1) columns with y.reshape(-1)")
+    if y_true.shape[0] == 0:
+        raise ValueError(f"{where}: needs at least one example, got empty inputs")
+
+
+def _check_integer_labels(y_true: Array, y_pred: Array, where: str) -> None:
+    for name, y in (("y_true", y_true), ("y_pred", y_pred)):
+        if not jnp.issubdtype(y.dtype, jnp.integer):
+            raise TypeError(
+                f"{where}: multi-class metrics need integer labels in [0, C), got {name} of dtype "
+                f"{y.dtype}; convert with {name}.astype(int) (e.g. argmax of the scores)")
+
+
+def _num_classes(y_true: Array, y_pred: Array, num_classes, where: str) -> int:
+    if num_classes is not None:
+        if isinstance(num_classes, bool) or not isinstance(num_classes, (int, np.integer)) \
+                or num_classes < 1:
+            raise ValueError(f"{where}: num_classes must be a positive int, got {num_classes!r}")
+        num_classes = int(num_classes)
+    elif not (is_concrete(y_true) and is_concrete(y_pred)):
+        raise ValueError(
+            f"{where}: num_classes is needed when the labels are traced (under jit/vmap); "
+            f"pass num_classes=C as a static argument")
+    if is_concrete(y_true) and is_concrete(y_pred):
+        both = np.concatenate([np.asarray(y_true), np.asarray(y_pred)])
+        low, high = int(both.min()), int(both.max())
+        if low < 0:
+            raise ValueError(f"{where}: labels must be non-negative class indices, got {low}")
+        if num_classes is None:
+            num_classes = high + 1
+        elif high >= num_classes:
+            raise ValueError(
+                f"{where}: labels must lie in [0, {num_classes}) for num_classes={num_classes}, "
+                f"got label {high}; raise num_classes or fix the labels")
+    return num_classes
+
+
+def _check_zero_division(zero_division, where: str) -> float:
+    if isinstance(zero_division, (int, float, np.floating)) and not isinstance(zero_division, bool):
+        value = float(zero_division)
+        if value in (0.0, 1.0) or math.isnan(value):
+            return value
+    raise ValueError(f"{where}: zero_division must be 0.0, 1.0 or nan, got {zero_division!r}")
+
+
+def _float_dtype(weights: Array | None):
+    return jnp.result_type(float) if weights is None else weights.dtype
+
+
+# --------------------------------------------------------------------------- classification
+
+def accuracy(y_true: ArrayLike, y_pred: ArrayLike, *, weights: ArrayLike | None = None) -> Array:
+    r"""Accuracy: the (weighted) fraction of examples whose prediction equals the label.
+
+    .. math:: \mathrm{acc} = \frac{\sum_i w_i [\hat y_i = y_i]}{\sum_i w_i}
+
+    Args:
+      y_true: true labels, shape ``(n,)`` (any numeric dtype; compared for equality).
+      y_pred: predicted labels, shape ``(n,)``.
+      weights: optional non-negative weights, shape ``(n,)``.
+
+    Returns:
+      A scalar in :math:`[0, 1]` (``sklearn.metrics.accuracy_score``).
+
+    Example:
+      >>> accuracy(jnp.array([0, 1, 1, 0]), jnp.array([0, 1, 0, 0]))
+      Array(0.75, dtype=float32)
+    """
+    where = "accuracy"
+    y_true, y_pred = _as_labels("y_true", y_true, where), _as_labels("y_pred", y_pred, where)
+    _check_label_pair(y_true, y_pred, where)
+    weights = _as_weights(weights, y_true.shape[0], where)
+    correct = (y_true == y_pred).astype(_float_dtype(weights))
+    if weights is None:
+        return jnp.mean(correct)
+    return jnp.sum(weights * correct) / jnp.sum(weights)
+
+
+def confusion_matrix(y_true: ArrayLike, y_pred: ArrayLike, *, weights: ArrayLike | None = None,
+                     num_classes: int | None = None) -> Array:
+    r"""Confusion matrix :math:`C_{ij} = \sum_k w_k [y_k = i][\hat y_k = j]` (rows: true, columns: predicted).
+
+    For two classes ``[[TN, FP], [FN, TP]]``, as ``sklearn.metrics.confusion_matrix``.
+
+    Args:
+      y_true: integer labels in ``[0, C)``, shape ``(n,)``.
+      y_pred: integer labels in ``[0, C)``, shape ``(n,)``.
+      weights: optional non-negative weights, shape ``(n,)``.
+      num_classes: ``C`` (static); inferred as ``max(label) + 1`` from concrete labels.
+
+    Returns:
+      Shape ``(C, C)``: integer counts without weights, float sums of weights with them.
+
+    Example:
+      >>> confusion_matrix(jnp.array([0, 1, 1]), jnp.array([0, 1, 0]))
+      Array([[1, 0],
+             [1, 1]], dtype=int32)
+    """
+    where = "confusion_matrix"
+    y_true, y_pred = _as_labels("y_true", y_true, where), _as_labels("y_pred", y_pred, where)
+    _check_label_pair(y_true, y_pred, where)
+    _check_integer_labels(y_true, y_pred, where)
+    num_classes = _num_classes(y_true, y_pred, num_classes, where)
+    weights = _as_weights(weights, y_true.shape[0], where)
+    matrix = _confusion(y_true, y_pred, weights, num_classes)
+    if weights is None:
+        return matrix.astype(jnp.result_type(int))
+    return matrix
+
+
+def _one_hot(y: Array, num_classes: int, dtype) -> Array:
+    # Labels outside [0, C) give a zero row (never a wrapped index).
+    return (y[:, None] == jnp.arange(num_classes, dtype=y.dtype)[None, :]).astype(dtype)
+
+
+def _confusion(y_true: Array, y_pred: Array, weights: Array | None, num_classes: int) -> Array:
+    dtype = _float_dtype(weights)
+    true_hot = _one_hot(y_true, num_classes, dtype)
+    pred_hot = _one_hot(y_pred, num_classes, dtype)
+    if weights is not None:
+        pred_hot = weights[:, None] * pred_hot
+    # Exact: sums of 0/1 products (or of weights), accumulated in the float dtype.
+    return jnp.matmul(true_hot.T, pred_hot, precision="highest")
+
+
+def _counts(where, y_true, y_pred, weights, average, pos_label, num_classes):
+    """Per-class (TP, FP, FN, TN, present, support), each of shape (k,); k = 1 for "binary"."""
+    if average not in _AVERAGES:
+        raise ValueError(f"{where}: average must be one of {list(_AVERAGES)}, got {average!r}")
+    y_true, y_pred = _as_labels("y_true", y_true, where), _as_labels("y_pred", y_pred, where)
+    _check_label_pair(y_true, y_pred, where)
+    n = y_true.shape[0]
+    weights = _as_weights(weights, n, where)
+    dtype = _float_dtype(weights)
+    w = jnp.ones((n,), dtype) if weights is None else weights
+
+    if average == "binary":
+        if is_concrete(y_true) and is_concrete(y_pred):
+            present = np.unique(np.concatenate([np.asarray(y_true), np.asarray(y_pred)]))
+            if present.size > 2:
+                raise ValueError(
+                    f"{where}: average='binary' needs at most two labels, got {present.size} "
+                    f"({present[:5]}); choose average='macro', 'micro' or 'weighted'")
+            if present.size == 2 and pos_label not in present:
+                raise ValueError(
+                    f"{where}: pos_label={pos_label!r} is not one of the labels {present.tolist()}")
+        true_pos = (y_true == pos_label).astype(dtype)
+        pred_pos = (y_pred == pos_label).astype(dtype)
+        tp = jnp.sum(w * true_pos * pred_pos)
+        fp = jnp.sum(w * (1 - true_pos) * pred_pos)
+        fn = jnp.sum(w * true_pos * (1 - pred_pos))
+        tn = jnp.sum(w * (1 - true_pos) * (1 - pred_pos))
+        one = jnp.ones((1,), bool)
+        return tp[None], fp[None], fn[None], tn[None], one, (tp + fn)[None]
+
+    _check_integer_labels(y_true, y_pred, where)
+    num_classes = _num_classes(y_true, y_pred, num_classes, where)
+    matrix = _confusion(y_true, y_pred, weights, num_classes)
+    tp = jnp.diagonal(matrix)
+    predicted = jnp.sum(matrix, axis=0)
+    support = jnp.sum(matrix, axis=1)
+    fp, fn = predicted - tp, support - tp
+    tn = jnp.sum(matrix) - tp - fp - fn
+    # Classes present among the rows that count: scikit-learn's union of labels.
+    counted = (w > 0).astype(dtype)[:, None]
+    seen = jnp.sum(counted * (_one_hot(y_true, num_classes, dtype)
+                              + _one_hot(y_pred, num_classes, dtype)), axis=0)
+    return tp, fp, fn, tn, seen > 0, support
+
+
+def _divide(numerator: Array, denominator: Array, zero_division: float) -> Array:
+    undefined = denominator == 0
+    safe = jnp.where(undefined, jnp.ones_like(denominator), denominator)
+    return jnp.where(undefined, jnp.full_like(numerator, zero_division), numerator / safe)
+
+
+def _score(where, y_true, y_pred, weights, average, pos_label, num_classes, zero_division, ratio):
+    zero_division = _check_zero_division(zero_division, where)
+    tp, fp, fn, tn, present, support = _counts(
+        where, y_true, y_pred, weights, average, pos_label, num_classes)
+    if average == "micro":
+        mask = present.astype(tp.dtype)
+        tp, fp, fn, tn = (jnp.sum(mask * c, keepdims=True) for c in (tp, fp, fn, tn))
+    numerator, denominator = ratio(tp, fp, fn, tn)
+    per_class = _divide(numerator, denominator, zero_division)
+    if average is None:
+        return per_class
+    if average in ("binary", "micro"):
+        return per_class[0]
+    # NaN (zero_division=nan) classes are skipped, as scikit-learn's _nanaverage does.
+    valid = present & ~jnp.isnan(per_class)
+    values = jnp.where(valid, per_class, jnp.zeros_like(per_class))
+    uniform = valid.astype(per_class.dtype)
+    if average == "macro":
+        class_weights = uniform
+    else:
+        class_weights = jnp.where(valid, support, jnp.zeros_like(support))
+        # All supports zero: scikit-learn falls back to the unweighted mean.
+        class_weights = jnp.where(jnp.sum(class_weights) > 0, class_weights, uniform)
+    total = jnp.sum(class_weights)
+    safe_total = jnp.where(total > 0, total, jnp.ones_like(total))
+    return jnp.where(total > 0, jnp.sum(class_weights * values) / safe_total,
+                     jnp.full_like(total, jnp.nan))
+
+
+def _classification_doc(name: str, formula: str, extra: str = "") -> str:
+    return rf"""{name}.
+
+    .. math:: {formula}
+
+    {extra}See the module docstring for ``average``, ``num_classes`` and ``zero_division``.
+
+    Args:
+      y_true: true labels, shape ``(n,)``.
+      y_pred: predicted labels, shape ``(n,)``.
+      weights: optional non-negative weights, shape ``(n,)``.
+      average: ``"binary"`` (default), ``"macro"``, ``"micro"``, ``"weighted"`` or None.
+      pos_label: the positive class for ``average="binary"`` (ignored otherwise).
+      num_classes: number of classes ``C`` (static) for the other averages.
+      zero_division: value where the ratio is 0/0: 0.0 (default), 1.0 or nan.
+
+    Returns:
+      A scalar, or shape ``(C,)`` for ``average=None``.
+    """
+
+
+def precision(y_true: ArrayLike, y_pred: ArrayLike, *, weights: ArrayLike | None = None,
+              average: str | None = "binary", pos_label=1, num_classes: int | None = None,
+              zero_division: float = 0.0) -> Array:
+    return _score("precision", y_true, y_pred, weights, average, pos_label, num_classes,
+                  zero_division, lambda tp, fp, fn, tn: (tp, tp + fp))
+
+
+def recall(y_true: ArrayLike, y_pred: ArrayLike, *, weights: ArrayLike | None = None,
+           average: str | None = "binary", pos_label=1, num_classes: int | None = None,
+           zero_division: float = 0.0) -> Array:
+    return _score("recall", y_true, y_pred, weights, average, pos_label, num_classes,
+                  zero_division, lambda tp, fp, fn, tn: (tp, tp + fn))
+
+
+def specificity(y_true: ArrayLike, y_pred: ArrayLike, *, weights: ArrayLike | None = None,
+                average: str | None = "binary", pos_label=1, num_classes: int | None = None,
+                zero_division: float = 0.0) -> Array:
+    return _score("specificity", y_true, y_pred, weights, average, pos_label, num_classes,
+                  zero_division, lambda tp, fp, fn, tn: (tn, tn + fp))
+
+
+def f1_score(y_true: ArrayLike, y_pred: ArrayLike, *, weights: ArrayLike | None = None,
+             average: str | None = "binary", pos_label=1, num_classes: int | None = None,
+             zero_division: float = 0.0) -> Array:
+    return _score("f1_score", y_true, y_pred, weights, average, pos_label, num_classes,
+                  zero_division, lambda tp, fp, fn, tn: (2 * tp, 2 * tp + fp + fn))
+
+
+precision.__doc__ = _classification_doc(
+    "Precision: of the examples predicted positive, the fraction that are",
+    r"\mathrm{precision} = \frac{TP}{TP + FP}",
+    "Example: ``precision(jnp.array([0, 1, 1]), jnp.array([1, 1, 0]))`` is 0.5.\n\n    ")
+recall.__doc__ = _classification_doc(
+    "Recall (sensitivity): of the positive examples, the fraction predicted positive",
+    r"\mathrm{recall} = \frac{TP}{TP + FN}",
+    "Example: ``recall(jnp.array([0, 1, 1]), jnp.array([1, 1, 0]))`` is 0.5.\n\n    ")
+specificity.__doc__ = _classification_doc(
+    "Specificity: of the negative examples, the fraction predicted negative",
+    r"\mathrm{specificity} = \frac{TN}{TN + FP}",
+    "The recall of the negative class; scikit-learn has no function for it.\n"
+    "    Example: ``specificity(jnp.array([0, 0, 1]), jnp.array([1, 0, 1]))`` is 0.5.\n\n    ")
+f1_score.__doc__ = _classification_doc(
+    "F1 score: the harmonic mean of precision and recall, useful under class imbalance",
+    r"F_1 = \frac{2\,\mathrm{precision}\cdot\mathrm{recall}}{\mathrm{precision} + \mathrm{recall}}"
+    r" = \frac{2TP}{2TP + FP + FN}",
+    "Example: ``f1_score(jnp.array([0, 1, 1]), jnp.array([1, 1, 0]))`` is 0.5.\n\n    ")
+
+
+# --------------------------------------------------------------------------- regression
+
+def _regression_inputs(where, y_true, y_pred, weights):
+    y_true = as_float_array("y_true", y_true, where)
+    y_pred = as_float_array("y_pred", y_pred, where)
+    if y_true.shape != y_pred.shape:
+        raise ValueError(
+            f"{where}: y_true and y_pred must have the same shape, got {y_true.shape} and "
+            f"{y_pred.shape}; reshape one of them (e.g. y.reshape(-1) for an (n, 1) column)")
+    if y_true.ndim not in (1, 2):
+        raise ValueError(
+            f"{where}: y_true and y_pred must have shape (n,) or (n, d), got {y_true.shape}")
+    if y_true.shape[0] == 0:
+        raise ValueError(f"{where}: needs at least one example, got empty inputs")
+    weights = _as_weights(weights, y_true.shape[0], where)
+    return y_true, y_pred, weights
+
+
+def _weighted_column_mean(values: Array, weights: Array | None) -> Array:
+    """Weighted mean over examples of each output column: shape () or (d,)."""
+    if weights is None:
+        return jnp.mean(values, axis=0)
+    w = weights if values.ndim == 1 else weights[:, None]
+    return jnp.sum(w * values, axis=0) / jnp.sum(weights)
+
+
+def mse(y_true: ArrayLike, y_pred: ArrayLike, *, weights: ArrayLike | None = None) -> Array:
+    r"""Mean squared error :math:`\frac{\sum_i w_i (y_i - \hat y_i)^2}{\sum_i w_i}`.
+
+    Averaged uniformly over outputs for ``(n, d)`` inputs (``sklearn.metrics.mean_squared_error``).
+
+    Args:
+      y_true: true values, shape ``(n,)`` or ``(n, d)``.
+      y_pred: predictions, the same shape.
+      weights: optional non-negative weights, shape ``(n,)``.
+
+    Returns:
+      A scalar.
+
+    Example:
+      >>> mse(jnp.array([1.0, 2.0]), jnp.array([1.0, 4.0]))
+      Array(2., dtype=float32)
+    """
+    y_true, y_pred, weights = _regression_inputs("mse", y_true, y_pred, weights)
+    return jnp.mean(_weighted_column_mean(jnp.square(y_true - y_pred), weights))
+
+
+def mae(y_true: ArrayLike, y_pred: ArrayLike, *, weights: ArrayLike | None = None) -> Array:
+    r"""Mean absolute error :math:`\frac{\sum_i w_i |y_i - \hat y_i|}{\sum_i w_i}`.
+
+    Averaged uniformly over outputs for ``(n, d)`` inputs (``sklearn.metrics.mean_absolute_error``).
+
+    Args:
+      y_true: true values, shape ``(n,)`` or ``(n, d)``.
+      y_pred: predictions, the same shape.
+      weights: optional non-negative weights, shape ``(n,)``.
+
+    Returns:
+      A scalar.
+
+    Example:
+      >>> mae(jnp.array([1.0, 2.0]), jnp.array([1.0, 4.0]))
+      Array(1., dtype=float32)
+    """
+    y_true, y_pred, weights = _regression_inputs("mae", y_true, y_pred, weights)
+    return jnp.mean(_weighted_column_mean(jnp.abs(y_true - y_pred), weights))
+
+
+def mape(y_true: ArrayLike, y_pred: ArrayLike, *, weights: ArrayLike | None = None) -> Array:
+    r"""Mean absolute percentage error, as a fraction (not multiplied by 100).
+
+    .. math:: \mathrm{MAPE} = \frac{\sum_i w_i\, |y_i - \hat y_i| / \max(|y_i|, \epsilon)}{\sum_i w_i}
+
+    with :math:`\epsilon` the float64 machine epsilon (:math:`2.2\times10^{-16}`),
+    exactly as ``sklearn.metrics.mean_absolute_percentage_error``: 0.1 means 10 %,
+    and a true value of 0 gives a huge (not infinite) error. Averaged uniformly
+    over outputs for ``(n, d)`` inputs.
+
+    Args:
+      y_true: true values, shape ``(n,)`` or ``(n, d)``.
+      y_pred: predictions, the same shape.
+      weights: optional non-negative weights, shape ``(n,)``.
+
+    Returns:
+      A scalar.
+
+    Example:
+      >>> mape(jnp.array([100.0, 200.0]), jnp.array([110.0, 180.0]))
+      Array(0.1, dtype=float32)
+    """
+    y_true, y_pred, weights = _regression_inputs("mape", y_true, y_pred, weights)
+    epsilon = jnp.asarray(np.finfo(np.float64).eps, y_true.dtype)
+    relative = jnp.abs(y_pred - y_true) / jnp.maximum(jnp.abs(y_true), epsilon)
+    return jnp.mean(_weighted_column_mean(relative, weights))
+
+
+def r2_score(y_true: ArrayLike, y_pred: ArrayLike, *, weights: ArrayLike | None = None) -> Array:
+    r"""Coefficient of determination :math:`R^2 = 1 - \frac{\sum_i w_i (y_i - \hat y_i)^2}{\sum_i w_i (y_i - \bar y)^2}`.
+
+    :math:`\bar y` is the weighted mean of ``y_true``. As scikit-learn's
+    ``r2_score`` (``force_finite=True``): 1 for a perfect prediction, and 0
+    (instead of :math:`-\infty`) when ``y_true`` is constant but the prediction is
+    not. Averaged uniformly over outputs for ``(n, d)`` inputs.
+
+    Args:
+      y_true: true values, shape ``(n,)`` or ``(n, d)`` with ``n >= 2``.
+      y_pred: predictions, the same shape.
+      weights: optional non-negative weights, shape ``(n,)``.
+
+    Returns:
+      A scalar, at most 1.
+
+    Example:
+      >>> r2_score(jnp.array([1.0, 2.0, 3.0]), jnp.array([1.0, 2.0, 4.0]))
+      Array(0.5, dtype=float32)
+    """
+    where = "r2_score"
+    y_true, y_pred, weights = _regression_inputs(where, y_true, y_pred, weights)
+    if y_true.shape[0] < 2:
+        raise ValueError(f"{where}: R^2 needs at least two examples, got {y_true.shape[0]}")
+    w = 1.0 if weights is None else (weights if y_true.ndim == 1 else weights[:, None])
+    numerator = jnp.sum(w * jnp.square(y_true - y_pred), axis=0)
+    mean = _weighted_column_mean(y_true, weights)
+    centred = y_true - (mean if y_true.ndim == 1 else mean[None, :])
+    denominator = jnp.sum(w * jnp.square(centred), axis=0)
+    safe = jnp.where(denominator != 0, denominator, jnp.ones_like(denominator))
+    scores = jnp.where(
+        numerator == 0, jnp.ones_like(numerator),
+        jnp.where(denominator == 0, jnp.zeros_like(numerator), 1 - numerator / safe))
+    return jnp.mean(scores)
