@@ -186,3 +186,17 @@ def test_activations(tmp_path):
     assert 0.0 <= metrics["dead_relus"]["dead_fraction_init"] <= 1.0
     for name in ("vanishing_gradients.png", "dead_relus.png"):
         assert (tmp_path / name).read_bytes()[:4] == b"\x89PNG"
+
+
+def test_perceptron(tmp_path):
+    mod = _load("perceptron")
+    mod.run(dataclasses.replace(mod.QUICK, epochs=6, mlp_epochs=150, n_points=40), tmp_path)
+    metrics = _check_outputs(tmp_path, figures=["mistakes.png", "decision_lines.png", "xor_networks.png"],
+                             csvs=["gates.csv", "xor_truth_table.csv"])
+    for gate in ("and", "or", "nand"):
+        assert metrics["gates"][gate]["separable"] is True
+        assert metrics["gates"][gate]["last_epoch_mistakes"] == 0
+    assert metrics["gates"]["xor"]["separable"] is False
+    assert metrics["gates"]["xor"]["last_epoch_mistakes"] > 0
+    assert metrics["xor"]["hand_set_network_correct"] is True
+    assert metrics["xor"]["mlp_corners_correct"] is True
