@@ -215,3 +215,13 @@ def test_linear_regression(tmp_path):
     # 2.0 is beyond the stability limit of standardised features, 0.01 far below it.
     assert metrics["sweep"]["first_divergent_rate"] is not None
     assert metrics["sweep"]["smallest_rate_final_mse"] > 2 * best
+
+
+def test_logistic_regression(tmp_path):
+    mod = _load("logistic_regression")
+    mod.run(dataclasses.replace(mod.QUICK, epochs=60), tmp_path)
+    metrics = _check_outputs(tmp_path, figures=["logistic_regression.png"], csvs=["test_metrics.csv"])
+    assert metrics["metric_gap_vs_sklearn"] < 1e-6  # fnn.metrics vs sklearn.metrics on the same predictions
+    assert metrics["hand_vs_grad_max_weight_gap"] < 1e-4  # float32 rounding over 60 steps
+    assert metrics["fnn"]["accuracy"] > 0.9 and metrics["sklearn"]["accuracy"] > 0.9
+    assert sum(map(sum, metrics["confusion_matrix"])) == round(0.3 * 569)
