@@ -1,0 +1,85 @@
+"""Smoke test of the cross-validation benchmark: a tiny ``--quick`` run and its JSON.
+
+Budget: ~40 s on one loaded core (five short worker processes, each paying JAX's
+import and one compilation).
+"""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+from experiments.benchmarks import cross_validation as bench
+
+
+def test_flop_count_matches_hand_count():
+    # iris LOOCV: P = 4*8 + 8 + 8*3 + 3 = 67; 150 folds of 149 training rows.
+    flops = bench.flop_count(bench.CASES["iris_loo"], 150, 500)
+    assert flops["params"] == 67
+    assert flops["useful"] == 6 * 67 * 149 * 150 * 500
+    assert flops["executed"] == 6 * 67 * 150 * 150 * 500
+    # breast cancer 10-fold: P = 30*32 + 32 + 32 + 1 = 1025; test folds 57 x 9 and 56.
+    case = bench.CASES["cancer_10fold"]
+    flops = bench.flop_count(case, 569, 200)
+    assert flops["params"] == 1025
+    assert flops["useful"] == 6 * 1025 * (9 * (569 - 57) + (569 - 56)) * 200
+    # mini-batch: ceil(513 / 32) = 17 steps of 32 slots per fold and epoch.
+    flops = bench.flop_count(bench.CASES["cancer_10fold_minibatch"], 569, 20)
+    assert flops["executed"] == 6 * 1025 * 17 * 32 * 10 * 20
+
+
+@pytest.mark.parametrize("argv, message", [
+    (["--alternatives", "fnn,keras"], "unknown"),
+    (["--alternatives", ","], "unknown"),
+    (["--repeats", "0"], "at least 1"),
+    (["--epochs", "0"], "at least 1"),
+])
+def test_bad_arguments_exit_with_a_message(argv, message):
+    with pytest.raises(SystemExit, match=message):
+        bench.main(argv)
+
+
+def test_quick_run_writes_the_json(tmp_path, capsys):
+    path = tmp_path / "out" / "cv.json"
+    assert bench.main(["--quick", "--epochs", "1", "--case", "iris_loo",
+                       "--alternatives", "fnn,fnn_warm,loop,sklearn", "--json", str(path)]) == 0
+    printed = capsys.readouterr().out
+    assert "| iris_loo | fnn |" in printed and f"wrote {path}" in printed
+    results = json.loads(path.read_text())
+    assert not list(path.parent.glob(".*.tmp"))  # the atomic write left no temporary file
+    assert results["quick"] is True and results["repeats"] == 1
+    roof = results["roofline"]
+    assert roof["matmul_gflops"] > 0 and roof["copy_gbs"] > 0 and roof["sum_gbs"] > 0
+    entry = results["cases"]["iris_loo"]
+    assert entry["n_folds"] == 150 and entry["n_rows"] == 150 and entry["config"]["epochs"] == 1
+    assert entry["flops"]["useful"] == 6 * 67 * 149 * 150 * 1
+    assert set(entry["alternatives"]) == {"fnn", "fnn_warm", "loop", "sklearn"}
+    for alt in entry["alternatives"].values():
+        assert len(alt["wall_s"]) == 1 and alt["median_s"] == alt["wall_s"][0] > 0
+        # the whole process includes the work the worker timed itself
+        assert alt["median_s"] >= alt["worker"]["cv_s"]
+        assert 0.0 <= alt["worker"]["mean_test_score"] <= 1.0
+    fnn = entry["alternatives"]["fnn"]
+    warm = entry["alternatives"]["fnn_warm"]
+    # both fnn runs are the same program from the same key: same scores
+    assert warm["worker"]["mean_test_score"] == fnn["worker"]["mean_test_score"]
+    # a warm persistent cache loads instead of compiling (about 10x faster, even loaded)
+    assert warm["worker"]["compile_s"] < fnn["worker"]["compile_s"]
+    assert entry["fnn_warm_fill_s"] > 0
+    assert entry["alternatives"]["loop"]["worker"]["compilations"] == 1  # LOOCV: one training size
+    np.testing.assert_allclose(entry["ratios"]["sklearn/fnn"],
+                               entry["alternatives"]["sklearn"]["median_s"] / fnn["median_s"], rtol=1e-12)
+    assert set(entry["ratios"]) == {"fnn_warm/fnn", "loop/fnn", "sklearn/fnn", "loop/fnn_warm",
+                                    "sklearn/fnn_warm"}
+    assert entry["achieved"]["gflops_training"] > 0
+    assert {(t["case"], t["ratio"]) for t in results["targets"]} == {("iris_loo", "loop/fnn"),
+                                                                      ("iris_loo", "sklearn/fnn")}
+
+
+def test_torch_worker_runs_every_fold():
+    pytest.importorskip("torch")
+    report = bench._worker_torch(bench.CASES["cancer_10fold_minibatch"], 1)
+    assert report["n_folds"] == 10 and report["n_rows"] == 569
+    assert 0.5 <= report["mean_test_score"] <= 1.0  # one epoch of 17 Adam steps already separates the classes
