@@ -317,8 +317,8 @@ def test_no_retrace_multisteps_and_extra_kwargs(name):
         updates, state = opt.update(grads, state, params, unknown_extra_argument=1.0)
         return optax.apply_updates(params, updates), state
 
-    p, s = step(params, opt.init(params))
-    p, s = step(p, s)  # a second call must not retrace
+    p1, s = step(params, opt.init(params))
+    p, s = step(p1, s)  # a second call must not retrace
     assert bool(jnp.all(jnp.isfinite(p["w"])))
 
     multi = optax.MultiSteps(opt, every_k_schedule=4)
@@ -329,15 +329,16 @@ def test_no_retrace_multisteps_and_extra_kwargs(name):
         for u in jax.tree.leaves(updates):
             np.testing.assert_array_equal(u, 0.0)  # nothing applied before the 4th call
     updates, _ = multi_update(grads, m_state, params)
-    # the 4th call applies one step with the mean gradient (all four are equal)
-    single, _ = opt.update(grads, opt.init(params), params)
-    chex.assert_trees_all_close(updates, single, rtol=1e-6)
+    # the 4th call applies one step with the mean gradient (all four are equal), i.e.
+    # the first step taken above
+    chex.assert_trees_all_close(optax.apply_updates(params, updates), p1, rtol=1e-6)
 
 
 # ----------------------------------------------------------------------------- beyond optax
 
 
-@pytest.mark.parametrize("dtype", [jnp.float16, jnp.bfloat16])
+# float16 only: there eps = 1e-8 underflows to 0 (bfloat16 keeps float32's exponent range)
+@pytest.mark.parametrize("dtype", [jnp.float16])
 @pytest.mark.parametrize("name", sorted(PROPERTY_CASES))
 def test_low_precision_zero_gradient_gives_zero_update(name, dtype):
     opt = PROPERTY_CASES[name]()

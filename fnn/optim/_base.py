@@ -180,14 +180,30 @@ def debias(m: jax.Array, decay, count: jax.Array) -> jax.Array:
     return m / correction.astype(m.dtype)
 
 
+def needs_zero_guard(x: jax.Array) -> bool:
+    """True for 16-bit floats, where a small ``eps`` (1e-8) can underflow to 0.
+
+    A static check on the dtype: float32/float64 steps keep optax's exact HLO (and speed).
+    """
+    dtype = jnp.result_type(x)
+    return bool(jnp.issubdtype(dtype, jnp.floating) and jnp.finfo(dtype).bits <= 16)
+
+
+def guard_denominator(numerator: jax.Array, denominator: jax.Array) -> jax.Array:
+    """``denominator`` with 1 where ``numerator`` is 0 (16-bit floats only)."""
+    if not needs_zero_guard(numerator):
+        return denominator
+    return jnp.where(numerator == 0, jnp.ones_like(denominator), denominator)
+
+
 def safe_divide(numerator: jax.Array, denominator: jax.Array) -> jax.Array:
-    """``numerator / denominator``, exactly 0 where the numerator is 0.
+    """``numerator / denominator``, exactly 0 where the numerator is 0 in 16-bit floats.
 
     Where the numerator is non-zero this is the plain quotient bit for bit. It exists
     for float16: ``eps = 1e-8`` underflows to 0 there, so an all-zero gradient would give
     ``0 / 0 = NaN`` (optax issues #1754, #1784), while fnn returns a zero update.
     """
-    return numerator / jnp.where(numerator == 0, jnp.ones_like(denominator), denominator)
+    return numerator / guard_denominator(numerator, denominator)
 
 
 def map_leaves(fn: Callable, *trees):

@@ -12,9 +12,10 @@ before use (``t = 1`` on the first step) and saturate at the int32 maximum; a sc
 is evaluated at the pre-increment count. Hyperparameters may be Python numbers, 0-d
 arrays or tracers (``jax.vmap`` over a learning rate compiles once).
 
-Beyond optax: an all-zero float16 gradient gives a zero update rather than NaN (where
-``eps`` underflows to 0, optax computes ``0 / 0``), and mismatched gradient trees or
-shapes raise a ``ValueError`` instead of broadcasting.
+Beyond optax: an all-zero float16/bfloat16 gradient gives a zero update rather than
+NaN (where ``eps`` underflows to 0, optax computes ``0 / 0``; the guard is compiled in
+for 16-bit float leaves only, so float32/float64 steps are optax's HLO), and mismatched
+gradient trees or shapes raise a ``ValueError`` instead of broadcasting.
 """
 
 from __future__ import annotations
@@ -358,7 +359,7 @@ def scale_by_adadelta(rho=0.9, eps=1e-6) -> optax.GradientTransformation:
         # the guard keeps a zero gradient at a zero step when eps underflows (float16)
         updates = jax.tree.map(
             lambda g, cur, prev: (jnp.sqrt(prev + eps) / jnp.sqrt(
-                jnp.where(g == 0, jnp.ones_like(cur), cur + eps))) * g,
+                B.guard_denominator(g, cur + eps))) * g,
             updates, e_g, state.e_x)
         e_x = jax.tree.map(lambda d, e: (1 - rho) * d ** 2 + rho * e, updates, state.e_x)
         return updates, ScaleByAdaDeltaState(e_g=e_g, e_x=e_x)
@@ -369,7 +370,7 @@ def scale_by_adadelta(rho=0.9, eps=1e-6) -> optax.GradientTransformation:
 def _rms_scaling(g, second, eps, eps_in_sqrt):
     # where g == 0 the scaling is irrelevant (0 * s); guarding it keeps 0 * inf = NaN
     # out of float16 steps whose eps underflowed
-    second = jnp.where(g == 0, jnp.ones_like(second), second)
+    second = B.guard_denominator(g, second)
     if eps_in_sqrt:
         return jax.lax.rsqrt(second + eps) * g
     return 1 / (jnp.sqrt(second) + eps) * g
