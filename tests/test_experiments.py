@@ -225,3 +225,15 @@ def test_logistic_regression(tmp_path):
     assert metrics["hand_vs_grad_max_weight_gap"] < 1e-4  # float32 rounding over 60 steps
     assert metrics["fnn"]["accuracy"] > 0.9 and metrics["sklearn"]["accuracy"] > 0.9
     assert sum(map(sum, metrics["confusion_matrix"])) == round(0.3 * 569)
+
+
+def test_losses(tmp_path):
+    mod = _load("losses")
+    mod.run(dataclasses.replace(mod.QUICK, task_epochs=30, hidden=4), tmp_path)
+    metrics = _check_outputs(tmp_path, figures=["mae_vs_mse.png"], csvs=["tasks.csv"])
+    line = metrics["line"]
+    # The outliers pull the MSE line further from the true slope 2 and intercept 1 than the MAE line.
+    assert abs(line["MAE"]["b"] - 1.0) < abs(line["MSE"]["b"] - 1.0)
+    assert set(metrics["tasks"]) == {"regression", "binary classification", "multi-class classification",
+                                     "multi-label classification"}
+    assert metrics["tasks"]["binary classification"]["test_value"] > 0.8
