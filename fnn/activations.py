@@ -66,7 +66,8 @@ def step(x: ArrayLike) -> Array:
     """
     x = as_float_array("x", x, "step")
     out = jnp.where(x >= 0, jnp.ones_like(x), jnp.zeros_like(x))
-    return jnp.where(jnp.isnan(x), x, out)
+    # stop_gradient: passing NaN through must not give a derivative of 1 there.
+    return jnp.where(jnp.isnan(x), jax.lax.stop_gradient(x), out)
 
 
 @jax.custom_jvp
@@ -144,9 +145,24 @@ def elu(x: ArrayLike, alpha: float = 1.0) -> Array:
     ``expm1`` keeps small negative inputs accurate; the positive branch never
     reaches the exponential, so large inputs do not overflow (nor do their gradients).
     """
-    x = as_float_array("x", x, "elu")
+    return _elu(as_float_array("x", x, "elu"), alpha)
+
+
+@jax.custom_jvp
+def _elu(x: Array, alpha) -> Array:
     safe_negative = jnp.where(x > 0, jnp.zeros_like(x), x)
     return jnp.where(x > 0, x, alpha * jnp.expm1(safe_negative))
+
+
+@_elu.defjvp
+def _elu_jvp(primals, tangents):
+    # Autodiff of expm1 forms its derivative as expm1(x) + 1, which cancels: in float32
+    # it is 4e-4 off at x = -10 (jax.nn.elu has this error). exp(x) is exact.
+    (x, alpha), (dx, dalpha) = primals, tangents
+    safe_negative = jnp.where(x > 0, jnp.zeros_like(x), x)
+    slope = jnp.where(x > 0, jnp.ones_like(x), alpha * jnp.exp(safe_negative))
+    d_alpha = jnp.where(x > 0, jnp.zeros_like(x), jnp.expm1(safe_negative))
+    return _elu(x, alpha), slope * dx + d_alpha * dalpha
 
 
 def _check_axis(x: Array, axis: int, where: str) -> int:
@@ -212,7 +228,10 @@ def maxout(x: ArrayLike, num_pieces: int, axis: int = -1) -> Array:
             f"maxout: the size of axis {axis} ({size}) must be a multiple of num_pieces={num_pieces}; "
             f"give the layer before it {num_pieces} outputs per maxout unit")
     grouped = x.reshape(x.shape[:axis] + (size // num_pieces, num_pieces) + x.shape[axis + 1:])
-    return jnp.max(grouped, axis=axis + 1)
+    # Gather at the argmax rather than jnp.max, whose gradient splits ties evenly: this sends
+    # the whole gradient to the first maximal piece (argmax also picks a NaN, which propagates).
+    winner = jnp.argmax(grouped, axis=axis + 1, keepdims=True)
+    return jnp.squeeze(jnp.take_along_axis(grouped, winner, axis=axis + 1), axis=axis + 1)
 
 
 def derivative(fn: Callable[[Array], Array]) -> Callable[[ArrayLike], Array]:
