@@ -251,3 +251,15 @@ def test_generalisation(tmp_path):
     over = metrics["overfitting"]
     assert 1 <= over["best_epoch"] <= 400
     assert over["best_validation_loss"] <= over["final_validation_loss"]
+
+
+def test_model_parameters(tmp_path):
+    mod = _load("model_parameters")
+    mod.run(mod.QUICK, tmp_path)
+    metrics = _check_outputs(tmp_path, figures=["parameter_counts.png"], csvs=["models.csv", "parameter_tables.csv"])
+    assert metrics["round_trip_exact"] is True
+    counts = metrics["counts"]
+    assert counts["perceptron (gates)"] == 3 and counts["hand-set XOR network"] == 9  # 2*2+2 + 2*1+1
+    assert counts["deep network (activations)"] == 64 * 32 + 32 + 9 * (32 * 32 + 32) + 32 * 10 + 10
+    with pytest.raises(ValueError, match="saved_model must be one of"):
+        mod.run(dataclasses.replace(mod.QUICK, saved_model="nope"), tmp_path / "bad")
