@@ -263,3 +263,18 @@ def test_model_parameters(tmp_path):
     assert counts["deep network (activations)"] == 64 * 32 + 32 + 9 * (32 * 32 + 32) + 32 * 10 + 10
     with pytest.raises(ValueError, match="saved_model must be one of"):
         mod.run(dataclasses.replace(mod.QUICK, saved_model="nope"), tmp_path / "bad")
+
+
+def test_optimizers(tmp_path):
+    mod = _load("optimizers")
+    config = dataclasses.replace(mod.QUICK, optimizers=("sgd", "adam"), mlp_optimizers=("adam",), steps=50,
+                                 epochs=1, hidden=8, timing_repeats=2)
+    mod.run(config, tmp_path)
+    metrics = _check_outputs(tmp_path, figures=["trajectories.png", "mlp_loss_curves.png"],
+                             csvs=["test_functions.csv", "optax_comparison.csv"])
+    for name in ("sgd", "adam"):
+        assert metrics["max_deviation_from_optax_2d"][name] < 1e-4  # float32, 50 steps
+    assert metrics["max_deviation_from_optax_mlp"]["adam"] < 1e-5
+    assert metrics["step_time_ratio_fnn_over_optax"]["adam"] > 0
+    with pytest.raises(ValueError, match="unknown optimizer"):
+        mod.run(dataclasses.replace(config, optimizers=("sgdd",)), tmp_path / "bad")
