@@ -31,11 +31,18 @@ def numpy_forward(params, x, activation, output_activation="identity"):
     return a
 
 
-def random_params(key, sizes, dtype=jnp.float32):
-    """Non-zero biases too, so a forward pass that drops them fails."""
-    params = mlp.init(key, sizes, initializer="glorot_normal", dtype=dtype)
-    keys = jax.random.split(jax.random.fold_in(key, 1), len(params))
-    return [{"w": p["w"], "b": 0.5 * jax.random.normal(k, p["b"].shape, dtype)} for p, k in zip(params, keys)]
+def random_params(seed, sizes, dtype=jnp.float32):
+    """Glorot-scaled weights and non-zero biases (so a forward pass that drops them fails).
+
+    Drawn with numpy: no eager jax ops, so nothing compiles outside the code under test.
+    """
+    rng = np.random.default_rng(seed)
+    return [{"w": jnp.asarray(rng.normal(size=(i, o)) * np.sqrt(2.0 / (i + o)), dtype),
+             "b": jnp.asarray(0.5 * rng.normal(size=o), dtype)} for i, o in zip(sizes[:-1], sizes[1:])]
+
+
+def random_inputs(seed, shape, dtype=jnp.float32):
+    return jnp.asarray(np.random.default_rng(seed + 100).normal(size=shape), dtype)
 
 
 # ---------------------------------------------------------------- init
@@ -150,10 +157,10 @@ def test_init_accepts_raw_uint32_key():
 # ---------------------------------------------------------------- apply
 
 @pytest.mark.parametrize("activation", sorted(NUMPY_ACTIVATIONS))
-@pytest.mark.parametrize("sizes", [[3, 2], [3, 5, 2], [4, 6, 6, 6, 1]])
-def test_apply_matches_numpy_forward(key, activation, sizes):
-    params = random_params(key, sizes)
-    x = jax.random.normal(jax.random.fold_in(key, 7), (9, sizes[0]))
+@pytest.mark.parametrize("sizes", [[3, 2], [4, 6, 5, 6, 1]])
+def test_apply_matches_numpy_forward(activation, sizes):
+    params = random_params(0, sizes)
+    x = random_inputs(0, (9, sizes[0]))
     expected = numpy_forward(params, x, activation)
     got = jax.jit(functools.partial(mlp.apply, activation=activation))(params, x)
     assert got.shape == (9, sizes[-1]) and got.dtype == jnp.float32
@@ -163,26 +170,26 @@ def test_apply_matches_numpy_forward(key, activation, sizes):
     np.testing.assert_allclose(mlp.apply(params, x[3], activation=activation), got[3], rtol=1e-6, atol=1e-7)
 
 
-def test_apply_float64_matches_numpy_exactly(key, enable_x64):
-    params = random_params(key, [4, 7, 3], jnp.float64)
-    x = jax.random.normal(key, (5, 4), jnp.float64)
+def test_apply_float64_matches_numpy_exactly(enable_x64):
+    params = random_params(0, [4, 7, 3], jnp.float64)
+    x = random_inputs(0, (5, 4), jnp.float64)
     got = mlp.apply(params, x, activation="tanh", output_activation="sigmoid")
     assert got.dtype == jnp.float64
     np.testing.assert_allclose(got, numpy_forward(params, x, "tanh", "sigmoid"), rtol=1e-12)
 
 
-def test_apply_output_activation_softmax_rows_sum_to_one(key):
-    params = random_params(key, [3, 4, 5])
-    x = jax.random.normal(key, (6, 3))
+def test_apply_output_activation_softmax_rows_sum_to_one():
+    params = random_params(0, [3, 4, 5])
+    x = random_inputs(0, (6, 3))
     probabilities = mlp.apply(params, x, output_activation="softmax")
     logits = mlp.apply(params, x)
     np.testing.assert_allclose(probabilities, jax.nn.softmax(logits, axis=-1), rtol=1e-6, atol=1e-7)
     np.testing.assert_allclose(probabilities.sum(-1), np.ones(6), rtol=1e-6)
 
 
-def test_apply_callable_activation(key):
-    params = random_params(key, [3, 4, 2])
-    x = jax.random.normal(key, (5, 3))
+def test_apply_callable_activation():
+    params = random_params(0, [3, 4, 2])
+    x = random_inputs(0, (5, 3))
     slope = functools.partial(activations.leaky_relu, negative_slope=0.1)
     expected = params[0]
     hidden = np.asarray(x) @ np.asarray(expected["w"]) + np.asarray(expected["b"])
@@ -191,13 +198,14 @@ def test_apply_callable_activation(key):
     np.testing.assert_allclose(mlp.apply(params, x, activation=slope), out, rtol=1e-5, atol=1e-6)
 
 
-def test_stacked_linear_layers_stay_linear(key, enable_x64):
+def test_stacked_linear_layers_stay_linear(enable_x64):
     """The material: stacking layers without activation collapses to one affine map."""
-    params = random_params(key, [3, 5, 4, 2], jnp.float64)
-    x = jax.random.normal(key, (7, 3), jnp.float64)
-    w = params[0]["w"] @ params[1]["w"] @ params[2]["w"]
-    b = (params[0]["b"] @ params[1]["w"] + params[1]["b"]) @ params[2]["w"] + params[2]["b"]
-    np.testing.assert_allclose(mlp.apply(params, x, activation="identity"), x @ w + b[None, :], rtol=1e-12)
+    params = random_params(0, [3, 5, 4, 2], jnp.float64)
+    x = random_inputs(0, (7, 3), jnp.float64)
+    w0, w1, w2 = (np.asarray(p["w"]) for p in params)
+    b0, b1, b2 = (np.asarray(p["b"]) for p in params)
+    w, b = w0 @ w1 @ w2, (b0 @ w1 + b1) @ w2 + b2
+    np.testing.assert_allclose(mlp.apply(params, x, activation="identity"), np.asarray(x) @ w + b, rtol=1e-12)
 
 
 @pytest.mark.parametrize("value", [0.0, 1e4, -1e4, np.inf, -np.inf, np.nan])
@@ -231,10 +239,10 @@ class _DenseStack(nn.Module):
 
 
 @pytest.mark.parametrize("activation,flax_activation", [("relu", nn.relu), ("tanh", nn.tanh), ("sigmoid", nn.sigmoid)])
-def test_apply_matches_flax_dense_stack_with_same_weights(key, activation, flax_activation):
+def test_apply_matches_flax_dense_stack_with_same_weights(activation, flax_activation):
     sizes = [3, 6, 5, 2]
-    params = random_params(key, sizes)
-    x = jax.random.normal(key, (8, 3))
+    params = random_params(0, sizes)
+    x = random_inputs(0, (8, 3))
     module = _DenseStack(tuple(sizes[1:]), flax_activation)
     expected = module.apply(mlp.to_flax(params), x)
     np.testing.assert_allclose(mlp.apply(params, x, activation=activation), expected, rtol=1e-5, atol=1e-6)
@@ -245,7 +253,7 @@ def test_flax_round_trip(key):
     variables = module.init(key, jnp.ones((1, 3)))
     params = mlp.from_flax(variables)
     assert mlp.layer_sizes(params) == [3, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 2]  # Dense_10 after Dense_9
-    x = jax.random.normal(key, (4, 3))
+    x = random_inputs(0, (4, 3))
     np.testing.assert_allclose(mlp.apply(params, x), module.apply(variables, x), rtol=1e-5, atol=1e-6)
     back = mlp.to_flax(params)
     assert jax.tree.structure(back) == jax.tree.structure(variables)
