@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 
 import jax
+import jax.flatten_util
 import jax.numpy as jnp
 import numpy as np
 import pytest
@@ -271,3 +272,39 @@ def test_bad_params():
 def test_layer_gradient_norms_bad_input(grads, error):
     with pytest.raises(error):
         backprop.layer_gradient_norms(grads)
+
+
+def test_material_single_chain_by_hand(enable_x64):
+    """The material's chain: C = (a - y)^2, z = w a' + b, a = sigma(z), on a 1-1-1 network."""
+    w1, b1, w2, b2, x, y = 0.5, 0.1, -0.3, 0.2, 1.5, 1.0
+    sigma = lambda t: 1.0 / (1.0 + np.exp(-t))  # noqa: E731
+    a1 = sigma(w1 * x + b1)
+    a2 = sigma(w2 * a1 + b2)
+    dc_da2 = 2.0 * (a2 - y)                      # dC/da
+    dc_dz2 = dc_da2 * a2 * (1.0 - a2)            # . da/dz
+    dc_dz1 = dc_dz2 * w2 * a1 * (1.0 - a1)       # back through w2 to the hidden unit
+    expected = [{"w": [[dc_dz1 * x]], "b": [dc_dz1]}, {"w": [[dc_dz2 * a1]], "b": [dc_dz2]}]
+    params = [{"w": jnp.array([[w1]]), "b": jnp.array([b1])}, {"w": jnp.array([[w2]]), "b": jnp.array([b2])}]
+    loss, grads = backprop.gradients(params, jnp.array([[x]]), jnp.array([[y]]), activation="sigmoid",
+                                     output_activation="sigmoid")
+    np.testing.assert_allclose(loss, (a2 - y) ** 2, rtol=1e-12)
+    for g, e in zip(jax.tree.leaves(grads), jax.tree.leaves(expected)):
+        np.testing.assert_allclose(g, e, rtol=1e-12)
+
+
+def test_matches_central_finite_differences(enable_x64):
+    """A route that uses no derivative at all: (C(p + h e_k) - C(p - h e_k)) / 2h for every parameter."""
+    params, x, y = make_problem(3, SIZES[3], "labels", dtype=jnp.float64)
+    flat, unravel = jax.flatten_util.ravel_pytree(params)
+
+    @jax.jit
+    def differences(flat):
+        def loss_at(v):
+            return losses.cross_entropy(mlp.apply(unravel(v), x, activation="elu"), y)
+        h = 1e-6
+        steps = h * jnp.eye(flat.size, dtype=flat.dtype)
+        return jax.vmap(lambda e: (loss_at(flat + e) - loss_at(flat - e)) / (2 * h))(steps)
+
+    _, grads = backprop.gradients(params, x, y, activation="elu", loss="cross_entropy")
+    # Central differences err by O(h^2) ~ 1e-12 in truncation plus ~1e-16/h = 1e-10 in rounding.
+    np.testing.assert_allclose(jax.flatten_util.ravel_pytree(grads)[0], differences(flat), rtol=1e-6, atol=1e-9)
