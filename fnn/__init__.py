@@ -9,17 +9,33 @@ Import what you need from the submodules (``from fnn import losses``); each
 submodule's ``__all__`` is its public API.
 """
 
-from fnn import activations, cv, datasets, linear, losses, mlp, optim, perceptron, train
+from fnn import (
+    activations,
+    backprop,
+    cv,
+    datasets,
+    inspect,
+    linear,
+    losses,
+    metrics,
+    mlp,
+    optim,
+    perceptron,
+    train,
+)
 
 __version__ = "0.1.0"
 
 __all__ = [
     "__version__",
     "activations",
+    "backprop",
     "cv",
     "datasets",
+    "inspect",
     "linear",
     "losses",
+    "metrics",
     "mlp",
     "optim",
     "perceptron",

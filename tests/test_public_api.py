@@ -22,7 +22,11 @@ PROMISED = {
     "datasets": [],
     "linear": [],
     "perceptron": [],
-    "train": ["fit"],
+    "train": ["fit", "History"],
+    "metrics": ["accuracy", "precision", "recall", "specificity", "f1_score", "confusion_matrix",
+                "mse", "mae", "mape"],
+    "backprop": ["gradients", "layer_gradient_norms"],
+    "inspect": ["summary", "param_count", "save", "load"],
 }
 
 # name -> leading positional parameters, in order.
@@ -38,6 +42,9 @@ SIGNATURES = {
     ("mlp", "init"): ["key", "layer_sizes"],
     ("mlp", "apply"): ["params", "x"],
     ("cv", "cross_validate"): ["fit_fn", "score_fn", "X", "y", "cv"],
+    **{("metrics", name): ["y_true", "y_pred"]
+       for name in ["accuracy", "precision", "recall", "specificity", "f1_score", "confusion_matrix",
+                    "mse", "mae", "mape"]},
 }
 
 
