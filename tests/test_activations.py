@@ -168,16 +168,18 @@ SMOOTH_AWAY_FROM_KINKS = [
 
 @pytest.mark.parametrize("name,fn", SMOOTH_AWAY_FROM_KINKS, ids=[s[0] for s in SMOOTH_AWAY_FROM_KINKS])
 def test_check_grads_away_from_kinks(enable_x64, name, fn):
-    # No zeros and no ties (for maxout); order 2 checks the custom derivatives are differentiable too.
+    # No zeros and no ties (for maxout). Second order only where a custom derivative must itself
+    # be differentiable (sigmoid, elu); first order elsewhere keeps the test fast.
     x = np.array([[-3.1, -0.7, 0.4, 2.3], [1.5, -2.2, 0.9, -0.3]])
-    check_grads(jax.jit(fn), (x,), order=2, modes=("fwd", "rev"), rtol=1e-6)
+    order = 2 if name in ("sigmoid", "elu") else 1
+    check_grads(fn, (x,), order=order, modes=("fwd", "rev"), rtol=1e-6)
 
 
 # ---------------------------------------------------------------------------- the material's facts
 
 def test_sigmoid_derivative_peaks_at_quarter(dtype):
     x = np.linspace(-20, 20, 4001).astype(dtype)  # includes 0 exactly
-    d = A.derivative(A.sigmoid)(x)
+    d = jax.jit(A.derivative(A.sigmoid))(x)
     assert float(jnp.max(d)) == 0.25 and float(d[2000]) == 0.25 and x[2000] == 0
     assert bool(jnp.all(d <= 0.25))
     s = 1 / (1 + np.exp(-x.astype(np.float64)))
@@ -189,7 +191,7 @@ def test_sigmoid_derivative_peaks_at_quarter(dtype):
 def test_tanh_derivative_and_identity_with_sigmoid(dtype):
     x = np.linspace(-8, 8, 161).astype(dtype)
     t = A.tanh(x)
-    np.testing.assert_allclose(A.derivative(A.tanh)(x), 1 - t**2, rtol=RTOL[dtype], atol=RTOL[dtype])
+    np.testing.assert_allclose(jax.jit(A.derivative(A.tanh))(x), 1 - t**2, rtol=RTOL[dtype], atol=RTOL[dtype])
     np.testing.assert_allclose(t, 2 * A.sigmoid(2 * x) - 1, rtol=0, atol=4 * np.finfo(dtype).eps)
 
 
@@ -211,21 +213,22 @@ def test_no_overflow_at_extremes(dtype):
     # Where softmax underflows to 0, log_softmax stays finite and exact.
     log_p = jax.jit(A.log_softmax)(np.array([[0.0, -1e4]], dtype))
     np.testing.assert_array_equal(log_p, [[0.0, -1e4]])
-    grad = jax.grad(lambda z: A.log_softmax(z)[0, 1])(logits)
+    grad = jax.jit(jax.grad(lambda z: A.log_softmax(z)[0, 1] + A.softmax(z)[1, 2]))(logits)
     assert bool(jnp.all(jnp.isfinite(grad)))
 
 
-@pytest.mark.parametrize("axis", [-1, 0, 1])
+@pytest.mark.parametrize("axis", [-1, 0])
 @pytest.mark.parametrize("name", ["softmax", "log_softmax"])
 def test_softmax_matches_jax_nn_and_torch(name, axis, dtype):
     rng = np.random.default_rng(0)
     x = np.concatenate([rng.normal(size=(3, 5)) * 5, [[1e4, -1e4, 0.0, 1e4, 3.0]]]).astype(dtype)
     fn = getattr(A, name)
     got = jax.jit(lambda x: fn(x, axis=axis))(x)
-    np.testing.assert_allclose(got, getattr(jax.nn, name)(x, axis=axis), rtol=RTOL[dtype], atol=0)
+    np.testing.assert_allclose(got, jax.jit(lambda x: getattr(jax.nn, name)(x, axis=axis))(x),
+                               rtol=RTOL[dtype], atol=0)
     cotangent = rng.normal(size=x.shape).astype(dtype)
     grad = jax.jit(jax.grad(lambda x: jnp.sum(cotangent * fn(x, axis=axis))))(x)
-    ref_grad = jax.grad(lambda x: jnp.sum(cotangent * getattr(jax.nn, name)(x, axis=axis)))(x)
+    ref_grad = jax.jit(jax.grad(lambda x: jnp.sum(cotangent * getattr(jax.nn, name)(x, axis=axis))))(x)
     atol = 1e-6 if dtype == np.float32 else 1e-12  # entries that cancel to ~0
     np.testing.assert_allclose(grad, ref_grad, rtol=RTOL[dtype], atol=atol)
     torch = pytest.importorskip("torch")
@@ -316,7 +319,7 @@ def test_any_shape_jit_vmap_and_int_promotion(name):
     promoted = fn(np.array([-2, 0, 3]))
     assert promoted.dtype == jnp.float32
     np.testing.assert_array_equal(promoted, fn(np.array([-2.0, 0.0, 3.0], np.float32)))
-    d = A.derivative(fn)(x)
+    d = jax.jit(A.derivative(fn))(x)
     assert d.shape == x.shape and d.dtype == jnp.float32
 
 
