@@ -18,6 +18,12 @@ chunks of ``chunk_size`` to bound memory), where ``fold(key, fold_spec,
 hyperparams)`` is one pure function; :func:`grid_search` crosses the same function
 with a grid of hyperparameters in one program.
 
+With several devices (``devices=``, by default every device JAX sees, across
+processes after ``jax.distributed.initialize``) the folds are padded with empty
+ones to a multiple of the device count and ``shard_map``-ed over a one-axis mesh:
+each device trains its block of folds with the same program, ``X`` and ``y`` are
+replicated, and every process receives all the results.
+
 Splitters (fold sizes, order and, unshuffled, indices as in scikit-learn):
 
 =======================  ===============================  ======================
@@ -48,6 +54,9 @@ from typing import Any, Callable, Iterable, Iterator, NamedTuple
 import jax
 import jax.numpy as jnp
 import numpy as np
+from jax.experimental import multihost_utils
+from jax.sharding import AxisType, Mesh, NamedSharding
+from jax.sharding import PartitionSpec as P
 
 from fnn._types import Array, ArrayLike, Params, PRNGKey
 from fnn._validate import as_float_array, check_key
@@ -66,6 +75,9 @@ __all__ = [
     "repeated_kfold",
     "stratified_kfold",
 ]
+
+#: The name of the device-mesh axis that folds are spread over.
+_FOLD_AXIS = "fold"
 
 
 # --------------------------------------------------------------------------- split containers
@@ -527,16 +539,44 @@ def _over_folds(fn: Callable, chunk_size: int | None) -> Callable:
     return lambda *args: jax.lax.map(lambda a: fn(*a), args, batch_size=chunk_size)
 
 
-@functools.partial(jax.jit, static_argnames=("fit_fn", "chunk_size"))
-def _fit_folds(X, y, test_fold, keys, folds, hyperparams, *, fit_fn, chunk_size):
-    one = lambda k, f, h: _fit_one(fit_fn, X, y, test_fold, k, f, h)  # noqa: E731
-    return _over_folds(one, chunk_size)(keys, folds, hyperparams)
+def _on_mesh(block: Callable, mesh: Mesh | None, n_shared: int) -> Callable:
+    """``block`` as is, or ``shard_map``-ed: the first ``n_shared`` arguments replicated,
+    the rest and the outputs split along their leading (fold) axis over every mesh axis.
+
+    Each device then runs exactly the unsharded program on its block of folds, which
+    is why the results do not depend on the number of devices.
+    """
+    if mesh is None:
+        return block
+    folds = P(tuple(mesh.axis_names))
+
+    def sharded(*args):
+        specs = (P(),) * n_shared + (folds,) * (len(args) - n_shared)
+        # check_vma=False: user code (a scan whose carry starts from constants, say)
+        # need not annotate which values vary across devices.
+        return jax.shard_map(block, mesh=mesh, in_specs=specs, out_specs=folds, check_vma=False)(*args)
+
+    return sharded
 
 
-@functools.partial(jax.jit, static_argnames=("score_fn", "return_train_score", "chunk_size"))
-def _score_folds(X, y, test_fold, params, folds, *, score_fn, return_train_score, chunk_size):
-    one = lambda p, f: _score_one(score_fn, return_train_score, X, y, test_fold, p, f)  # noqa: E731
-    return _over_folds(one, chunk_size)(params, folds)
+@functools.partial(jax.jit, static_argnames=("fit_fn", "chunk_size", "mesh", "key_impl"))
+def _fit_folds(X, y, test_fold, keys, folds, hyperparams, *, fit_fn, chunk_size, mesh=None, key_impl=None):
+    def block(X, y, test_fold, keys, folds, hyperparams):
+        if key_impl is not None:  # typed keys travel to the mesh as their raw data
+            keys = jax.random.wrap_key_data(keys, impl=key_impl)
+        one = lambda k, f, h: _fit_one(fit_fn, X, y, test_fold, k, f, h)  # noqa: E731
+        return _over_folds(one, chunk_size)(keys, folds, hyperparams)
+
+    return _on_mesh(block, mesh, 3)(X, y, test_fold, keys, folds, hyperparams)
+
+
+@functools.partial(jax.jit, static_argnames=("score_fn", "return_train_score", "chunk_size", "mesh"))
+def _score_folds(X, y, test_fold, params, folds, *, score_fn, return_train_score, chunk_size, mesh=None):
+    def block(X, y, test_fold, params, folds):
+        one = lambda p, f: _score_one(score_fn, return_train_score, X, y, test_fold, p, f)  # noqa: E731
+        return _over_folds(one, chunk_size)(params, folds)
+
+    return _on_mesh(block, mesh, 3)(X, y, test_fold, params, folds)
 
 
 def _fold_inputs(split: Split | MaskSplit) -> tuple[np.ndarray | None, Any]:
@@ -582,21 +622,98 @@ def _program_inputs(split, keys, hyperparams):
     return test_fold, keys, folds, hyperparams
 
 
-def _lower_fit(fit_fn, X, y, split, key, hyperparams=None, *, chunk_size=None):
+def _resolve_mesh(devices: Any, where: str) -> Mesh | None:
+    """The device mesh the folds are spread over, or None for the plain single-device program.
+
+    ``None`` means every device JAX sees (all processes' devices after
+    ``jax.distributed.initialize``); with only one there is nothing to spread.
+    """
+    if devices is None:
+        every = jax.devices()
+        if len(every) == 1:
+            return None
+        devices = every
+    if isinstance(devices, Mesh):
+        return devices
+    if isinstance(devices, jax.Device):
+        raise TypeError(f"{where}: devices must be a list of devices, got one device {devices}; "
+                        f"write devices=[{devices}]")
+    if not isinstance(devices, (list, tuple)):
+        raise TypeError(f"{where}: devices must be None (all devices), a list of jax devices "
+                        f"(e.g. jax.devices()[:4]) or a jax.sharding.Mesh, got {type(devices).__name__}")
+    devices = list(devices)
+    if not devices:
+        raise ValueError(f"{where}: devices is empty; pass None for every device or e.g. jax.devices()[:2]")
+    for d in devices:
+        if not isinstance(d, jax.Device):
+            raise TypeError(f"{where}: devices must hold jax devices (from jax.devices()), "
+                            f"got {type(d).__name__} {d!r}")
+    if len(set(devices)) != len(devices):
+        raise ValueError(f"{where}: devices lists a device twice: {devices}; list each device once")
+    # Auto axes: the compiler places what the shardings leave open (reference: jax
+    # 0.10's Explicit default rejects slicing a sharded result without out_sharding).
+    return Mesh(np.array(devices), (_FOLD_AXIS,), axis_types=(AxisType.Auto,))
+
+
+def _pad_rows(a: np.ndarray, pad: int, fill) -> np.ndarray:
+    if pad == 0:
+        return a
+    filler = np.full((pad,) + a.shape[1:], fill, a.dtype) if fill is not None else np.repeat(a[:1], pad, axis=0)
+    return np.concatenate([a, filler])
+
+
+def _place(tree: Any, mesh: Mesh, spec: P) -> Any:
+    """Host values as global arrays on ``mesh``; every process passes the same values."""
+    sharding = NamedSharding(mesh, spec)
+
+    def put(a):
+        a = np.asarray(a)
+        return jax.make_array_from_callback(a.shape, sharding, lambda index: a[index])
+
+    return jax.tree.map(put, tree)
+
+
+def _to_host(tree: Any, n: int | None) -> Any:
+    """Numpy copies of (possibly multi-process) arrays, cut to the first ``n`` folds."""
+    def get(a):
+        if not a.is_fully_addressable:  # other processes hold some folds: gather them
+            a = multihost_utils.process_allgather(a, tiled=True)
+        return np.asarray(a)[:n]
+
+    return jax.tree.map(get, tree)
+
+
+def _lower_fit(fit_fn, X, y, split, key, hyperparams=None, *, chunk_size=None, mesh=None):
     """The fold-batched training program, lowered, and its arguments.
 
-    ``lowered.compile().memory_analysis()`` sizes it without running it.
+    With a ``mesh``, the folds (times settings) are padded with empty folds to a
+    multiple of the number of devices and placed on the mesh; fold ``k`` keeps the key
+    ``jax.random.split(key, K)[k]`` whatever the padding. ``lowered.compile().memory_analysis()``
+    sizes the program without running it.
     """
     test_fold, keys, folds, hyperparams = _program_inputs(split, jax.random.split(key, split.n_folds),
                                                           hyperparams)
+    key_impl = None
+    if mesh is not None:
+        if jnp.issubdtype(keys.dtype, jax.dtypes.prng_key):
+            key_impl = str(jax.random.key_impl(keys))
+            keys = jax.random.key_data(keys)
+        keys = np.asarray(keys)
+        pad = -keys.shape[0] % mesh.size
+        # Empty folds: id -1 or all-false masks give all-zero weights (a no-op fit).
+        folds = jax.tree.map(lambda a: _pad_rows(np.asarray(a), pad, -1 if a.dtype.kind in "iu" else False),
+                             folds)
+        keys, hyperparams = jax.tree.map(lambda a: _pad_rows(np.asarray(a), pad, None), (keys, hyperparams))
+        X, y, test_fold = _place((X, y, test_fold), mesh, P())
+        keys, folds, hyperparams = _place((keys, folds, hyperparams), mesh, P(tuple(mesh.axis_names)))
     args = (X, y, test_fold, keys, folds, hyperparams)
-    return _fit_folds.lower(*args, fit_fn=fit_fn, chunk_size=chunk_size), args
+    return _fit_folds.lower(*args, fit_fn=fit_fn, chunk_size=chunk_size, mesh=mesh, key_impl=key_impl), args
 
 
-def _run(fit_fn, score_fn, X, y, split, key, hyperparams, *, return_train_score, chunk_size):
+def _run(fit_fn, score_fn, X, y, split, key, hyperparams, *, return_train_score, chunk_size, mesh=None):
     """Compiles and runs the fit program, then the score program; returns outputs and timings."""
     t0 = time.perf_counter()
-    lowered, args = _lower_fit(fit_fn, X, y, split, key, hyperparams, chunk_size=chunk_size)
+    lowered, args = _lower_fit(fit_fn, X, y, split, key, hyperparams, chunk_size=chunk_size, mesh=mesh)
     compiled = lowered.compile()
     compile_time = time.perf_counter() - t0
     t0 = time.perf_counter()
@@ -606,11 +723,15 @@ def _run(fit_fn, score_fn, X, y, split, key, hyperparams, *, return_train_score,
     X, y, test_fold, _, folds, _ = args
     t0 = time.perf_counter()
     compiled = _score_folds.lower(X, y, test_fold, params, folds, score_fn=score_fn,
-                                  return_train_score=return_train_score, chunk_size=chunk_size).compile()
+                                  return_train_score=return_train_score, chunk_size=chunk_size,
+                                  mesh=mesh).compile()
     compile_time += time.perf_counter() - t0
     t0 = time.perf_counter()
     test_score, train_score = jax.block_until_ready(compiled(X, y, test_fold, params, folds))
     score_time = time.perf_counter() - t0
+    if mesh is not None:  # drop the padding folds; gather folds other processes hold
+        n = split.n_folds * (1 if hyperparams is None else jax.tree.leaves(hyperparams)[0].shape[0])
+        params, history, test_score, train_score = _to_host((params, history, test_score, train_score), n)
     return params, history, test_score, train_score, fit_time, score_time, compile_time
 
 
@@ -630,6 +751,7 @@ def cross_validate(
     return_history: bool = False,
     return_indices: bool = False,
     chunk_size: int | None = None,
+    devices: Any = None,
 ) -> dict[str, Any]:
     """Trains and scores every fold in one compiled program: ``jit(vmap(fold))`` over folds.
 
@@ -664,13 +786,24 @@ def cross_validate(
         ``fit_fn`` returns one.
       return_indices: return ``{"train": [...], "test": [...]}`` index arrays per fold.
       chunk_size: train ``chunk_size`` folds at a time (``lax.map(..., batch_size=)``)
-        to bound memory for large K; same results.
+        to bound memory for large K; same results. With several devices, each
+        device chunks its own block of folds.
+      devices: where the folds run: ``None`` for every device JAX sees (every
+        process's devices after ``jax.distributed.initialize``; one device runs the
+        plain program), a list of devices (``jax.devices()[:4]``), or a
+        ``jax.sharding.Mesh`` (folds are split over all of its axes). The folds are
+        padded with empty ones (all weights 0, dropped from the results) to a
+        multiple of the device count and each device trains its block with the same
+        program, so results are identical on any number of devices. ``X`` and ``y``
+        are copied to every device. In a multi-process run every process must call
+        with the same arguments; every process gets all the results.
 
     Returns:
       a dict of numpy arrays, one entry per fold in the splitter's order:
       ``fit_time``, ``score_time``, ``test_score``, ``train_score`` (if requested),
       ``params``, ``history``, ``indices`` (if requested), and the scalars
-      ``total_fit_time``, ``total_score_time``, ``compile_time``.
+      ``total_fit_time``, ``total_score_time``, ``compile_time`` and ``n_devices``
+      (the devices the folds ran on).
 
     Example:
       >>> def fit_fn(key, X, y, w):
@@ -686,9 +819,11 @@ def cross_validate(
     chunk_size = _check_fns(fit_fn, score_fn, chunk_size, where)
     X, y = _check_data(X, y, where)
     check_key(key, where)
+    mesh = _resolve_mesh(devices, where)
     split = _as_split(cv, X, y, X.shape[0], where)
     params, history, test_score, train_score, fit_time, score_time, compile_time = _run(
-        fit_fn, score_fn, X, y, split, key, None, return_train_score=return_train_score, chunk_size=chunk_size)
+        fit_fn, score_fn, X, y, split, key, None, return_train_score=return_train_score, chunk_size=chunk_size,
+        mesh=mesh)
     K = split.n_folds
     out: dict[str, Any] = {
         "fit_time": np.full(K, fit_time / K),
@@ -706,14 +841,16 @@ def cross_validate(
     if return_indices:
         pairs = list(split.split())
         out["indices"] = {"train": [p[0] for p in pairs], "test": [p[1] for p in pairs]}
-    out.update(total_fit_time=fit_time, total_score_time=score_time, compile_time=compile_time)
+    out.update(total_fit_time=fit_time, total_score_time=score_time, compile_time=compile_time,
+               n_devices=1 if mesh is None else mesh.size)
     return out
 
 
-def cross_val_score(fit_fn, score_fn, X, y, cv=5, *, key: PRNGKey, chunk_size: int | None = None) -> np.ndarray:
+def cross_val_score(fit_fn, score_fn, X, y, cv=5, *, key: PRNGKey, chunk_size: int | None = None,
+                    devices: Any = None) -> np.ndarray:
     """The ``(K,)`` test scores of :func:`cross_validate` (as scikit-learn's ``cross_val_score``)."""
     return cross_validate(fit_fn, score_fn, X, y, cv, key=key, return_train_score=False,
-                          chunk_size=chunk_size)["test_score"]
+                          chunk_size=chunk_size, devices=devices)["test_score"]
 
 
 def _grid_settings(grid, where: str) -> tuple[list[dict], dict[str, Array]]:
@@ -744,6 +881,7 @@ def grid_search(
     key: PRNGKey,
     greater_is_better: bool = True,
     chunk_size: int | None = None,
+    devices: Any = None,
 ) -> dict[str, Any]:
     """Cross-validates every hyperparameter setting of a grid in one compiled program.
 
@@ -761,7 +899,8 @@ def grid_search(
     Args:
       fit_fn: ``fit_fn(key, X, y, weights, hyperparams) -> params`` (or ``(params, History)``).
       score_fn: ``score_fn(params, X, y, weights) -> ()``.
-      X, y, cv, key, chunk_size: as :func:`cross_validate`.
+      X, y, cv, key, chunk_size, devices: as :func:`cross_validate` (settings x
+        folds are spread over the devices together).
       grid: ``{name: [values, ...]}``, numbers only.
       greater_is_better: False when the score is a loss.
 
@@ -779,9 +918,11 @@ def grid_search(
     if not isinstance(greater_is_better, bool):
         raise TypeError(f"{where}: greater_is_better must be True or False, got {greater_is_better!r}")
     settings, arrays = _grid_settings(grid, where)
+    mesh = _resolve_mesh(devices, where)
     split = _as_split(cv, X, y, X.shape[0], where)
     _, _, test_score, _, fit_time, score_time, compile_time = _run(
-        fit_fn, score_fn, X, y, split, key, arrays, return_train_score=False, chunk_size=chunk_size)
+        fit_fn, score_fn, X, y, split, key, arrays, return_train_score=False, chunk_size=chunk_size,
+        mesh=mesh)
     scores = np.asarray(test_score).reshape(len(settings), split.n_folds)
     mean, std = scores.mean(axis=1), scores.std(axis=1)
     signed = np.where(np.isnan(mean), -np.inf, mean if greater_is_better else -mean)

@@ -1,0 +1,90 @@
+"""Folds spread over devices: the same results on 1, 2, 4 and 8 (forced CPU) devices.
+
+JAX reads ``--xla_force_host_platform_device_count`` when it starts, so the sharded
+runs happen in a subprocess (``tests/_sharding_worker.py``); the reference is the
+plain single-device program run here. Budget: ~60 s on one loaded core (one
+subprocess compiling a dozen tiny programs).
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import jax
+import numpy as np
+import pytest
+
+from fnn import cv
+
+_HERE = Path(__file__).resolve().parent
+_spec = importlib.util.spec_from_file_location("_sharding_worker", _HERE / "_sharding_worker.py")
+worker = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(worker)
+
+
+@pytest.fixture(scope="module")
+def sharded(tmp_path_factory):
+    path = tmp_path_factory.mktemp("sharding") / "out.npz"
+    env = dict(os.environ, XLA_FLAGS="--xla_force_host_platform_device_count=8", JAX_PLATFORMS="cpu")
+    proc = subprocess.run([sys.executable, str(_HERE / "_sharding_worker.py"), str(path)], env=env,
+                          capture_output=True, text=True, timeout=600, cwd=_HERE.parent)
+    assert proc.returncode == 0, proc.stderr[-4000:]
+    return dict(np.load(path))
+
+
+@pytest.fixture(scope="module")
+def reference():
+    assert jax.device_count() == 1  # devices=None then runs the plain, unsharded program
+    return worker.run_all([("plain", None)], full=("plain",))
+
+
+@pytest.mark.parametrize("devices", ["1", "2", "4", "8"])
+def test_kfold_results_do_not_depend_on_the_device_count(sharded, reference, devices):
+    assert int(sharded[f"kfold/{devices}/n_devices"]) == int(devices)
+    for part in ("test", "train"):
+        np.testing.assert_array_equal(sharded[f"kfold/{devices}/{part}"], reference[f"kfold/plain/{part}"])
+    # XLA's CPU code for the vmapped batch depends on how many folds one device holds
+    # (5 here, 3 on 2 devices, ...): parameters agree to float32 rounding, not bitwise.
+    np.testing.assert_allclose(sharded[f"kfold/{devices}/params"], reference["kfold/plain/params"],
+                               rtol=1e-5, atol=2e-6)
+
+
+def test_padding_folds_are_dropped(sharded):
+    # 5 folds on 8 devices: 3 empty folds padded in, none returned
+    assert sharded["kfold/8/test"].shape == (5,) and sharded["kfold/8/params"].shape[0] == 5
+    assert np.all(np.isfinite(sharded["kfold/8/test"]))
+
+
+def test_overlapping_chunked_folds_and_grids_on_eight_devices(sharded, reference):
+    np.testing.assert_array_equal(sharded["masks_chunked/8/test"], reference["masks_chunked/plain/test"])
+    # 3 settings x 5 folds = 15, padded to 16
+    np.testing.assert_array_equal(sharded["grid/8/test"], reference["grid/plain/test"])
+
+
+def test_a_second_run_with_new_data_seed_and_learning_rates_compiles_nothing(sharded):
+    assert int(sharded["device_count"]) == 8
+    assert int(sharded["recompiles"]) == 0
+
+
+@pytest.mark.parametrize("devices, error, match", [
+    ([], ValueError, "empty"),
+    ("cpu", TypeError, "list of jax devices"),
+    ([0, 1], TypeError, "must hold jax devices"),
+    ("twice", ValueError, "twice"),
+    ("one", TypeError, "write devices="),
+])
+def test_bad_devices_are_rejected_before_compiling(devices, error, match):
+    if devices == "twice":
+        devices = [jax.devices()[0]] * 2
+    elif devices == "one":
+        devices = jax.devices()[0]
+    X, y = worker.data()
+    with pytest.raises(error, match=match):
+        cv.cross_validate(worker.fit_fn, worker.score_fn, X, y, 5, key=jax.random.key(0), devices=devices)
+    with pytest.raises(error, match=match):
+        cv.grid_search(worker.fit_fn, worker.score_fn, X, y, 5, {"lr": [0.1]}, key=jax.random.key(0),
+                       devices=devices)
