@@ -1,0 +1,32 @@
+"""One of two processes joined by ``jax.distributed.initialize`` (for test_multihost).
+
+Usage: ``python tests/_multihost_worker.py PORT PROCESS_ID OUT.npz`` with
+``XLA_FLAGS=--xla_force_host_platform_device_count=2``: two processes x two CPU
+devices run one 6-fold cross-validation over all four devices (padded to 8 folds).
+"""
+
+from __future__ import annotations
+
+import sys
+
+import jax
+
+
+def main(port: int, process_id: int, path: str) -> None:
+    jax.distributed.initialize(coordinator_address=f"127.0.0.1:{port}", num_processes=2,
+                               process_id=process_id, initialization_timeout=120)
+    import numpy as np
+
+    from fnn import cv
+    from _sharding_worker import data, fit_fn, score_fn
+
+    assert jax.process_count() == 2 and jax.device_count() == 4 and jax.local_device_count() == 2
+    X, y = data()  # every process holds the same data (replicated inputs)
+    out = cv.cross_validate(fit_fn, score_fn, X, y, 6, key=jax.random.key(0), return_params=True)
+    np.savez(path, test=out["test_score"], train=out["train_score"], n_devices=out["n_devices"],
+             params=np.concatenate([a.reshape(6, -1) for a in jax.tree.leaves(out["params"])], 1))
+    jax.distributed.shutdown()
+
+
+if __name__ == "__main__":
+    main(int(sys.argv[1]), int(sys.argv[2]), sys.argv[3])
