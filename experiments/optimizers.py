@@ -3,7 +3,8 @@
 1. Trajectories of each optimizer on Rosenbrock, Beale and a saddle, drawn on contour plots.
 2. Training-loss curves of an MLP on the digits data, one per optimizer.
 3. For each optimizer, the largest deviation of its parameters from optax's optimizer of
-   the same name over a run, and the ratio of their step times (measured side by side).
+   the same name over a run, and the ratio of their step times (measured side by side);
+   likewise against torch.optim where torch is installed and has an equivalent (float64).
 """
 
 from __future__ import annotations
@@ -40,6 +41,40 @@ def _make(name: str, lr, library: str):
     if name == "nesterov":
         return optax.sgd(lr, momentum=0.9, nesterov=True)
     return getattr(optax, name)(lr)
+
+
+# name -> (torch.optim class and its keyword arguments, the fnn setting documented to reproduce it
+# (fnn/optim/alias.py)); lion has no torch equivalent. torch's defaults are spelled out on both sides.
+TORCH_TWINS = {
+    "sgd": (lambda lr: ("SGD", dict(lr=lr)), lambda lr: optim.sgd(lr)),
+    "momentum": (lambda lr: ("SGD", dict(lr=lr, momentum=0.9)), lambda lr: optim.sgd(lr, momentum=0.9)),
+    "nesterov": (lambda lr: ("SGD", dict(lr=lr, momentum=0.9, nesterov=True)),
+                 lambda lr: optim.nesterov(lr, momentum=0.9)),
+    "adagrad": (lambda lr: ("Adagrad", dict(lr=lr, eps=1e-10)),
+                lambda lr: optim.adagrad(lr, initial_accumulator_value=0.0, eps=1e-10, eps_in_sqrt=False)),
+    "adadelta": (lambda lr: ("Adadelta", dict(lr=lr, rho=0.9, eps=1e-6)),
+                 lambda lr: optim.adadelta(lr, rho=0.9, eps=1e-6)),
+    "rmsprop": (lambda lr: ("RMSprop", dict(lr=lr, alpha=0.99, eps=1e-8)),
+                lambda lr: optim.rmsprop(lr, decay=0.99, eps=1e-8, eps_in_sqrt=False)),
+    "adam": (lambda lr: ("Adam", dict(lr=lr)), lambda lr: optim.adam(lr)),
+    "amsgrad": (lambda lr: ("Adam", dict(lr=lr, amsgrad=True)),
+                lambda lr: optim.amsgrad(lr, max_before_bias_correction=True)),
+    "adamax": (lambda lr: ("Adamax", dict(lr=lr)), lambda lr: optim.adamax(lr)),
+    "nadam": (lambda lr: ("NAdam", dict(lr=lr, momentum_decay=4e-3)),
+              lambda lr: optim.nadam(lr, momentum_decay=4e-3)),
+    "adamw": (lambda lr: ("AdamW", dict(lr=lr, weight_decay=1e-4)), lambda lr: optim.adamw(lr, weight_decay=1e-4)),
+}
+NO_TORCH = "n/a (torch not installed)"
+NO_TWIN = "n/a (no torch equivalent)"
+
+
+def _torch():
+    """The torch module, or None when it is not installed (the torch column then says so)."""
+    try:
+        import torch
+    except ImportError:
+        return None
+    return torch
 
 
 def _rosenbrock(p):
@@ -156,7 +191,8 @@ def _mlp(config: Config, workdir: Path, summary: _common.Summary) -> dict:
     def per_example(p, X, y):
         return losses.cross_entropy(mlp.apply(p, X), y, reduction="none")
 
-    curves, deviations, ratios = {}, {}, {}
+    curves, deviations, ratios, torch_ratios = {}, {}, {}, {}
+    torch = _torch()
     grads = jax.grad(lambda p: jnp.mean(per_example(p, X[:config.batch_size], y[:config.batch_size])))(params)
     for name in config.mlp_optimizers:
         lr = OPTIMIZERS[name][1]
@@ -176,6 +212,9 @@ def _mlp(config: Config, workdir: Path, summary: _common.Summary) -> dict:
             update = jax.jit(opt.update)
             times[library] = _common.time_call(lambda: update(grads, state, params), repeats=config.timing_repeats)
         ratios[name] = times["fnn"] / times["optax"]
+        if torch is not None and name in TORCH_TWINS:
+            torch_ratios[name] = times["fnn"] / _torch_step_time(name, lr, params, grads, config.timing_repeats,
+                                                                 torch)
 
     fig, ax = plt.subplots(figsize=(7.5, 4.5))
     cmap = plt.get_cmap("tab20")
@@ -196,7 +235,74 @@ def _mlp(config: Config, workdir: Path, summary: _common.Summary) -> dict:
         "default learning rates for the adaptive ones). Momentum speeds SGD up; the adaptive methods "
         "reach a low loss in the fewest epochs at their small default rates.")
     return {"final_loss": {n: float(c[-1]) for n, c in curves.items()}, "max_deviation_from_optax_mlp": deviations,
-            "step_time_ratio_fnn_over_optax": ratios}
+            "step_time_ratio_fnn_over_optax": ratios, "torch_step_time_ratio": torch_ratios}
+
+
+def _torch_deviation(name: str, lr: float, steps: int, torch) -> float:
+    """Largest |fnn - torch| over the paths on every test function, in float64.
+
+    torch runs its optimizer on its own gradients; fnn's documented twin is fed the same
+    gradient sequence (feeding each its own would let roundoff grow through the feedback,
+    as in ``tests/test_optim_torch.py``), so the deviation measures the update rules alone.
+    """
+    (torch_name, kwargs), make = TORCH_TWINS[name][0](lr), TORCH_TWINS[name][1]
+    previous_dtype = torch.get_default_dtype()
+    previous_x64 = jax.config.jax_enable_x64
+    # torch keeps step counts and NAdam's mu_product in its default dtype
+    torch.set_default_dtype(torch.float64)
+    jax.config.update("jax_enable_x64", True)
+    try:
+        paths, grads = [], []
+        for fn, start, _, _ in FUNCTIONS.values():
+            p = torch.tensor(start, dtype=torch.float64, requires_grad=True)
+            opt = getattr(torch.optim, torch_name)([p], **kwargs)
+            for _ in range(steps):
+                opt.zero_grad()
+                fn(p).backward()
+                grads.append(p.grad.numpy().copy())
+                opt.step()
+                paths.append(p.detach().numpy().copy())
+        fnn_opt = make(lr)
+
+        def path(start, g):
+            def step(carry, g):
+                q, state = carry
+                updates, state = fnn_opt.update(g, state, q)
+                q = optax.apply_updates(q, updates)
+                return (q, state), q
+            return jax.lax.scan(step, (start, fnn_opt.init(start)), g)[1]
+
+        shape = (len(FUNCTIONS), steps, 2)
+        starts = jnp.array([s for _, s, _, _ in FUNCTIONS.values()], jnp.float64)
+        ours = jax.jit(jax.vmap(path))(starts, jnp.asarray(np.reshape(grads, shape)))  # all functions, one program
+        difference = np.abs(np.asarray(ours) - np.reshape(paths, shape))
+        return float(np.nanmax(difference)) if np.any(np.isfinite(difference)) else float("nan")
+    finally:
+        jax.config.update("jax_enable_x64", previous_x64)
+        torch.set_default_dtype(previous_dtype)
+
+
+def _torch_step_time(name: str, lr: float, params, grads, repeats: int, torch) -> float:
+    """Median time of one ``torch.optim`` step (float32, CPU) on tensors shaped as the MLP's parameters."""
+    torch_name, kwargs = TORCH_TWINS[name][0](lr)
+    tensors = [torch.tensor(np.asarray(a), requires_grad=True) for a in jax.tree.leaves(params)]
+    for t, g in zip(tensors, jax.tree.leaves(grads)):
+        t.grad = torch.tensor(np.asarray(g))
+    opt = getattr(torch.optim, torch_name)(tensors, **kwargs)
+    return _common.time_call(opt.step, repeats=repeats)
+
+
+def _torch_column(config: Config, net: dict) -> dict:
+    """Deviation from torch (2-D paths, float64) and the step-time ratio fnn / torch, per optimizer."""
+    torch = _torch()
+    deviation, ratio = {}, {}
+    for name in config.optimizers:
+        if torch is None or name not in TORCH_TWINS:
+            deviation[name] = ratio[name] = NO_TORCH if torch is None else NO_TWIN
+            continue
+        deviation[name] = _torch_deviation(name, OPTIMIZERS[name][0], config.steps, torch)
+        ratio[name] = net["torch_step_time_ratio"].get(name, "")
+    return {"max_deviation_from_torch_2d": deviation, "step_time_ratio_fnn_over_torch": ratio}
 
 
 @_common.experiment(NAME)
@@ -209,19 +315,28 @@ def run(config: Config, workdir: Path) -> dict:
     summary = _common.Summary(TITLE)
     two_d = _test_functions(config, workdir, summary)
     net = _mlp(config, workdir, summary)
-    header = ["optimizer", "max |fnn - optax|, 2-D paths", "max |fnn - optax|, MLP params", "step time fnn / optax"]
+    versus_torch = _torch_column(config, net)
+    net.pop("torch_step_time_ratio")
+    # no "|" in the names: it would split a markdown table's cells
+    header = ["optimizer", "max abs(fnn - optax), 2-D paths", "max abs(fnn - optax), MLP params",
+              "step time fnn / optax", "max abs(fnn - torch), 2-D paths (float64)", "step time fnn / torch"]
     rows = [[n, two_d["max_deviation_from_optax_2d"][n], net["max_deviation_from_optax_mlp"].get(n, ""),
-             net["step_time_ratio_fnn_over_optax"].get(n, "")] for n in config.optimizers]
+             net["step_time_ratio_fnn_over_optax"].get(n, ""), versus_torch["max_deviation_from_torch_2d"][n],
+             versus_torch["step_time_ratio_fnn_over_torch"][n]] for n in config.optimizers]
     _common.write_csv(workdir / "optax_comparison.csv", header, rows)
     summary.table(
         header, rows,
         f"Each fnn optimizer against its optax twin: the largest parameter difference over the whole run "
         f"({config.steps} steps on the three test functions; {config.epochs} epochs of the MLP, where "
         "measured), and the ratio of their jitted step times measured side by side in this process (1 = "
-        "as fast). Differences are float32 rounding (different but equivalent operation orders).",
+        "as fast). Differences are float32 rounding (different but equivalent operation orders). Against "
+        f"torch.optim, each fnn optimizer in the setting documented to reproduce torch's (fnn/optim/alias.py) is fed "
+        f"torch's gradient sequence on the three test functions, in float64, and the step time is fnn's jitted "
+        "update over one eager torch `step()` on tensors shaped as the MLP's parameters (where the MLP was trained); "
+        "differences near 1e-16 say the update rules are the same.",
         csv_name="optax_comparison.csv", digits=3)
     summary.write(workdir)
-    return {**two_d, **net}
+    return {**two_d, **net, **versus_torch}
 
 
 def main(argv=None) -> dict:

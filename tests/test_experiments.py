@@ -276,5 +276,28 @@ def test_optimizers(tmp_path):
         assert metrics["max_deviation_from_optax_2d"][name] < 1e-4  # float32, 50 steps
     assert metrics["max_deviation_from_optax_mlp"]["adam"] < 1e-5
     assert metrics["step_time_ratio_fnn_over_optax"]["adam"] > 0
+    try:
+        import torch  # noqa: F401
+    except ImportError:
+        assert set(metrics["max_deviation_from_torch_2d"].values()) == {mod.NO_TORCH}
+    else:
+        # float64, fed torch's own gradients: only rounding separates the two update rules
+        for name in ("sgd", "adam"):
+            assert 0 <= metrics["max_deviation_from_torch_2d"][name] < 1e-12
+        assert metrics["step_time_ratio_fnn_over_torch"]["adam"] > 0
+    header = (tmp_path / "optax_comparison.csv").read_text().splitlines()[0]
+    assert "abs(fnn - torch)" in header and "|" not in header
     with pytest.raises(ValueError, match="unknown optimizer"):
         mod.run(dataclasses.replace(config, optimizers=("sgdd",)), tmp_path / "bad")
+
+
+def test_optimizers_torch_column_without_torch_or_twin(tmp_path, monkeypatch):
+    mod = _load("optimizers")
+    config = dataclasses.replace(mod.QUICK, optimizers=("sgd", "lion"))
+    column = mod._torch_column(config, {"torch_step_time_ratio": {}})
+    if mod._torch() is not None:
+        assert column["max_deviation_from_torch_2d"]["lion"] == mod.NO_TWIN
+    monkeypatch.setattr(mod, "_torch", lambda: None)
+    column = mod._torch_column(config, {"torch_step_time_ratio": {}})
+    assert column["max_deviation_from_torch_2d"] == {"sgd": mod.NO_TORCH, "lion": mod.NO_TORCH}
+    assert column["step_time_ratio_fnn_over_torch"] == {"sgd": mod.NO_TORCH, "lion": mod.NO_TORCH}
