@@ -261,7 +261,7 @@ def _spread(study: Config, config: Config, parts: dict, scores: np.ndarray, scor
     ax.set_title(f"Spread of the generalisation estimate: {study.dataset}, MLP {study.hidden}, "
                  f"{study.epochs} epochs")
     ax.grid(alpha=0.3, axis="y")
-    ax.legend(fontsize=7, loc="lower left")
+    ax.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.01, 1.0))
     fig.tight_layout()
     _common.save_figure(fig, workdir / "spread.png")
     holdout_name = names[0]
@@ -302,9 +302,9 @@ def _fold_scores(study: Config, config: Config, splits: dict, scores: np.ndarray
         ax.set_xticks(np.arange(k))
         ax.set_xlabel("test fold")
         ax.set_ylabel(f"test {score_name}")
-        ax.set_ylim(0, 1.05)
+        ax.set_ylim(0, 1.3)  # headroom for the legend above the bars
         ax.set_title(f"{k}-fold on {study.dataset} (rows sorted by class)")
-        ax.legend(fontsize=8, loc="lower right")
+        ax.legend(fontsize=8, loc="upper center", ncol=2)
     fig.tight_layout()
     _common.save_figure(fig, workdir / "fold_scores.png")
     means = {name: float(np.mean(s)) for name, s in per_fold.items()}
