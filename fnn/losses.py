@@ -134,6 +134,15 @@ def _reduce(per_example: Array, weights: Array | None, reduction: str) -> Array:
     return total / safe_sum
 
 
+def _reduce_elementwise(elementwise: Array, weights: Array | None, reduction: str) -> Array:
+    """Per-example mean over the output axes, then :func:`_reduce` over examples."""
+    if weights is None and reduction == "mean":
+        # Every example has the same number of outputs, so the mean of per-example means
+        # is the mean over all elements: one reduction instead of two.
+        return jnp.mean(elementwise)
+    return _reduce(_mean_per_example(elementwise), weights, reduction)
+
+
 def _mean_per_example(elementwise: Array) -> Array:
     if elementwise.ndim == 1:
         return elementwise
@@ -173,7 +182,7 @@ def mae(predictions: ArrayLike, targets: ArrayLike, *, weights: ArrayLike | None
       Array(2.3333335, dtype=float32)
     """
     predictions, targets, weights = _prepare("mae", predictions, targets, weights, reduction)
-    return _reduce(_mean_per_example(jnp.abs(predictions - targets)), weights, reduction)
+    return _reduce_elementwise(jnp.abs(predictions - targets), weights, reduction)
 
 
 def mse(predictions: ArrayLike, targets: ArrayLike, *, weights: ArrayLike | None = None,
@@ -199,7 +208,7 @@ def mse(predictions: ArrayLike, targets: ArrayLike, *, weights: ArrayLike | None
       Array(12.333334, dtype=float32)
     """
     predictions, targets, weights = _prepare("mse", predictions, targets, weights, reduction)
-    return _reduce(_mean_per_example(jnp.square(predictions - targets)), weights, reduction)
+    return _reduce_elementwise(jnp.square(predictions - targets), weights, reduction)
 
 
 # --------------------------------------------------------------------------- binary
@@ -253,7 +262,7 @@ def binary_cross_entropy(predictions: ArrayLike, targets: ArrayLike, *,
                 f"{values[outside][:3]}; for raw scores (logits) use binary_cross_entropy_with_logits")
     elementwise = -(targets * _clamped_log(predictions)
                     + (1.0 - targets) * _clamped_log(1.0 - predictions))
-    return _reduce(_mean_per_example(elementwise), weights, reduction)
+    return _reduce_elementwise(elementwise, weights, reduction)
 
 
 @jax.custom_jvp
@@ -299,7 +308,7 @@ def binary_cross_entropy_with_logits(predictions: ArrayLike, targets: ArrayLike,
     predictions, targets, weights = _prepare(
         "binary_cross_entropy_with_logits", predictions, targets, weights, reduction)
     elementwise = _softplus(predictions) - targets * predictions
-    return _reduce(_mean_per_example(elementwise), weights, reduction)
+    return _reduce_elementwise(elementwise, weights, reduction)
 
 
 # --------------------------------------------------------------------------- multi-class
