@@ -23,12 +23,10 @@ Usage::
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import re
 import statistics
 import sys
-import tempfile
 import time
 from pathlib import Path
 
@@ -169,20 +167,9 @@ def markdown(results: dict) -> str:
     return "\n".join(lines)
 
 
-def _write_json_atomic(path: Path, obj: dict) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=path.name, suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w") as f:
-            json.dump(obj, f, indent=2)
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.remove(tmp)
-        raise
-
-
 def main(argv=None) -> int:
+    from experiments._common import write_json  # atomic: temporary file + os.replace
+
     parser = argparse.ArgumentParser(prog="python -m experiments.benchmarks.activations_losses",
                                      description=__doc__.split("\n\n")[0])
     parser.add_argument("--json", type=Path, default=DEFAULT_JSON,
@@ -195,7 +182,7 @@ def main(argv=None) -> int:
     results = run(quick=args.quick, repeats=args.repeats, calls=args.calls)
     print(f"device: {results['device']}  jax {results['jax']}  optax {results['optax']}")
     print(markdown(results))
-    _write_json_atomic(args.json, results)
+    write_json(args.json, results)
     print(f"wrote {args.json}", file=sys.stderr)
     return 0
 

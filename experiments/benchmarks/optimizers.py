@@ -22,12 +22,10 @@ Usage::
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import re
 import statistics
 import sys
-import tempfile
 import time
 from pathlib import Path
 
@@ -176,20 +174,9 @@ def markdown(results: dict) -> str:
     return "\n".join(lines)
 
 
-def _write_json_atomic(path: Path, obj: dict) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=path.name, suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w") as f:
-            json.dump(obj, f, indent=2)
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.remove(tmp)
-        raise
-
-
 def main(argv=None) -> int:
+    from experiments._common import write_json  # atomic: temporary file + os.replace
+
     parser = argparse.ArgumentParser(prog="python -m experiments.benchmarks.optimizers",
                                      description=__doc__.split("\n\n")[0])
     parser.add_argument("--json", type=Path, default=DEFAULT_JSON,
@@ -200,7 +187,7 @@ def main(argv=None) -> int:
     parser.add_argument("--steps", type=int, default=None, help="steps per timed block")
     args = parser.parse_args(argv)
     results = run(quick=args.quick, repeats=args.repeats, steps=args.steps)
-    _write_json_atomic(args.json, results)
+    write_json(args.json, results)
     print(markdown(results))
     print(f"\nwritten to {args.json}")
     return 0
