@@ -83,3 +83,24 @@ def test_torch_worker_runs_every_fold():
     report = bench._worker_torch(bench.CASES["cancer_10fold_minibatch"], 1)
     assert report["n_folds"] == 10 and report["n_rows"] == 569
     assert 0.5 <= report["mean_test_score"] <= 1.0  # one epoch of 17 Adam steps already separates the classes
+
+
+@pytest.mark.parametrize("module", ["activations_losses", "optimizers"])
+def test_side_by_side_benchmarks_write_their_json(module, tmp_path, capsys):
+    """``--quick`` runs of the activation/loss and optimizer benchmarks: every row has a
+    positive time on both sides, their ratio, and HLO op counts (the README's columns)."""
+    import importlib
+
+    bench_module = importlib.import_module(f"experiments.benchmarks.{module}")
+    path = tmp_path / f"{module}.json"
+    assert bench_module.main(["--quick", "--json", str(path)]) in (0, None)
+    results = json.loads(path.read_text())
+    assert results["benchmark"] == module and results["quick"] is True
+    assert results["rows"]
+    reference = "reference_s" if module == "activations_losses" else "optax_s"
+    reference_ops = "reference_hlo_ops" if module == "activations_losses" else "optax_hlo_ops"
+    for row in results["rows"]:
+        assert row["fnn_s"] > 0 and row[reference] > 0
+        np.testing.assert_allclose(row["ratio"], row["fnn_s"] / row[reference], rtol=1e-9)
+        assert row["fnn_hlo_ops"] > 0 and row[reference_ops] > 0
+    assert "fnn/" in capsys.readouterr().out  # the printed table's ratio column
