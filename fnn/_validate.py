@@ -11,7 +11,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from fnn._types import ArrayLike
+from fnn._types import Array, ArrayLike, Params
 
 
 def is_concrete(x) -> bool:
@@ -44,3 +44,28 @@ def check_key(key, where: str) -> None:
             f"(or a raw uint32[2] key from jax.random.PRNGKey), got "
             f"{type(key).__name__}{getattr(key, 'shape', '')} "
             f"{getattr(key, 'dtype', '')}".rstrip())
+
+
+def check_design_matrix(X: ArrayLike, where: str) -> Array:
+    """A float ``(n_examples, n_features)`` matrix with at least one of each, or a clear error."""
+    X = as_float_array("X", X, where)
+    if X.ndim != 2:
+        raise ValueError(
+                f"{where}: X must be 2-D (n_examples, n_features), got shape {X.shape}; "
+                f"use X[:, None] for a single feature or X[None, :] for a single example")
+    if X.shape[0] < 1 or X.shape[1] < 1:
+        raise ValueError(f"{where}: X must have at least one example and one feature, got shape {X.shape}")
+    return X
+
+
+def check_linear_params(params: Params, d: int, where: str) -> tuple[Array, Array]:
+    """``(w, b)`` of a linear unit (perceptron, linear or logistic regression) for ``d`` features."""
+    if not isinstance(params, dict) or set(params) != {"w", "b"}:
+        raise TypeError(f"{where}: params must be a dict {{'w': (d,), 'b': ()}}, got {params!r}")
+    w = as_float_array("params['w']", params["w"], where)
+    b = as_float_array("params['b']", params["b"], where)
+    if w.shape != (d,) or b.shape != ():
+        raise ValueError(
+                f"{where}: params must have w of shape ({d},) to match X's {d} features and a scalar b, "
+                f"got w {w.shape} and b {b.shape}")
+    return w, b

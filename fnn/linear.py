@@ -36,7 +36,7 @@ import numpy as np
 from jax import lax
 
 from fnn._types import Array, ArrayLike, Params
-from fnn._validate import as_float_array, is_concrete
+from fnn._validate import as_float_array, check_design_matrix, check_linear_params, is_concrete
 
 __all__ = [
     "fit_linear_gd",
@@ -56,19 +56,8 @@ __all__ = [
 # ---------------------------------------------------------------------------- validation
 
 
-def _check_X(X: ArrayLike, where: str) -> Array:
-    X = as_float_array("X", X, where)
-    if X.ndim != 2:
-        raise ValueError(
-                f"{where}: X must be 2-D (n_examples, n_features), got shape {X.shape}; "
-                f"use X[:, None] for a single feature or X[None, :] for a single example")
-    if X.shape[0] < 1 or X.shape[1] < 1:
-        raise ValueError(f"{where}: X must have at least one example and one feature, got shape {X.shape}")
-    return X
-
-
 def _check_Xy(X: ArrayLike, y: ArrayLike, where: str) -> tuple[Array, Array]:
-    X = _check_X(X, where)
+    X = check_design_matrix(X, where)
     y = as_float_array("y", y, where)
     if y.shape != (X.shape[0],):
         raise ValueError(
@@ -88,18 +77,6 @@ def _check_weights(weights: ArrayLike | None, n: int, dtype, where: str) -> Arra
         if not np.all(np.isfinite(w_np)) or np.any(w_np < 0) or not w_np.sum() > 0:
             raise ValueError(f"{where}: weights must be finite, non-negative and not all 0")
     return w
-
-
-def _check_params(params: Params, d: int, where: str) -> tuple[Array, Array]:
-    if not isinstance(params, dict) or set(params) != {"w", "b"}:
-        raise TypeError(f"{where}: params must be a dict {{'w': (d,), 'b': ()}}, got {params!r}")
-    w = as_float_array("params['w']", params["w"], where)
-    b = as_float_array("params['b']", params["b"], where)
-    if w.shape != (d,) or b.shape != ():
-        raise ValueError(
-                f"{where}: params must have w of shape ({d},) to match X's {d} features and a scalar b, "
-                f"got w {w.shape} and b {b.shape}")
-    return w, b
 
 
 def _check_binary_labels(y: Array, where: str) -> None:
@@ -125,7 +102,7 @@ def _check_schedule(learning_rate, epochs, dtype, where: str) -> Array:
 def _init_params(init: Params | None, d: int, dtype, where: str) -> Params:
     if init is None:
         return {"w": jnp.zeros((d,), dtype), "b": jnp.zeros((), dtype)}
-    w, b = _check_params(init, d, where)
+    w, b = check_linear_params(init, d, where)
     return {"w": w.astype(dtype), "b": b.astype(dtype)}
 
 
@@ -270,8 +247,8 @@ def predict_linear(params: Params, X: ArrayLike) -> Array:
       >>> predict_linear({"w": jnp.array([2.0]), "b": jnp.array(1.0)}, jnp.array([[1.0], [2.0]]))
       Array([3., 5.], dtype=float32)
     """
-    X = _check_X(X, "predict_linear")
-    w, b = _check_params(params, X.shape[1], "predict_linear")
+    X = check_design_matrix(X, "predict_linear")
+    w, b = check_linear_params(params, X.shape[1], "predict_linear")
     return X @ w + b
 
 
@@ -282,8 +259,8 @@ def predict_proba(params: Params, X: ArrayLike) -> Array:
       >>> predict_proba({"w": jnp.array([1.0]), "b": jnp.array(0.0)}, jnp.array([[0.0]]))
       Array([0.5], dtype=float32)
     """
-    X = _check_X(X, "predict_proba")
-    w, b = _check_params(params, X.shape[1], "predict_proba")
+    X = check_design_matrix(X, "predict_proba")
+    w, b = check_linear_params(params, X.shape[1], "predict_proba")
     return jax.nn.sigmoid(X @ w + b)
 
 
@@ -306,7 +283,7 @@ def _mean(values: Array, weights: Array) -> Array:
 def mse_loss(params: Params, X: ArrayLike, y: ArrayLike, *, weights: ArrayLike | None = None) -> Array:
     r"""Mean squared error of linear regression, :math:`\frac{1}{N}\sum_i (y_i - x_i \cdot w - b)^2` (weighted mean)."""
     X, y = _check_Xy(X, y, "mse_loss")
-    w, b = _check_params(params, X.shape[1], "mse_loss")
+    w, b = check_linear_params(params, X.shape[1], "mse_loss")
     return _mse_value_jit(w, b, X, y, _check_weights(weights, X.shape[0], X.dtype, "mse_loss"))
 
 
@@ -318,7 +295,7 @@ def log_loss(params: Params, X: ArrayLike, y: ArrayLike, *, weights: ArrayLike |
     """
     X, y = _check_Xy(X, y, "log_loss")
     _check_binary_labels(y, "log_loss")
-    w, b = _check_params(params, X.shape[1], "log_loss")
+    w, b = check_linear_params(params, X.shape[1], "log_loss")
     return _log_loss_value_jit(w, b, X, y, _check_weights(weights, X.shape[0], X.dtype, "log_loss"))
 
 
@@ -363,7 +340,7 @@ def mse_gradients(params: Params, X: ArrayLike, y: ArrayLike, *,
       (Array([-5.], dtype=float32), Array(-3., dtype=float32))
     """
     X, y = _check_Xy(X, y, "mse_gradients")
-    w, b = _check_params(params, X.shape[1], "mse_gradients")
+    w, b = check_linear_params(params, X.shape[1], "mse_gradients")
     return _mse_gradients_jit(w, b, X, y, _check_weights(weights, X.shape[0], X.dtype, "mse_gradients"))
 
 
@@ -393,7 +370,7 @@ def log_loss_gradients(params: Params, X: ArrayLike, y: ArrayLike, *,
     """
     X, y = _check_Xy(X, y, "log_loss_gradients")
     _check_binary_labels(y, "log_loss_gradients")
-    w, b = _check_params(params, X.shape[1], "log_loss_gradients")
+    w, b = check_linear_params(params, X.shape[1], "log_loss_gradients")
     return _log_loss_gradients_jit(w, b, X, y, _check_weights(weights, X.shape[0], X.dtype, "log_loss_gradients"))
 
 

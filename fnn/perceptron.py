@@ -27,7 +27,7 @@ import numpy as np
 from jax import lax
 
 from fnn._types import Array, ArrayLike, Params, PRNGKey
-from fnn._validate import as_float_array, check_key, is_concrete
+from fnn._validate import as_float_array, check_design_matrix, check_key, check_linear_params, is_concrete
 
 __all__ = [
     "fit",
@@ -47,29 +47,6 @@ def _check_encoding(encoding: str, where: str) -> float:
     return _LOW[encoding]
 
 
-def _check_X(X: ArrayLike, where: str) -> Array:
-    X = as_float_array("X", X, where)
-    if X.ndim != 2:
-        raise ValueError(
-                f"{where}: X must be 2-D (n_examples, n_features), got shape {X.shape}; "
-                f"use X[None, :] for a single example")
-    if X.shape[0] < 1 or X.shape[1] < 1:
-        raise ValueError(f"{where}: X must have at least one example and one feature, got shape {X.shape}")
-    return X
-
-
-def _check_params(params: Params, d: int, where: str) -> tuple[Array, Array]:
-    if not isinstance(params, dict) or set(params) != {"w", "b"}:
-        raise TypeError(f"{where}: params must be a dict {{'w': (d,), 'b': ()}}, got {params!r}")
-    w = as_float_array("params['w']", params["w"], where)
-    b = as_float_array("params['b']", params["b"], where)
-    if w.shape != (d,) or b.shape != ():
-        raise ValueError(
-                f"{where}: params must have w of shape ({d},) to match X's {d} features and a scalar b, "
-                f"got w {w.shape} and b {b.shape}")
-    return w, b
-
-
 def net_input(params: Params, X: ArrayLike) -> Array:
     r"""The net input :math:`z = X w + b` of a perceptron.
 
@@ -84,8 +61,8 @@ def net_input(params: Params, X: ArrayLike) -> Array:
       >>> net_input({"w": jnp.array([0.5, 0.5]), "b": -0.7}, jnp.array([[1.0, 1.0]]))
       Array([0.3], dtype=float32)
     """
-    X = _check_X(X, "net_input")
-    w, b = _check_params(params, X.shape[1], "net_input")
+    X = check_design_matrix(X, "net_input")
+    w, b = check_linear_params(params, X.shape[1], "net_input")
     return X @ w + b
 
 
@@ -165,7 +142,7 @@ def fit(X: ArrayLike, y: ArrayLike, *, learning_rate: float | ArrayLike = 0.1, e
       Array([-1., -1., -1.,  1.], dtype=float32)
     """
     low = _check_encoding(encoding, "fit")
-    X = _check_X(X, "fit")
+    X = check_design_matrix(X, "fit")
     n, d = X.shape
     y = as_float_array("y", y, "fit").astype(X.dtype)
     if y.shape != (n,):
@@ -187,7 +164,7 @@ def fit(X: ArrayLike, y: ArrayLike, *, learning_rate: float | ArrayLike = 0.1, e
     if key is not None and init is not None:
         raise ValueError("fit: give key (random initial weights) or init (given weights), not both")
     if init is not None:
-        w, b = _check_params(init, d, "fit")
+        w, b = check_linear_params(init, d, "fit")
         params = {"w": w.astype(X.dtype), "b": b.astype(X.dtype)}
     elif key is not None:
         check_key(key, "fit")
@@ -226,7 +203,7 @@ def is_linearly_separable(X: ArrayLike, y: ArrayLike) -> bool:
             raise TypeError(
                     f"is_linearly_separable: {name} is a traced value; this check solves a linear program "
                     f"with SciPy on concrete data, so call it outside jit/vmap")
-    X = np.asarray(_check_X(X, "is_linearly_separable"), dtype=np.float64)
+    X = np.asarray(check_design_matrix(X, "is_linearly_separable"), dtype=np.float64)
     y = np.asarray(as_float_array("y", y, "is_linearly_separable"), dtype=np.float64)
     n, d = X.shape
     if y.shape != (n,):
