@@ -69,3 +69,28 @@ def check_linear_params(params: Params, d: int, where: str) -> tuple[Array, Arra
                 f"{where}: params must have w of shape ({d},) to match X's {d} features and a scalar b, "
                 f"got w {w.shape} and b {b.shape}")
     return w, b
+
+
+def check_sample_weights(weights: ArrayLike | None, n: int, where: str, *,
+                         name: str = "weights") -> Array | None:
+    """Per-example weights of shape ``(n,)``: finite, non-negative and not all 0.
+
+    The value checks run only on concrete weights (under ``jit`` a fold's weights are
+    traced and cannot be inspected). ``None`` passes through.
+    """
+    if weights is None:
+        return None
+    w = as_float_array(name, weights, where)
+    if w.shape != (n,):
+        raise ValueError(f"{where}: {name} must have shape (n,) = ({n},), one weight per example, got {w.shape}")
+    if is_concrete(w):
+        values = np.asarray(w)
+        if not np.all(np.isfinite(values)):
+            raise ValueError(f"{where}: {name} must be finite, got {values[~np.isfinite(values)][:3]}")
+        if np.any(values < 0):
+            raise ValueError(f"{where}: {name} must be non-negative, got minimum {values.min()}; "
+                             f"use 0 to leave an example out")
+        if n > 0 and not np.any(values > 0):
+            raise ValueError(f"{where}: {name} are all zero, so the weighted mean is undefined; "
+                             f"give at least one example a positive weight")
+    return w

@@ -40,7 +40,7 @@ import numpy as np
 
 from fnn import activations as _activations
 from fnn._types import Array, ArrayLike, Params
-from fnn._validate import as_float_array, is_concrete
+from fnn._validate import as_float_array, check_sample_weights, is_concrete
 from fnn.mlp import _check_params
 
 __all__ = [
@@ -172,15 +172,7 @@ def _example_scale(weights, n: int, dtype) -> tuple[Array, Array]:
     where = "gradients"
     if weights is None:
         return jnp.full((n,), 1.0 / n, dtype), jnp.ones((n,), bool)
-    w = as_float_array("weights", weights, where)
-    if w.shape != (n,):
-        raise ValueError(f"{where}: weights must have shape (n,) = ({n},), one per example, got {w.shape}")
-    if is_concrete(w):
-        values = np.asarray(w)
-        if not np.all(np.isfinite(values)) or np.any(values < 0):
-            raise ValueError(f"{where}: weights must be finite and non-negative, got {values}")
-        if not np.any(values > 0):
-            raise ValueError(f"{where}: weights are all zero; give at least one example a positive weight")
+    w = check_sample_weights(weights, n, where)
     total = jnp.sum(w)
     # All-zero traced weights give a zero loss and zero gradients, as fnn.losses does.
     total = jnp.where(total > 0, total, jnp.ones_like(total))

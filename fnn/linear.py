@@ -36,7 +36,7 @@ import numpy as np
 from jax import lax
 
 from fnn._types import Array, ArrayLike, Params
-from fnn._validate import as_float_array, check_design_matrix, check_linear_params, is_concrete
+from fnn._validate import as_float_array, check_design_matrix, check_linear_params, check_sample_weights, is_concrete
 
 __all__ = [
     "fit_linear_gd",
@@ -67,16 +67,8 @@ def _check_Xy(X: ArrayLike, y: ArrayLike, where: str) -> tuple[Array, Array]:
 
 
 def _check_weights(weights: ArrayLike | None, n: int, dtype, where: str) -> Array:
-    if weights is None:
-        return jnp.ones((n,), dtype)
-    w = as_float_array("weights", weights, where).astype(dtype)
-    if w.shape != (n,):
-        raise ValueError(f"{where}: weights must have shape (n,) = ({n},) to match X's rows, got {w.shape}")
-    if is_concrete(w):
-        w_np = np.asarray(w)
-        if not np.all(np.isfinite(w_np)) or np.any(w_np < 0) or not w_np.sum() > 0:
-            raise ValueError(f"{where}: weights must be finite, non-negative and not all 0")
-    return w
+    w = check_sample_weights(weights, n, where)
+    return jnp.ones((n,), dtype) if w is None else w.astype(dtype)
 
 
 def _check_binary_labels(y: Array, where: str) -> None:

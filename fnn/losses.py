@@ -46,7 +46,7 @@ import jax.numpy as jnp
 import numpy as np
 
 from fnn._types import Array, ArrayLike
-from fnn._validate import as_float_array, is_concrete
+from fnn._validate import as_float_array, check_sample_weights, is_concrete
 from fnn.activations import log_softmax, sigmoid
 
 __all__ = [
@@ -92,28 +92,6 @@ def _check_same_shape(predictions: Array, targets: Array, where: str) -> None:
             f"got {predictions.shape} and {targets.shape}{hint}")
 
 
-def _as_weights(weights, n: int, where: str) -> Array | None:
-    if weights is None:
-        return None
-    w = as_float_array("weights", weights, where)
-    if w.shape != (n,):
-        raise ValueError(
-            f"{where}: weights must have shape (n,) = ({n},), one per example, got {w.shape}")
-    if is_concrete(w):
-        values = np.asarray(w)
-        if not np.all(np.isfinite(values)):
-            raise ValueError(f"{where}: weights must be finite, got {values[~np.isfinite(values)][:3]}")
-        if np.any(values < 0):
-            raise ValueError(
-                f"{where}: weights must be non-negative, got minimum {values.min()}; "
-                f"use 0 to leave an example out")
-        if n > 0 and not np.any(values > 0):
-            raise ValueError(
-                f"{where}: weights are all zero, so the weighted mean is undefined; "
-                f"give at least one example a positive weight")
-    return w
-
-
 def _reduce(per_example: Array, weights: Array | None, reduction: str) -> Array:
     if weights is None:
         if reduction == "mean":
@@ -155,7 +133,7 @@ def _prepare(where: str, predictions, targets, weights, reduction):
     targets = as_float_array("targets", targets, where)
     _check_batched(predictions, where)
     _check_same_shape(predictions, targets, where)
-    weights = _as_weights(weights, predictions.shape[0], where)
+    weights = check_sample_weights(weights, predictions.shape[0], where)
     return predictions, targets, weights
 
 
@@ -366,7 +344,7 @@ def cross_entropy(predictions: ArrayLike, targets: ArrayLike, *, weights: ArrayL
                 raise ValueError(
                     f"{where}: labels must lie in [0, {num_classes}) for logits with {num_classes} "
                     f"classes, got labels from {labels.min()} to {labels.max()}")
-    weights = _as_weights(weights, n, where)
+    weights = check_sample_weights(weights, n, where)
 
     log_probs = log_softmax(logits, axis=-1)
     if one_hot_form:

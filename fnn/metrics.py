@@ -54,8 +54,7 @@ import jax.numpy as jnp
 import numpy as np
 
 from fnn._types import Array, ArrayLike
-from fnn._validate import as_float_array, is_concrete
-from fnn.losses import _as_weights
+from fnn._validate import as_float_array, check_sample_weights, is_concrete
 
 __all__ = [
     "accuracy",
@@ -161,7 +160,7 @@ def accuracy(y_true: ArrayLike, y_pred: ArrayLike, *, weights: ArrayLike | None 
     where = "accuracy"
     y_true, y_pred = _as_labels("y_true", y_true, where), _as_labels("y_pred", y_pred, where)
     _check_label_pair(y_true, y_pred, where)
-    weights = _as_weights(weights, y_true.shape[0], where)
+    weights = check_sample_weights(weights, y_true.shape[0], where)
     correct = (y_true == y_pred).astype(_float_dtype(weights))
     if weights is None:
         return jnp.mean(correct)
@@ -193,7 +192,7 @@ def confusion_matrix(y_true: ArrayLike, y_pred: ArrayLike, *, weights: ArrayLike
     _check_label_pair(y_true, y_pred, where)
     _check_integer_labels(y_true, y_pred, where)
     num_classes = _num_classes(y_true, y_pred, num_classes, where)
-    weights = _as_weights(weights, y_true.shape[0], where)
+    weights = check_sample_weights(weights, y_true.shape[0], where)
     matrix = _confusion(y_true, y_pred, weights, num_classes)
     if weights is None:
         return matrix.astype(jnp.result_type(int))
@@ -222,7 +221,7 @@ def _counts(where, y_true, y_pred, weights, average, pos_label, num_classes):
     y_true, y_pred = _as_labels("y_true", y_true, where), _as_labels("y_pred", y_pred, where)
     _check_label_pair(y_true, y_pred, where)
     n = y_true.shape[0]
-    weights = _as_weights(weights, n, where)
+    weights = check_sample_weights(weights, n, where)
     dtype = _float_dtype(weights)
     w = jnp.ones((n,), dtype) if weights is None else weights
 
@@ -378,7 +377,7 @@ def _regression_inputs(where, y_true, y_pred, weights):
             f"{where}: y_true and y_pred must have shape (n,) or (n, d), got {y_true.shape}")
     if y_true.shape[0] == 0:
         raise ValueError(f"{where}: needs at least one example, got empty inputs")
-    weights = _as_weights(weights, y_true.shape[0], where)
+    weights = check_sample_weights(weights, y_true.shape[0], where)
     return y_true, y_pred, weights
 
 

@@ -36,7 +36,7 @@ import numpy as np
 import optax
 
 from fnn._types import Array, ArrayLike, OptState, Params, PRNGKey
-from fnn._validate import as_float_array, check_key, is_concrete
+from fnn._validate import as_float_array, check_key, check_sample_weights, is_concrete
 
 __all__ = [
     "History",
@@ -185,19 +185,6 @@ def _check_finite(name: str, a: Array, where: str) -> None:
         raise ValueError(f"{where}: {name} contains NaN or inf; remove or impute those rows first")
 
 
-def _check_weights(name: str, weights, n: int, dtype, where: str) -> Array:
-    w = as_float_array(name, weights, where).astype(dtype)
-    if w.shape != (n,):
-        raise ValueError(f"{where}: {name} must have shape ({n},) (one weight per example), got {w.shape}")
-    if is_concrete(w):
-        values = np.asarray(w)
-        if not np.all(np.isfinite(values)) or np.any(values < 0):
-            raise ValueError(f"{where}: {name} must be finite and non-negative")
-        if not np.any(values > 0):
-            raise ValueError(f"{where}: {name} are all 0, so there is no row to use")
-    return w
-
-
 def fit(
     loss_fn: LossFn,
     params: Params,
@@ -291,7 +278,7 @@ def fit(
     if weights is None:
         w = jnp.ones((n,), dtype)
     else:
-        w = _check_weights("weights", weights, n, dtype, where)
+        w = check_sample_weights(weights, n, where).astype(dtype)
     if is_concrete(w) and int(np.sum(np.asarray(w) > 0)) > max_rows:
         raise ValueError(f"{where}: {int(np.sum(np.asarray(w) > 0))} rows have weight > 0 but "
                          f"max_rows={max_rows}; raise max_rows or leave it at its default (n)")

@@ -283,7 +283,7 @@ def test_logistic_rejects_non_binary_labels(fn, labels):
     ({"init": [jnp.zeros(2), 0.0]}, TypeError, "dict"),
     ({"weights": np.ones(3)}, ValueError, "shape"),
     ({"weights": -np.ones(4)}, ValueError, "non-negative"),
-    ({"weights": np.zeros(4)}, ValueError, "not all 0"),
+    ({"weights": np.zeros(4)}, ValueError, "weights are all zero"),
 ])
 @pytest.mark.parametrize("fn", [linear.fit_linear_gd, linear.fit_logistic_gd])
 def test_gd_rejects_bad_options(fn, kwargs, error, match):
