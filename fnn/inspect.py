@@ -28,7 +28,6 @@ import tempfile
 from collections.abc import Mapping
 from typing import Any, NamedTuple
 
-import flax.serialization
 import jax
 import jax.numpy as jnp
 import numpy as np
@@ -72,6 +71,14 @@ class Summary:
 
     def __str__(self) -> str:
         return format_summary(self)
+
+
+def _flax_serialization():
+    """flax's msgpack serialization, imported on first use: importing flax costs ~0.15 s
+    that a script which never saves parameters should not pay."""
+    import flax.serialization
+
+    return flax.serialization
 
 
 def _key_text(key: Any) -> str:
@@ -195,7 +202,7 @@ def save(path: str | os.PathLike, params: Params) -> None:
       params: nested dicts (string keys) / lists / tuples of arrays or numbers.
     """
     payload = {_FORMAT_KEY: _FORMAT_VERSION, _PARAMS_KEY: _to_plain(params, "save")}
-    data = flax.serialization.msgpack_serialize(payload)
+    data = _flax_serialization().msgpack_serialize(payload)
     path = os.fspath(path)
     directory = os.path.dirname(os.path.abspath(path))
     fd, tmp = tempfile.mkstemp(dir=directory, prefix=".tmp-", suffix=os.path.basename(path))
@@ -227,13 +234,13 @@ def _to_jax(tree: Any, where: str) -> Any:
 def _restore_like(restored: Any, like: Any, where: str) -> Any:
     # Compare in flax's state-dict form (lists and tuples as {"0": ..., "1": ...}), where
     # from_state_dict would silently drop entries the template lacks.
-    state = flax.serialization.to_state_dict(restored)
+    state = _flax_serialization().to_state_dict(restored)
     got_def = jax.tree.structure(state)
-    want_def = jax.tree.structure(flax.serialization.to_state_dict(like))
+    want_def = jax.tree.structure(_flax_serialization().to_state_dict(like))
     if got_def != want_def:
         raise ValueError(
             f"{where}: the file's structure does not match `like`:\n  file: {got_def}\n  like: {want_def}")
-    restored = flax.serialization.from_state_dict(like, state)
+    restored = _flax_serialization().from_state_dict(like, state)
     got_leaves = jax.tree_util.tree_flatten_with_path(restored)[0]
     for (path, got), want in zip(got_leaves, jax.tree.leaves(like)):
         got_shape, got_dtype = _shape_and_dtype(got, where)
@@ -267,7 +274,7 @@ def load(path: str | os.PathLike, *, like: Params | None = None) -> Params:
     with open(os.fspath(path), "rb") as f:
         data = f.read()
     try:
-        restored = flax.serialization.msgpack_restore(data)
+        restored = _flax_serialization().msgpack_restore(data)
     except Exception as error:  # msgpack raises several types for bad bytes
         raise ValueError(
             f"{where}: {os.fspath(path)!r} is not a readable msgpack file (corrupt or truncated?): {error}") from None

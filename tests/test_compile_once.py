@@ -45,6 +45,24 @@ def _data(seed):
     return X, (X @ np.array([1.0, -2.0, 0.5], np.float32)).astype(np.float32)
 
 
+@pytest.mark.parametrize("chunk_size", [None, 3])
+def test_a_whole_cross_validation_is_one_compilation(chunk_size):
+    # Training and scoring of every fold, the fold keys and the padding to full chunks
+    # (7 folds in chunks of 3: one body, no remainder program) are one program: nothing
+    # else compiles, not even a small eager op on the way in.
+    rng = np.random.default_rng(7)
+    X = rng.normal(size=(21, 3)).astype(np.float32)  # a shape no other test compiles
+    y = X @ np.array([1.0, -2.0, 0.5], np.float32)
+    key = jax.random.key(11)
+    before = len(_compiles)
+    out = cv.cross_validate(fit_fn, score_fn, X, y, 7, key=key, chunk_size=chunk_size)
+    assert len(_compiles) - before == 1
+    assert out["test_score"].shape == (7,) and np.all(np.isfinite(out["test_score"]))
+    before = len(_compiles)
+    cv.grid_search(fit_fn, score_fn, X, y, 7, {"lr": [0.01, 0.1]}, key=key, chunk_size=chunk_size)
+    assert len(_compiles) - before == 1
+
+
 @pytest.mark.parametrize("cv_arg", [4, "loo"])
 def test_cross_validate_compiles_once_for_new_data_and_seeds(cv_arg):
     X, y = _data(0)

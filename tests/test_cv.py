@@ -276,13 +276,29 @@ def test_fold_order_matches_sklearn_cross_validate():
             np.testing.assert_array_equal(a, b)
 
 
+@pytest.mark.parametrize("n_folds, n_settings, chunk, devices, want", [
+    (23, 1, None, 1, (23, None)),  # plain vmap: nothing padded
+    (23, 1, 5, 1, (25, 5)),  # full chunks only: one compiled body
+    (5, 1, 100, 1, (5, 5)),  # a chunk larger than the folds is cut to them
+    (5, 3, None, 4, (16, None)),  # 15 setting-folds on 4 devices: 4 each
+    (5, 3, 3, 4, (24, 3)),  # 4 per device in chunks of 3: 6 per device
+])
+def test_layout_pads_to_devices_and_full_chunks(n_folds, n_settings, chunk, devices, want):
+    layout = cv._layout(n_folds, n_settings, chunk, devices)
+    assert (layout.n_padded, layout.chunk_size) == want
+    assert layout.n_real == n_folds * n_settings and layout.n_padded % devices == 0
+    if chunk is not None:
+        assert (layout.n_padded // devices) % layout.chunk_size == 0
+
+
 def test_loo_chunked_equals_vmapped_and_history():
     X, y = _data()
     fit_fn = _make_fit(None, epochs=2)
     a = cv.cross_validate(fit_fn, _accuracy, X, y, "loo", key=jax.random.key(0), return_params=True,
                           return_history=True)
     b = cv.cross_validate(fit_fn, _accuracy, X, y, "loo", key=jax.random.key(0), return_params=True,
-                          return_history=True, chunk_size=5)  # 23 = 4 chunks of 5 + a remainder of 3
+                          return_history=True, chunk_size=5)  # 23 folds + 2 empty ones = 5 full chunks of 5
+    # float32 rounding: XLA may compile a batch of 5 folds differently from one of 23
     jax.tree.map(lambda u, v: np.testing.assert_allclose(u, v, rtol=1e-6, atol=1e-6), a["params"], b["params"])
     np.testing.assert_array_equal(a["test_score"], b["test_score"])
     assert a["history"].train_loss.shape == (N, 2)
@@ -300,7 +316,8 @@ def test_loocv_memory_stays_near_one_copy_of_the_data():
         return fit(lambda p, X, y: (X @ p - y) ** 2, jnp.zeros(d), optax.sgd(0.01), X, y, epochs=2, weights=w)[0]
 
     def size(chunk_size):
-        lowered, _ = cv._lower_fit(fit_fn, X, y, cv.leave_one_out(n), jax.random.key(0), chunk_size=chunk_size)
+        lowered, _, _ = cv._lower(fit_fn, lambda p, X, y, w: jnp.sum(w * (X @ p - y) ** 2), X, y,
+                                  cv.leave_one_out(n), jax.random.key(0), chunk_size=chunk_size)
         m = lowered.compile().memory_analysis()
         return m.argument_size_in_bytes + m.temp_size_in_bytes
 

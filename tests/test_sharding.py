@@ -47,8 +47,11 @@ def test_kfold_results_do_not_depend_on_the_device_count(sharded, reference, dev
     assert int(sharded[f"kfold/{devices}/n_devices"]) == int(devices)
     for part in ("test", "train"):
         np.testing.assert_array_equal(sharded[f"kfold/{devices}/{part}"], reference[f"kfold/plain/{part}"])
-    # XLA's CPU code for the vmapped batch depends on how many folds one device holds
-    # (5 here, 3 on 2 devices, ...): parameters agree to float32 rounding, not bitwise.
+    if devices == "1":  # a 1-device mesh compiles the plain program: bitwise equal
+        np.testing.assert_array_equal(sharded["kfold/1/params"], reference["kfold/plain/params"])
+    # With 2+ devices XLA optimises the partitioned program (num_partitions > 1) with a
+    # different pipeline and fuses differently: parameters agree to float32 rounding
+    # (measured <= 5e-7), not bitwise.
     np.testing.assert_allclose(sharded[f"kfold/{devices}/params"], reference["kfold/plain/params"],
                                rtol=1e-5, atol=2e-6)
 
