@@ -384,3 +384,11 @@ def test_cross_validate_bad_input_raises_before_compiling(kwargs, error, match):
 def test_grid_search_bad_grid(grid, match):
     with pytest.raises(TypeError, match=match):
         cv.grid_search(lambda k, X, y, w, h: None, _accuracy, _XB, _YB, 3, grid, key=jax.random.key(0))
+
+
+def test_compile_falls_back_to_defaults_when_xla_lacks_an_option():
+    lowered = jax.jit(lambda x: 2 * x).lower(jnp.ones(3))
+    compiled = cv._compile(lowered, {"xla_fnn_no_such_option": True})
+    np.testing.assert_array_equal(compiled(jnp.ones(3)), 2.0)
+    # the options fnn sets are known to the installed XLA (else the fallback would hide a slow compile)
+    lowered.compile(compiler_options=cv._CPU_COMPILER_OPTIONS)
