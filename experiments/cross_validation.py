@@ -335,7 +335,7 @@ def _timing(config: Config, workdir: Path, summary: _common.Summary, main_out: d
     fit_fn, score_fn, score_name = make_task(study, X, y)
     out = main_out if main_out is not None else cv.cross_validate(fit_fn, score_fn, X, y, split, key=key,
                                                                   return_train_score=False)
-    vmapped = {"excluded": out["total_fit_time"] + out["total_score_time"]}
+    vmapped = {"excluded": out["total_fit_time"]}  # training and scoring: one program
     vmapped["included"] = vmapped["excluded"] + out["compile_time"]
 
     fit_fn, score_fn, _ = make_task(study, X, y)
@@ -445,7 +445,7 @@ def run(config: Config, workdir: Path) -> dict:
         "test_score": test.tolist(), "train_score": out["train_score"].tolist(),
         "mean": float(np.mean(test)), "std": float(np.std(test)),
         "train_mean": float(np.mean(out["train_score"])),
-        "fit_seconds": float(out["total_fit_time"]), "score_seconds": float(out["total_score_time"]),
+        "fit_seconds": float(out["total_fit_time"]),  # training and scoring: one program
         "compile_seconds": float(out["compile_time"]), "diverged_folds": diverged,
     }
     rows = [[k, s, t] for k, (s, t) in enumerate(zip(test, out["train_score"]))]
@@ -476,7 +476,7 @@ def _table(result: dict) -> str:
     rows.append(["mean ± std", f"{result['mean']:.4f} ± {result['std']:.4f}"])
     text = _common.markdown_table(["fold", f"test {result['score']}"], rows)
     return (f"{text}\ncompile {result['compile_seconds']:.2f} s, fit {result['fit_seconds']:.3f} s "
-            f"(all {result['n_folds']} folds at once), score {result['score_seconds']:.3f} s")
+            f"(all {result['n_folds']} folds trained and scored at once)")
 
 
 def main(argv=None) -> dict:
