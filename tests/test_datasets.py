@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+
 import jax
 import jax.numpy as jnp
 import numpy as np
@@ -255,3 +259,13 @@ def test_standardize_vmapped_over_fold_masks_equals_a_loop():
 def test_standardize_bad_input(X, weights, error, match):
     with pytest.raises(error, match=match):
         datasets.standardize(X, weights=weights)
+
+
+def test_load_reads_fnn_files_without_scikit_learn():
+    # the files ship with fnn: a core install (no scikit-learn) loads them, and a script
+    # does not pay scikit-learn's import
+    code = ("import sys; from fnn import datasets; X, y = datasets.load('breast_cancer'); "
+            "assert X.shape == (569, 30) and 'sklearn' not in sys.modules, sorted(sys.modules)")
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120,
+                          env=dict(os.environ, JAX_PLATFORMS="cpu"))
+    assert proc.returncode == 0, proc.stderr[-2000:]

@@ -159,12 +159,24 @@ def flop_count(case: Case, n: int, epochs: int) -> dict[str, float]:
 # --------------------------------------------------------------------------- workers (fresh processes)
 
 
-def _load(case: Case):
-    """The case's data, standardised on all rows (numpy float32 X, int labels y)."""
-    import numpy as np
-    from sklearn import datasets
+def _load(case: Case, *, via: str = "fnn"):
+    """The case's data, standardised on all rows (numpy float32 X, int labels y).
 
-    X, y = getattr(datasets, f"load_{case.data}")(return_X_y=True)
+    Each alternative reads it the way its users would: ``fnn.datasets.load`` (fnn's
+    bundled files, no scikit-learn import) for fnn and the loop, ``sklearn.datasets``
+    for scikit-learn and torch (importing fnn would charge torch for JAX); the values
+    are identical (tested in ``tests/test_datasets.py``).
+    """
+    import numpy as np
+
+    if via == "sklearn":
+        from sklearn import datasets
+
+        X, y = getattr(datasets, f"load_{case.data}")(return_X_y=True)
+    else:
+        from fnn import datasets
+
+        X, y = datasets.load(case.data)
     X = np.asarray(X, np.float32)
     X = (X - X.mean(axis=0)) / X.std(axis=0)
     return X, np.asarray(y, np.int32)
@@ -267,7 +279,7 @@ def _worker_sklearn(case: Case, epochs: int) -> dict:
     from sklearn.neural_network import MLPClassifier
 
     t0 = time.perf_counter()
-    X, y = _load(case)
+    X, y = _load(case, via="sklearn")
     batch = case.batch_size or max(_fold_train_sizes(X.shape[0], case.cv))
     model = MLPClassifier(hidden_layer_sizes=case.layers[1:-1], activation=case.activation, solver="adam",
                           learning_rate_init=case.learning_rate, max_iter=epochs, batch_size=batch,
@@ -288,7 +300,7 @@ def _worker_torch(case: Case, epochs: int) -> dict:
     import torch
 
     t0 = time.perf_counter()
-    X, y = _load(case)
+    X, y = _load(case, via="sklearn")
     torch.manual_seed(0)
     pairs = list(_splits(X.shape[0], case.cv).split(X, y))
     Xt = torch.from_numpy(X)
