@@ -15,6 +15,7 @@ import optax
 import pytest
 
 from fnn import mlp
+from fnn import train as train_module
 from fnn.train import History, batch_order, epoch_keys, fit, weighted_mean_loss
 
 N, D, C = 23, 3, 3  # 23 rows: no batch size used below divides it, so last batches are partial
@@ -248,3 +249,21 @@ def test_bad_input_raises_before_tracing(kwargs, error, match):
     args.update(kwargs)
     with pytest.raises(error, match=match):
         fit(args.pop("loss_fn"), args.pop("params"), args.pop("optimizer"), args.pop("X"), args.pop("y"), **args)
+
+
+@pytest.mark.parametrize("bad", [None, np.inf, -np.inf, np.nan])
+@pytest.mark.parametrize("where", [0, 1, 2])
+def test_all_finite_matches_numpy(bad, where):
+    # the guard's sum(x * 0) test against numpy's isfinite, on mixed dtypes and huge values
+    tree = [jnp.array([1e38, -3.0e38, 0.5], jnp.float32),
+            {"b": jnp.array([[1.0, 2.0], [3.0, 4.0]], jnp.bfloat16)},
+            jnp.asarray(2.5, jnp.float32)]
+    if bad is not None:
+        leaves, treedef = jax.tree.flatten(tree)
+        leaf = np.array(leaves[where], np.float32)
+        leaf.reshape(-1)[-1] = bad
+        leaves[where] = jnp.asarray(leaf, leaves[where].dtype)
+        tree = jax.tree.unflatten(treedef, leaves)
+    want = all(np.all(np.isfinite(np.asarray(x, np.float32))) for x in jax.tree.leaves(tree))
+    assert bool(train_module._all_finite(tree, jnp.arange(3))) == want
+    assert bool(jax.jit(train_module._all_finite)(tree)) == want
