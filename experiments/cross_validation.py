@@ -362,7 +362,7 @@ def _timing(config: Config, workdir: Path, summary: _common.Summary, main_out: d
 
     header = ["route", "compile included (s)", "compile excluded (s)"]
     rows = [[f"vmapped: one cross_validate ({K} folds)", vmapped["included"], vmapped["excluded"]],
-            [f"sequential: loop of jit(fit) on subsets", sequential["included"], sequential["excluded"]]]
+            ["sequential: loop of jit(fit) on subsets", sequential["included"], sequential["excluded"]]]
     _common.write_csv(workdir / "timing.csv", header, rows)
     fig, ax = plt.subplots(figsize=(6.5, 4))
     for j, part in enumerate(("included", "excluded")):

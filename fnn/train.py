@@ -35,7 +35,7 @@ import jax.numpy as jnp
 import numpy as np
 import optax
 
-from fnn._types import Array, ArrayLike, OptState, Params, PRNGKey
+from fnn._types import Array, ArrayLike, Params, PRNGKey
 from fnn._validate import as_float_array, check_key, check_sample_weights, is_concrete
 
 __all__ = [
