@@ -13,16 +13,20 @@ padding of the data nor a recompilation:
     \text{test}_k = \{ i : \text{test\_fold}_i = k \}, \qquad
     \text{score} = \frac1K \sum_k s_k.
 
-:func:`cross_validate` runs ``jit(vmap(fold))`` over the folds (or ``lax.map`` in
-chunks of ``chunk_size`` to bound memory), where ``fold(key, fold_spec,
-hyperparams)`` is one pure function; :func:`grid_search` crosses the same function
-with a grid of hyperparameters in one program.
+:func:`cross_validate` runs ``jit(vmap(fold))`` over the folds, where ``fold(key,
+fold_spec, hyperparams)`` is one pure function; :func:`grid_search` crosses the same
+function with a grid of hyperparameters in one program. ``chunk_size=c`` runs the
+same program on ``c`` folds at a time to bound memory.
 
 With several devices (``devices=``, by default every device JAX sees, across
 processes after ``jax.distributed.initialize``) the folds are padded with empty
-ones to a multiple of the device count and ``shard_map``-ed over a one-axis mesh:
-each device trains its block of folds with the same program, ``X`` and ``y`` are
-replicated, and every process receives all the results.
+ones to equal chunks, an equal number per device; ``X`` and ``y`` are copied to
+every device and every process receives all the results. Without ``chunk_size``
+each device takes one chunk and all of them run as one XLA-partitioned program
+(``shard_map`` over the mesh), compiled once. With ``chunk_size`` every device runs
+the same single-device program on its chunks (compiled per device, dispatched
+asynchronously): every chunk is then the same program on the same shapes on any
+number of devices or processes, so the results are bitwise those of one device.
 
 Splitters (fold sizes, order and, unshuffled, indices as in scikit-learn):
 
@@ -42,6 +46,8 @@ class counts are the same).
 
 from __future__ import annotations
 
+import collections
+import concurrent.futures
 import functools
 import itertools
 import math
@@ -525,30 +531,41 @@ _CPU_COMPILER_OPTIONS = {"xla_backend_optimization_level": 1, "xla_cpu_use_fusio
 
 
 class _Layout(NamedTuple):
-    """The static shape of the mapped axis: ``settings x folds`` real entries, padded."""
+    """How the ``settings x folds`` entries are cut into equal chunks, spread over devices.
+
+    Device ``i`` (in the mesh's flat order) runs chunks ``i * chunks_per_device`` to
+    ``(i + 1) * chunks_per_device - 1``; entry ``e`` is in chunk ``e // chunk``. Entries
+    past the real ones are empty folds (all weights 0).
+    """
 
     n_folds: int
     n_settings: int
-    #: real entries plus empty folds: a multiple of (devices x chunk)
-    n_padded: int
-    chunk_size: int | None
+    #: entries per chunk: the mapped axis of the one compiled program
+    chunk: int
+    chunks_per_device: int
+    n_devices: int
 
     @property
     def n_real(self) -> int:
         return self.n_folds * self.n_settings
 
+    @property
+    def n_padded(self) -> int:
+        return self.chunk * self.chunks_per_device * self.n_devices
+
 
 def _layout(n_folds: int, n_settings: int, chunk_size: int | None, n_devices: int) -> _Layout:
-    """Pads the mapped axis so every device gets the same block and every chunk is full.
+    """Equal chunks, an equal number on every device, padded with empty folds.
 
-    Full chunks keep ``lax.map`` to one compiled body (a remainder would compile a
-    second); a chunk larger than a device's block is cut to the block.
+    Without ``chunk_size`` each device runs one chunk of ``ceil(entries / devices)``.
+    A given ``chunk_size`` is kept whatever the device count (cut only to the number
+    of entries), so every chunk is the same program on the same shapes on 1 device
+    or 8: results are then bitwise independent of the device count.
     """
-    block = -(-n_folds * n_settings // n_devices)
-    if chunk_size is not None:
-        chunk_size = min(chunk_size, block)
-        block = -(-block // chunk_size) * chunk_size
-    return _Layout(n_folds, n_settings, block * n_devices, chunk_size)
+    n_real = n_folds * n_settings
+    chunk = -(-n_real // n_devices) if chunk_size is None else min(chunk_size, n_real)
+    chunks_per_device = -(-(-(-n_real // chunk)) // n_devices)
+    return _Layout(n_folds, n_settings, chunk, chunks_per_device, n_devices)
 
 
 def _score(score_fn, params, X, y, w, name):
@@ -571,65 +588,42 @@ def _fold(fit_fn, score_fn, return_train_score, X, y, test_fold, key, fold, hype
     return params, history, test, train
 
 
-def _over_folds(fn: Callable, chunk_size: int | None) -> Callable:
-    """Maps ``fn`` over the leading axis of its arguments: ``vmap``, or ``lax.map`` in chunks."""
-    if chunk_size is None:
-        return jax.vmap(fn)
-    return lambda *args: jax.lax.map(lambda a: fn(*a), args, batch_size=chunk_size)
+def _chunk(X, y, test_fold, key, folds, fold_index, hyperparams, *, fit_fn, score_fn, return_train_score, n_folds):
+    """A chunk of folds (x settings) trained and scored at once: the body of every program.
 
-
-def _on_mesh(block: Callable, mesh: Mesh | None, n_shared: int) -> Callable:
-    """``block`` as is, or ``shard_map``-ed: the first ``n_shared`` arguments replicated,
-    the rest and the outputs split along their leading (fold) axis over every mesh axis.
-
-    Each device runs the same per-fold program on its block of folds and every fold
-    draws from its own key, so no result depends on which device a fold lands on.
-    Scores came out bit-identical on 1, 2, 4 and 8 devices in the tests; trained
-    parameters agree to float32 rounding (a few 1e-7), not bitwise, once there are 2
-    or more devices: XLA compiles a partitioned program (``num_partitions > 1``) with
-    a different optimisation pipeline, whose fusion choices differ (Adam's ``b**t``
-    fused into 12 places instead of 2, some divisions rewritten), so a few float32
-    operations round differently; a different batch size (``chunk_size``) can do the
-    same. A 1-device mesh compiles the plain program and is bitwise equal to it.
+    Entry ``j`` of the chunk is fold ``fold_index[j]`` and draws
+    ``jax.random.split(key, n_folds)[fold_index[j]]``, so a fold's key does not depend
+    on the chunk or device it lands in; padding entries (empty folds) reuse key 0 and
+    train on nothing.
     """
-    if mesh is None:
-        return block
-    folds = P(tuple(mesh.axis_names))
-
-    def sharded(*args):
-        specs = (P(),) * n_shared + (folds,) * (len(args) - n_shared)
-        # check_vma=False: user code (a scan whose carry starts from constants, say)
-        # need not annotate which values vary across devices.
-        return jax.shard_map(block, mesh=mesh, in_specs=specs, out_specs=folds, check_vma=False)(*args)
-
-    return sharded
+    keys = jax.random.split(key, n_folds)[fold_index]
+    one = functools.partial(_fold, fit_fn, score_fn, return_train_score, X, y, test_fold)
+    return jax.vmap(one)(keys, folds, hyperparams)
 
 
-@functools.partial(jax.jit, static_argnames=("fit_fn", "score_fn", "return_train_score", "layout", "mesh",
-                                             "key_impl"))
-def _cv_program(X, y, test_fold, key, folds, hyperparams, *, fit_fn, score_fn, return_train_score, layout,
-                mesh=None, key_impl=None):
-    """Every fold (x setting) trained and scored: one program, compiled once.
+_STATIC = ("fit_fn", "score_fn", "return_train_score", "n_folds")
 
-    Fold ``k`` of every setting draws ``jax.random.split(key, K)[k]``; padding entries
-    (empty folds) reuse key 0 and train on nothing.
-    """
-    if key_impl is not None:  # a typed key given as its raw data (the mesh path)
-        key = jax.random.wrap_key_data(key, impl=key_impl)
-    keys = jax.random.split(key, layout.n_folds)
-    order = np.concatenate([np.tile(np.arange(layout.n_folds), layout.n_settings),
-                            np.zeros(layout.n_padded - layout.n_real, np.int64)])
-    keys = keys[order]
-    if mesh is not None and key_impl is not None:  # typed keys cross shard_map as raw data
-        keys = jax.random.key_data(keys)
+#: One chunk on one device: the program every chunk, on every device, runs.
+_cv_program = jax.jit(_chunk, static_argnames=_STATIC)
 
-    def block(X, y, test_fold, keys, folds, hyperparams):
-        if mesh is not None and key_impl is not None:
-            keys = jax.random.wrap_key_data(keys, impl=key_impl)
-        one = functools.partial(_fold, fit_fn, score_fn, return_train_score, X, y, test_fold)
-        return _over_folds(one, layout.chunk_size)(keys, folds, hyperparams)
 
-    return _on_mesh(block, mesh, 3)(X, y, test_fold, keys, folds, hyperparams)
+@functools.partial(jax.jit, static_argnames=_STATIC + ("mesh", "key_impl"))
+def _partitioned_program(X, y, test_fold, key, folds, fold_index, hyperparams, *, fit_fn, score_fn,
+                         return_train_score, n_folds, mesh, key_impl):
+    """One chunk per device of ``mesh`` as one XLA-partitioned program (``shard_map``),
+    compiled once for all devices: data and key replicated, entries split over the mesh."""
+    static = dict(fit_fn=fit_fn, score_fn=score_fn, return_train_score=return_train_score, n_folds=n_folds)
+
+    def block(X, y, test_fold, key, folds, fold_index, hyperparams):
+        if key_impl is not None:  # typed keys cross shard_map as their raw data
+            key = jax.random.wrap_key_data(key, impl=key_impl)
+        return _chunk(X, y, test_fold, key, folds, fold_index, hyperparams, **static)
+
+    mapped = P(tuple(mesh.axis_names))
+    # check_vma=False: user code (a scan whose carry starts from constants, say) need
+    # not annotate which values vary across devices.
+    return jax.shard_map(block, mesh=mesh, in_specs=(P(),) * 4 + (mapped,) * 3, out_specs=mapped,
+                         check_vma=False)(X, y, test_fold, key, folds, fold_index, hyperparams)
 
 
 def _fold_inputs(split: Split | MaskSplit) -> tuple[np.ndarray | None, Any]:
@@ -674,37 +668,41 @@ def _check_fns(fit_fn, score_fn, chunk_size, where: str) -> int | None:
     return None if chunk_size is None else _int(chunk_size, "chunk_size", where, 1)
 
 
-def _resolve_mesh(devices: Any, where: str) -> Mesh | None:
-    """The device mesh the folds are spread over, or None for the plain single-device program.
+def _resolve_mesh(devices: Any, where: str) -> Mesh:
+    """The devices the folds are spread over, as a mesh (one axis unless a ``Mesh`` is given).
 
     ``None`` means every device JAX sees (all processes' devices after
-    ``jax.distributed.initialize``); with only one there is nothing to spread.
+    ``jax.distributed.initialize``). The folds are split over the mesh's devices in
+    their flat (row-major) order. In a multi-process run every process must hold the
+    same number of them (each process runs the folds of its own devices).
     """
     if devices is None:
-        every = jax.devices()
-        if len(every) == 1:
-            return None
-        devices = every
+        devices = jax.devices()
     if isinstance(devices, Mesh):
-        return devices
-    if isinstance(devices, jax.Device):
-        raise TypeError(f"{where}: devices must be a list of devices, got one device {devices}; "
-                        f"write devices=[{devices}]")
-    if not isinstance(devices, (list, tuple)):
-        raise TypeError(f"{where}: devices must be None (all devices), a list of jax devices "
-                        f"(e.g. jax.devices()[:4]) or a jax.sharding.Mesh, got {type(devices).__name__}")
-    devices = list(devices)
-    if not devices:
-        raise ValueError(f"{where}: devices is empty; pass None for every device or e.g. jax.devices()[:2]")
-    for d in devices:
-        if not isinstance(d, jax.Device):
-            raise TypeError(f"{where}: devices must hold jax devices (from jax.devices()), "
-                            f"got {type(d).__name__} {d!r}")
-    if len(set(devices)) != len(devices):
-        raise ValueError(f"{where}: devices lists a device twice: {devices}; list each device once")
-    # Auto axes: the compiler places what the shardings leave open (reference: jax
-    # 0.10's Explicit default rejects slicing a sharded result without out_sharding).
-    return Mesh(np.array(devices), (_FOLD_AXIS,), axis_types=(AxisType.Auto,))
+        mesh = devices
+    else:
+        if isinstance(devices, jax.Device):
+            raise TypeError(f"{where}: devices must be a list of devices, got one device {devices}; "
+                            f"write devices=[{devices}]")
+        if not isinstance(devices, (list, tuple)):
+            raise TypeError(f"{where}: devices must be None (all devices), a list of jax devices "
+                            f"(e.g. jax.devices()[:4]) or a jax.sharding.Mesh, got {type(devices).__name__}")
+        devices = list(devices)
+        if not devices:
+            raise ValueError(f"{where}: devices is empty; pass None for every device or e.g. jax.devices()[:2]")
+        for d in devices:
+            if not isinstance(d, jax.Device):
+                raise TypeError(f"{where}: devices must hold jax devices (from jax.devices()), "
+                                f"got {type(d).__name__} {d!r}")
+        if len(set(devices)) != len(devices):
+            raise ValueError(f"{where}: devices lists a device twice: {devices}; list each device once")
+        mesh = Mesh(np.array(devices), (_FOLD_AXIS,), axis_types=(AxisType.Auto,))
+    per_process = collections.Counter(d.process_index for d in mesh.devices.flat)
+    if len(per_process) != jax.process_count() or len(set(per_process.values())) != 1:
+        raise ValueError(f"{where}: every process must hold the same number of the devices, got "
+                         f"{dict(sorted(per_process.items()))} (process index: devices) in a run of "
+                         f"{jax.process_count()} processes; pass devices=None for every device")
+    return mesh
 
 
 def _pad_rows(a: np.ndarray, pad: int, fill) -> np.ndarray:
@@ -712,6 +710,110 @@ def _pad_rows(a: np.ndarray, pad: int, fill) -> np.ndarray:
         return a
     filler = np.full((pad,) + a.shape[1:], fill, a.dtype) if fill is not None else np.repeat(a[:1], pad, axis=0)
     return np.concatenate([a, filler])
+
+
+def _entries(split, hyperparams, layout: _Layout) -> tuple[np.ndarray | None, Any]:
+    """``test_fold`` (shared) and the per-entry inputs ``(folds, fold_index, hyperparams)``,
+    settings-major, padded with empty folds (id -1 or all-false masks) to ``n_padded``."""
+    test_fold, folds = _fold_inputs(split)
+    pad = layout.n_padded - layout.n_real
+    folds = jax.tree.map(
+        lambda a: _pad_rows(np.tile(a, (layout.n_settings,) + (1,) * (a.ndim - 1)), pad,
+                            -1 if a.dtype.kind in "iu" else False),
+        folds)
+    fold_index = _pad_rows(np.tile(np.arange(layout.n_folds, dtype=np.int32), layout.n_settings), pad, 0)
+    if hyperparams is not None:
+        hyperparams = jax.tree.map(lambda a: _pad_rows(np.repeat(np.asarray(a), split.n_folds), pad, None),
+                                   hyperparams)
+    return test_fold, (folds, fold_index, hyperparams)
+
+
+def _local_devices(mesh: Mesh) -> list[tuple[int, Any]]:
+    """``(position in the mesh's flat order, device)`` for this process's devices."""
+    return [(i, d) for i, d in enumerate(mesh.devices.flat) if d.process_index == jax.process_index()]
+
+
+def _lower(fit_fn, score_fn, X, y, split, key, hyperparams=None, *, return_train_score=False,
+           chunk_size=None, mesh=None):
+    """The single-device program lowered for each of this process's devices.
+
+    Returns ``(lowered, shared, entries, layout)``: ``{device: lowered}``, the arguments
+    every chunk shares (``{device: (X, y, test_fold, key)}`` on that device), the
+    per-entry inputs on the host, and the layout. ``mesh=None`` is the default device.
+    ``lowered.compile().memory_analysis()`` sizes one chunk's program without running it.
+    """
+    mesh = _resolve_mesh([jax.devices()[0]] if mesh is None else mesh, "cross_validate")
+    n_settings = 1 if hyperparams is None else int(np.shape(jax.tree.leaves(hyperparams)[0])[0])
+    layout = _layout(split.n_folds, n_settings, chunk_size, mesh.size)
+    test_fold, entries = _entries(split, hyperparams, layout)
+    first_chunk = jax.tree.map(lambda a: a[:layout.chunk], entries)
+    static = dict(fit_fn=fit_fn, score_fn=score_fn, return_train_score=return_train_score, n_folds=split.n_folds)
+    shared, lowered = {}, {}
+    for _, device in _local_devices(mesh):
+        shared[device] = jax.device_put((X, y, test_fold, key), device)
+        chunk = jax.device_put(first_chunk, device)
+        lowered[device] = _cv_program.lower(*shared[device], *chunk, **static)
+    return lowered, shared, entries, layout
+
+
+def _compiler_options(platform: str) -> dict:
+    return dict(_CPU_COMPILER_OPTIONS) if platform == "cpu" else {}
+
+
+def _compile(lowered, options: dict):
+    """``lowered.compile`` with ``options``, or with XLA's defaults if this XLA rejects one."""
+    if not options:
+        return lowered.compile()
+    try:
+        return lowered.compile(compiler_options=options)
+    except Exception as err:  # jaxlib's XlaRuntimeError; its import path moves between versions
+        if "No such compile option" not in str(err):
+            raise
+        return lowered.compile()
+
+
+def _compile_all(lowered: dict) -> dict:
+    """One executable per device: the same program, compiled for each (in parallel
+    threads when there are several; XLA releases the GIL while it compiles)."""
+    def one(item):
+        device, low = item
+        return device, _compile(low, _compiler_options(device.platform))
+
+    if len(lowered) == 1:
+        return dict(map(one, lowered.items()))
+    with concurrent.futures.ThreadPoolExecutor(len(lowered)) as pool:
+        return dict(pool.map(one, lowered.items()))
+
+
+def _gather(local: Any, positions: np.ndarray, layout: _Layout) -> Any:
+    """Every process's ``(devices, entries per device, ...)`` results in mesh order,
+    as ``(n_real, ...)`` numpy arrays (an all-gather across processes if several)."""
+    if jax.process_count() > 1:
+        local, positions = multihost_utils.process_allgather((local, positions))  # stacked by process
+        positions = positions.reshape(-1)
+        local = jax.tree.map(lambda a: a.reshape((-1,) + a.shape[2:]), local)
+    order = np.argsort(positions)
+    return jax.tree.map(lambda a: a[order].reshape((-1,) + a.shape[2:])[:layout.n_real], local)
+
+
+def _run(fit_fn, score_fn, X, y, split, key, hyperparams, *, return_train_score, chunk_size, mesh):
+    """Compiles and runs the cross-validation; returns the outputs of the real folds
+    (numpy) and the run and compile times.
+
+    Two ways to use several devices. Without ``chunk_size``: one XLA-partitioned
+    program (``shard_map``), compiled once for all devices, one chunk of
+    ``ceil(entries / devices)`` per device. With ``chunk_size``: every device runs
+    the same single-device program on its chunks, so results are bitwise those of
+    one device; a partitioned program cannot promise that, since XLA optimises it
+    through another pass pipeline whose rewrites (``a / b`` into ``a * (1 / b)`` in
+    other places, for one) round differently. The price is one compilation per
+    device of this process (run in parallel).
+    """
+    if chunk_size is None and mesh.size > 1:
+        return _run_partitioned(fit_fn, score_fn, X, y, split, key, hyperparams,
+                                return_train_score=return_train_score, mesh=mesh)
+    return _run_chunks(fit_fn, score_fn, X, y, split, key, hyperparams, return_train_score=return_train_score,
+                       chunk_size=chunk_size, mesh=mesh)
 
 
 def _place(tree: Any, mesh: Mesh, spec: P) -> Any:
@@ -735,65 +837,54 @@ def _to_host(tree: Any, n: int) -> Any:
     return jax.tree.map(get, tree)
 
 
-def _lower(fit_fn, score_fn, X, y, split, key, hyperparams=None, *, return_train_score=False,
-           chunk_size=None, mesh=None):
-    """The cross-validation program, lowered, with its arguments and layout.
-
-    Settings x folds form one mapped axis (setting-major), padded with empty folds (id
-    -1 or all-false masks: all-zero weights, a no-op fit) to a multiple of devices x
-    chunk. ``lowered.compile().memory_analysis()`` sizes the program without running it.
-    """
-    test_fold, folds = _fold_inputs(split)
-    n_settings = 1 if hyperparams is None else int(np.shape(jax.tree.leaves(hyperparams)[0])[0])
-    layout = _layout(split.n_folds, n_settings, chunk_size, 1 if mesh is None else mesh.size)
-    pad = layout.n_padded - layout.n_real
-    folds = jax.tree.map(
-        lambda a: _pad_rows(np.tile(a, (n_settings,) + (1,) * (a.ndim - 1)), pad, -1 if a.dtype.kind in "iu" else False),
-        folds)
-    if hyperparams is not None:
-        hyperparams = jax.tree.map(lambda a: _pad_rows(np.repeat(np.asarray(a), split.n_folds), pad, None),
-                                   hyperparams)
-    key_impl = None
-    if mesh is not None:
-        if jnp.issubdtype(key.dtype, jax.dtypes.prng_key):
-            key_impl = str(jax.random.key_impl(key))
-            key = jax.random.key_data(key)
-        X, y, test_fold, key = _place((X, y, test_fold, np.asarray(key)), mesh, P())
-        folds, hyperparams = _place((folds, hyperparams), mesh, P(tuple(mesh.axis_names)))
-    args = (X, y, test_fold, key, folds, hyperparams)
-    lowered = _cv_program.lower(*args, fit_fn=fit_fn, score_fn=score_fn, return_train_score=return_train_score,
-                                layout=layout, mesh=mesh, key_impl=key_impl)
-    return lowered, args, layout
-
-
-def _compiler_options(mesh: Mesh | None) -> dict:
-    platform = jax.default_backend() if mesh is None else mesh.devices.flat[0].platform
-    return dict(_CPU_COMPILER_OPTIONS) if platform == "cpu" else {}
-
-
-def _compile(lowered, options: dict):
-    """``lowered.compile`` with ``options``, or with XLA's defaults if this XLA rejects one."""
-    if not options:
-        return lowered.compile()
-    try:
-        return lowered.compile(compiler_options=options)
-    except Exception as err:  # jaxlib's XlaRuntimeError; its import path moves between versions
-        if "No such compile option" not in str(err):
-            raise
-        return lowered.compile()
-
-
-def _run(fit_fn, score_fn, X, y, split, key, hyperparams, *, return_train_score, chunk_size, mesh=None):
-    """Compiles and runs the program; returns its outputs (real folds only) and timings."""
+def _run_partitioned(fit_fn, score_fn, X, y, split, key, hyperparams, *, return_train_score, mesh):
     t0 = time.perf_counter()
-    lowered, args, layout = _lower(fit_fn, score_fn, X, y, split, key, hyperparams,
-                                   return_train_score=return_train_score, chunk_size=chunk_size, mesh=mesh)
-    compiled = _compile(lowered, _compiler_options(mesh))
+    n_settings = 1 if hyperparams is None else int(np.shape(jax.tree.leaves(hyperparams)[0])[0])
+    layout = _layout(split.n_folds, n_settings, None, mesh.size)
+    test_fold, entries = _entries(split, hyperparams, layout)
+    key_impl = None
+    if jnp.issubdtype(key.dtype, jax.dtypes.prng_key):
+        key_impl = str(jax.random.key_impl(key))
+        key = jax.random.key_data(key)
+    args = _place((X, y, test_fold, np.asarray(key)), mesh, P()) + _place(entries, mesh, P(tuple(mesh.axis_names)))
+    lowered = _partitioned_program.lower(*args, fit_fn=fit_fn, score_fn=score_fn,
+                                         return_train_score=return_train_score, n_folds=split.n_folds, mesh=mesh,
+                                         key_impl=key_impl)
+    compiled = _compile(lowered, _compiler_options(mesh.devices.flat[0].platform))
     compile_time = time.perf_counter() - t0
     t0 = time.perf_counter()
     out = jax.block_until_ready(compiled(*args))
     run_time = time.perf_counter() - t0
     params, history, test_score, train_score = _to_host(out, layout.n_real)
+    return params, history, test_score, train_score, run_time, compile_time
+
+
+def _run_chunks(fit_fn, score_fn, X, y, split, key, hyperparams, *, return_train_score, chunk_size, mesh):
+    t0 = time.perf_counter()
+    lowered, shared, entries, layout = _lower(fit_fn, score_fn, X, y, split, key, hyperparams,
+                                              return_train_score=return_train_score, chunk_size=chunk_size,
+                                              mesh=mesh)
+    compiled = _compile_all(lowered)
+    compile_time = time.perf_counter() - t0
+
+    t0 = time.perf_counter()
+    devices = _local_devices(mesh)
+    outputs: dict[tuple[int, int], Any] = {}
+    for j in range(layout.chunks_per_device):  # dispatch is asynchronous: the devices run at once
+        for position, device in devices:
+            start = (position * layout.chunks_per_device + j) * layout.chunk
+            if start >= layout.n_real:  # nothing but empty folds: not run (dropped anyway)
+                continue
+            chunk = jax.device_put(jax.tree.map(lambda a: a[start:start + layout.chunk], entries), device)
+            outputs[position, j] = compiled[device](*shared[device], *chunk)
+    outputs = jax.device_get(jax.block_until_ready(outputs))
+    run_time = time.perf_counter() - t0
+
+    blank = jax.tree.map(lambda s: np.zeros(s.shape, s.dtype), next(iter(compiled.values())).out_info)
+    local = jax.tree.map(
+        lambda *chunks: np.stack(chunks).reshape((len(devices), -1) + chunks[0].shape[1:]),
+        *[outputs.get((position, j), blank) for position, _ in devices for j in range(layout.chunks_per_device)])
+    params, history, test_score, train_score = _gather(local, np.array([p for p, _ in devices]), layout)
     return params, history, test_score, train_score, run_time, compile_time
 
 
@@ -827,9 +918,9 @@ def cross_validate(
     computed from ``weights``, so test rows never leak into it.
 
     One program: the folds are trained *and* scored in one compiled program, so a
-    script pays one compilation. On CPU it is compiled with LLVM at -O1 and XLA's
-    classic emitters, which compile 2-3x faster than the defaults at the same run
-    speed on fnn's benchmarks (results agree with a default ``jax.jit`` to float32
+    script pays one compilation (with ``chunk_size`` on several devices, one per
+    device). On CPU it is compiled with LLVM at -O1 and XLA's classic emitters,
+    which compile 2-3x faster than the defaults at the same run speed on fnn's benchmarks (results agree with a default ``jax.jit`` to float32
     rounding).
 
     Timing: all folds train at once, so a per-fold time is not observable.
@@ -852,21 +943,28 @@ def cross_validate(
       return_history: return the :class:`~fnn.train.History` (leading K axis) when
         ``fit_fn`` returns one.
       return_indices: return ``{"train": [...], "test": [...]}`` index arrays per fold.
-      chunk_size: train ``chunk_size`` folds at a time (``lax.map(..., batch_size=)``)
-        to bound memory for large K; same results. With several devices, each
-        device chunks its own block of folds.
+      chunk_size: train ``chunk_size`` folds at a time (the program is compiled for a
+        chunk and run on one chunk after another) to bound memory for large K; the
+        folds are padded with empty ones to full chunks. Also the key to
+        reproducibility: with a fixed ``chunk_size`` the results are bitwise the
+        same on 1 device or many (tested on 1, 2, 4 and 8 devices and on 2
+        processes).
       devices: where the folds run: ``None`` for every device JAX sees (every
-        process's devices after ``jax.distributed.initialize``; one device runs the
-        plain program), a list of devices (``jax.devices()[:4]``), or a
-        ``jax.sharding.Mesh`` (folds are split over all of its axes). The folds are
-        padded with empty ones (all weights 0, dropped from the results) to a
-        multiple of the device count and each device trains its block with the same
-        program with each fold's own key, so results agree on any number of devices
-        (scores were bit-identical in the tests; parameters agree to float32
-        rounding, ~1e-7, since XLA optimises a partitioned program differently: see
-        the README's "Many devices"). ``X`` and ``y``
-        are copied to every device. In a multi-process run every process must call
-        with the same arguments; every process gets all the results.
+        process's devices after ``jax.distributed.initialize``), a list of devices
+        (``jax.devices()[:4]``), or a ``jax.sharding.Mesh`` (its devices in flat
+        order). The folds are padded with empty ones (dropped from the results) to
+        an equal share per device, and every fold draws from its own key, so no
+        result depends on where a fold runs. Without ``chunk_size`` the devices run
+        one XLA-partitioned program, compiled once, and parameters agree with a
+        one-device run to float32 rounding (~1e-7; scores were equal in the tests):
+        XLA optimises a partitioned program differently, and its code for
+        ``ceil(K / devices)`` folds at once differs from its code for K. With
+        ``chunk_size`` every device runs the single-device program on its chunks and
+        the results are bitwise those of one device, for one compilation per device
+        of this process (in parallel threads). ``X`` and ``y`` are copied to every
+        device. In a multi-process run every process must call with the same
+        arguments and hold the same number of the devices; every process gets all
+        the results.
 
     Returns:
       a dict of numpy arrays, one entry per fold in the splitter's order:
@@ -912,7 +1010,7 @@ def cross_validate(
         pairs = list(split.split())
         out["indices"] = {"train": [p[0] for p in pairs], "test": [p[1] for p in pairs]}
     out.update(total_fit_time=fit_time, total_score_time=0.0, compile_time=compile_time,
-               n_devices=1 if mesh is None else mesh.size)
+               n_devices=mesh.size)
     return out
 
 

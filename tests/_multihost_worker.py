@@ -2,7 +2,8 @@
 
 Usage: ``python tests/_multihost_worker.py PORT PROCESS_ID OUT.npz`` with
 ``XLA_FLAGS=--xla_force_host_platform_device_count=2``: two processes x two CPU
-devices run one 6-fold cross-validation over all four devices (padded to 8 folds).
+devices run one 6-fold cross-validation over all four devices (padded to 8 folds), with
+one chunk per device and with chunks of 2 folds.
 """
 
 from __future__ import annotations
@@ -22,9 +23,19 @@ def main(port: int, process_id: int, path: str) -> None:
 
     assert jax.process_count() == 2 and jax.device_count() == 4 and jax.local_device_count() == 2
     X, y = data()  # every process holds the same data (replicated inputs)
-    out = cv.cross_validate(fit_fn, score_fn, X, y, 6, key=jax.random.key(0), return_params=True)
-    np.savez(path, test=out["test_score"], train=out["train_score"], n_devices=out["n_devices"],
-             params=np.concatenate([a.reshape(6, -1) for a in jax.tree.leaves(out["params"])], 1))
+    results = {}
+    for chunk in (None, 2):  # one chunk of 2 folds per device; then chunks of 2 on any device count
+        out = cv.cross_validate(fit_fn, score_fn, X, y, 6, key=jax.random.key(0), return_params=True,
+                                chunk_size=chunk)
+        tag = f"chunk{chunk}"
+        results.update({f"{tag}/test": out["test_score"], f"{tag}/train": out["train_score"],
+                        f"{tag}/n_devices": out["n_devices"],
+                        f"{tag}/params": np.concatenate([a.reshape(6, -1) for a in jax.tree.leaves(out["params"])], 1)})
+    try:  # this process's devices only: the other process would wait for folds nobody runs
+        cv.cross_validate(fit_fn, score_fn, X, y, 6, key=jax.random.key(0), devices=jax.local_devices())
+    except ValueError as err:
+        results["uneven_error"] = np.asarray(str(err))
+    np.savez(path, **results)
     jax.distributed.shutdown()
 
 

@@ -47,25 +47,32 @@ def score_fn(params, X, y, w):
     return jnp.sum(w * correct) / jnp.sum(w)
 
 
+def _flat(params, k: int) -> np.ndarray:
+    return np.concatenate([a.reshape(k, -1) for a in jax.tree.leaves(params)], 1)
+
+
 def run_all(devices_options, full=("8",)) -> dict:
     """Every configuration the test compares, keyed by name; the ``full`` ones also run
     overlapping chunked folds and a grid."""
     X, y = data()
     out = {}
     for name, devices in devices_options:
-        r = cv.cross_validate(fit_fn, score_fn, X, y, 5, key=jax.random.key(0), return_params=True,
-                              devices=devices)
-        out[f"kfold/{name}/test"], out[f"kfold/{name}/train"] = r["test_score"], r["train_score"]
-        out[f"kfold/{name}/params"] = np.concatenate([a.reshape(5, -1) for a in jax.tree.leaves(r["params"])], 1)
-        out[f"kfold/{name}/n_devices"] = np.asarray(r["n_devices"])
+        for chunk in (None, 2):  # one chunk per device; chunks of 2 folds on any device count
+            tag = f"kfold{chunk or ''}/{name}"
+            r = cv.cross_validate(fit_fn, score_fn, X, y, 5, key=jax.random.key(0), return_params=True,
+                                  chunk_size=chunk, devices=devices)
+            out[f"{tag}/test"], out[f"{tag}/train"] = r["test_score"], r["train_score"]
+            out[f"{tag}/params"] = _flat(r["params"], 5)
+            out[f"{tag}/n_devices"] = np.asarray(r["n_devices"])
         if name not in full:
             continue
         masks = cv.repeated_kfold(30, 3, 2, key=jax.random.key(1))  # 6 overlapping folds
         r = cv.cross_validate(fit_fn, score_fn, X, y, masks, key=jax.random.key(2), chunk_size=2,
-                              devices=devices)
+                              return_params=True, devices=devices)
         out[f"masks_chunked/{name}/test"] = r["test_score"]
+        out[f"masks_chunked/{name}/params"] = _flat(r["params"], 6)
         g = cv.grid_search(fit_fn, score_fn, X, y, 5, {"lr": [0.01, 0.1, 0.3]}, key=jax.random.key(3),
-                           devices=devices)
+                           chunk_size=4, devices=devices)
         out[f"grid/{name}/test"] = g["test_score"]
     return out
 
@@ -79,8 +86,16 @@ def main(path: str) -> None:
     X, y = data(1)
     before = len(_COMPILES)
     cv.cross_validate(fit_fn, score_fn, X, y, 5, key=jax.random.key(7), return_params=True, devices=d[:8])
-    cv.grid_search(fit_fn, score_fn, X, y, 5, {"lr": [0.02, 0.2, 0.5]}, key=jax.random.key(8), devices=d[:8])
+    cv.grid_search(fit_fn, score_fn, X, y, 5, {"lr": [0.02, 0.2, 0.5]}, key=jax.random.key(8), chunk_size=4,
+                   devices=d[:8])
     out["recompiles"] = np.asarray(len(_COMPILES) - before)
+    # new shapes (31 rows): one partitioned program for all 8 devices; chunks: one program per device
+    X, y = data(2)
+    X, y = np.concatenate([X, X[:1]]), np.concatenate([y, y[:1]])
+    for chunk in (None, 2):
+        before = len(_COMPILES)
+        cv.cross_validate(fit_fn, score_fn, X, y, 5, key=jax.random.key(7), chunk_size=chunk, devices=d[:8])
+        out[f"compiles/{chunk}"] = np.asarray(len(_COMPILES) - before)
     out["device_count"] = np.asarray(jax.device_count())
     np.savez(path, **out)
 

@@ -277,18 +277,21 @@ def test_fold_order_matches_sklearn_cross_validate():
 
 
 @pytest.mark.parametrize("n_folds, n_settings, chunk, devices, want", [
-    (23, 1, None, 1, (23, None)),  # plain vmap: nothing padded
-    (23, 1, 5, 1, (25, 5)),  # full chunks only: one compiled body
-    (5, 1, 100, 1, (5, 5)),  # a chunk larger than the folds is cut to them
-    (5, 3, None, 4, (16, None)),  # 15 setting-folds on 4 devices: 4 each
-    (5, 3, 3, 4, (24, 3)),  # 4 per device in chunks of 3: 6 per device
+    (23, 1, None, 1, (23, 23, 1)),  # plain vmap: one chunk, nothing padded
+    (23, 1, 5, 1, (25, 5, 5)),  # full chunks only: one compiled program
+    (5, 1, 100, 1, (5, 5, 1)),  # a chunk larger than the folds is cut to them
+    (5, 3, None, 4, (16, 4, 1)),  # 15 setting-folds on 4 devices: one chunk of 4 each
+    (5, 3, 3, 4, (24, 3, 2)),  # 5 chunks of 3 on 4 devices: 2 each
+    (5, 1, 2, 8, (16, 2, 1)),  # a given chunk is never cut to the devices: same shapes on 1 or 8
+    (5, 1, 2, 1, (6, 2, 3)),
 ])
 def test_layout_pads_to_devices_and_full_chunks(n_folds, n_settings, chunk, devices, want):
     layout = cv._layout(n_folds, n_settings, chunk, devices)
-    assert (layout.n_padded, layout.chunk_size) == want
-    assert layout.n_real == n_folds * n_settings and layout.n_padded % devices == 0
-    if chunk is not None:
-        assert (layout.n_padded // devices) % layout.chunk_size == 0
+    assert (layout.n_padded, layout.chunk, layout.chunks_per_device) == want
+    assert layout.n_real == n_folds * n_settings <= layout.n_padded
+    assert layout.n_padded == devices * layout.chunks_per_device * layout.chunk
+    # padding adds less than one chunk per device
+    assert layout.n_padded - layout.n_real < layout.chunk * devices
 
 
 def test_loo_chunked_equals_vmapped_and_history():
@@ -316,9 +319,10 @@ def test_loocv_memory_stays_near_one_copy_of_the_data():
         return fit(lambda p, X, y: (X @ p - y) ** 2, jnp.zeros(d), optax.sgd(0.01), X, y, epochs=2, weights=w)[0]
 
     def size(chunk_size):
-        lowered, _, _ = cv._lower(fit_fn, lambda p, X, y, w: jnp.sum(w * (X @ p - y) ** 2), X, y,
-                                  cv.leave_one_out(n), jax.random.key(0), chunk_size=chunk_size)
-        m = lowered.compile().memory_analysis()
+        lowered, _, _, _ = cv._lower(fit_fn, lambda p, X, y, w: jnp.sum(w * (X @ p - y) ** 2), X, y,
+                                     cv.leave_one_out(n), jax.random.key(0), chunk_size=chunk_size)
+        (program,) = lowered.values()  # one device
+        m = program.compile().memory_analysis()
         return m.argument_size_in_bytes + m.temp_size_in_bytes
 
     # Per-fold copies of X would be 2000x the data (1.6 GB). Unchunked full-batch LOOCV holds a

@@ -52,12 +52,18 @@ def test_two_processes_get_the_single_process_results(tmp_path):
     assert [p.returncode for p in procs] == [0, 0], "\n---\n".join(log[-3000:] for log in logs)
 
     X, y = worker.data()
-    ref = cv.cross_validate(worker.fit_fn, worker.score_fn, X, y, 6, key=jax.random.key(0), return_params=True)
-    ref_params = np.concatenate([a.reshape(6, -1) for a in jax.tree.leaves(ref["params"])], 1)
-    for i in range(2):
-        out = np.load(tmp_path / f"out{i}.npz")
-        assert int(out["n_devices"]) == 4
-        np.testing.assert_array_equal(out["test"], ref["test_score"])
-        np.testing.assert_array_equal(out["train"], ref["train_score"])
-        # 2 folds per device instead of 6 in one batch: float32 rounding (see test_sharding)
-        np.testing.assert_allclose(out["params"], ref_params, rtol=1e-5, atol=2e-6)
+    for chunk in (None, 2):
+        ref = cv.cross_validate(worker.fit_fn, worker.score_fn, X, y, 6, key=jax.random.key(0), return_params=True,
+                                chunk_size=chunk)
+        ref_params = np.concatenate([a.reshape(6, -1) for a in jax.tree.leaves(ref["params"])], 1)
+        for i in range(2):
+            out = np.load(tmp_path / f"out{i}.npz")
+            tag = f"chunk{chunk}"
+            assert int(out[f"{tag}/n_devices"]) == 4
+            assert "every process must hold the same number of the devices" in str(out["uneven_error"])
+            np.testing.assert_array_equal(out[f"{tag}/test"], ref["test_score"])
+            np.testing.assert_array_equal(out[f"{tag}/train"], ref["train_score"])
+            if chunk is None:  # 2 folds per device here, 6 in one chunk there: float32 rounding
+                np.testing.assert_allclose(out[f"{tag}/params"], ref_params, rtol=1e-5, atol=2e-6)
+            else:  # the same program on the same chunks, on 4 devices in 2 processes or on 1: bitwise
+                np.testing.assert_array_equal(out[f"{tag}/params"], ref_params)
