@@ -838,6 +838,7 @@ def _to_host(tree: Any, n: int) -> Any:
 
 
 def _run_partitioned(fit_fn, score_fn, X, y, split, key, hyperparams, *, return_train_score, mesh):
+    """One chunk per device, all devices in one partitioned program (see :func:`_run`)."""
     t0 = time.perf_counter()
     n_settings = 1 if hyperparams is None else int(np.shape(jax.tree.leaves(hyperparams)[0])[0])
     layout = _layout(split.n_folds, n_settings, None, mesh.size)
@@ -860,6 +861,7 @@ def _run_partitioned(fit_fn, score_fn, X, y, split, key, hyperparams, *, return_
 
 
 def _run_chunks(fit_fn, score_fn, X, y, split, key, hyperparams, *, return_train_score, chunk_size, mesh):
+    """The single-device program on every chunk of every device of this process (see :func:`_run`)."""
     t0 = time.perf_counter()
     lowered, shared, entries, layout = _lower(fit_fn, score_fn, X, y, split, key, hyperparams,
                                               return_train_score=return_train_score, chunk_size=chunk_size,

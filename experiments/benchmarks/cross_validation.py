@@ -29,7 +29,8 @@ All use Adam with learning rate 0.01. Alternatives:
               matplotlib, 0.5 s that would be charged to fnn).
 ``loop``      a Python loop over the folds of one ``jax.jit``-ed single-fold
               ``fnn.train.fit`` on the fold's physical rows (compiles once per distinct
-              training-set size: 1 for LOOCV, 2 for 10-fold of 569 rows).
+              training-set size: 1 for LOOCV, 2 for 10-fold of 569 rows); the folds
+              come from fnn's splitters (scikit-learn's folds, without its import).
 ``sklearn``   ``cross_val_score(MLPClassifier(...))`` with the same architecture,
               Adam, learning rate, epochs, batch size, ``alpha=0`` and no early
               stopping (``tol=0``, ``n_iter_no_change=max_iter``); two classes give a
@@ -182,7 +183,13 @@ def _load(case: Case, *, via: str = "fnn"):
     return X, np.asarray(y, np.int32)
 
 
-def _splits(n: int, cv):
+def _splits(n: int, cv, *, via: str = "sklearn"):
+    """``LeaveOneOut()`` or ``KFold(K)``; ``via="fnn"``: fnn's splitters, the same folds
+    (``tests/test_cv.py``) without importing scikit-learn (1.5-2 s with SciPy)."""
+    if via == "fnn":
+        from fnn import cv as fnn_cv
+
+        return fnn_cv.leave_one_out(n) if cv == "loo" else fnn_cv.kfold(n, int(cv))
     from sklearn.model_selection import KFold, LeaveOneOut
 
     return LeaveOneOut() if cv == "loo" else KFold(int(cv))
@@ -258,7 +265,7 @@ def _worker_loop(case: Case, epochs: int) -> dict:
     fit_fn, score_fn = _fnn_fit_and_score(case, epochs, None)
     fit_one = jax.jit(lambda key, X, y: fit_fn(key, X, y))
     score_one = jax.jit(lambda p, X, y: score_fn(p, X, y, jnp.ones((X.shape[0],), X.dtype)))
-    pairs = list(_splits(X.shape[0], case.cv).split(X, y))
+    pairs = list(_splits(X.shape[0], case.cv, via="fnn").split(X, y))
     keys = jax.random.split(jax.random.key(0), len(pairs))
     t1 = time.perf_counter()
     scores = []
