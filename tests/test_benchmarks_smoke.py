@@ -30,6 +30,17 @@ def test_flop_count_matches_hand_count():
     assert flops["executed"] == 6 * 1025 * 17 * 32 * 10 * 20
 
 
+@pytest.mark.parametrize("cv", ["loo", 10, 7])
+def test_the_loop_gets_scikit_learns_folds_from_fnn(cv):
+    X = np.zeros((23, 2))
+    ours = list(bench._splits(23, cv, via="fnn").split(X))
+    theirs = list(bench._splits(23, cv).split(X))
+    assert len(ours) == len(theirs)
+    for (a_train, a_test), (b_train, b_test) in zip(ours, theirs):
+        np.testing.assert_array_equal(a_train, b_train)
+        np.testing.assert_array_equal(a_test, b_test)
+
+
 @pytest.mark.parametrize("argv, message", [
     (["--alternatives", "fnn,keras"], "unknown"),
     (["--alternatives", ","], "unknown"),
