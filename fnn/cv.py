@@ -563,9 +563,18 @@ def _layout(n_folds: int, n_settings: int, chunk_size: int | None, n_devices: in
     or 8: results are then bitwise independent of the device count.
     """
     n_real = n_folds * n_settings
-    chunk = -(-n_real // n_devices) if chunk_size is None else min(chunk_size, n_real)
-    chunks_per_device = -(-(-(-n_real // chunk)) // n_devices)
+    chunk = _ceil_div(n_real, n_devices) if chunk_size is None else min(chunk_size, n_real)
+    chunks_per_device = _ceil_div(_ceil_div(n_real, chunk), n_devices)
     return _Layout(n_folds, n_settings, chunk, chunks_per_device, n_devices)
+
+
+def _ceil_div(a: int, b: int) -> int:
+    return -(-a // b)
+
+
+def _n_settings(hyperparams) -> int:
+    """Grid settings in ``hyperparams`` (a dict of ``(S,)`` arrays), 1 without a grid."""
+    return 1 if hyperparams is None else int(np.shape(jax.tree.leaves(hyperparams)[0])[0])
 
 
 def _score(score_fn, params, X, y, w, name):
@@ -743,8 +752,7 @@ def _lower(fit_fn, score_fn, X, y, split, key, hyperparams=None, *, return_train
     ``lowered.compile().memory_analysis()`` sizes one chunk's program without running it.
     """
     mesh = _resolve_mesh([jax.devices()[0]] if mesh is None else mesh, "cross_validate")
-    n_settings = 1 if hyperparams is None else int(np.shape(jax.tree.leaves(hyperparams)[0])[0])
-    layout = _layout(split.n_folds, n_settings, chunk_size, mesh.size)
+    layout = _layout(split.n_folds, _n_settings(hyperparams), chunk_size, mesh.size)
     test_fold, entries = _entries(split, hyperparams, layout)
     first_chunk = jax.tree.map(lambda a: a[:layout.chunk], entries)
     static = dict(fit_fn=fit_fn, score_fn=score_fn, return_train_score=return_train_score, n_folds=split.n_folds)
@@ -840,8 +848,7 @@ def _to_host(tree: Any, n: int) -> Any:
 def _run_partitioned(fit_fn, score_fn, X, y, split, key, hyperparams, *, return_train_score, mesh):
     """One chunk per device, all devices in one partitioned program (see :func:`_run`)."""
     t0 = time.perf_counter()
-    n_settings = 1 if hyperparams is None else int(np.shape(jax.tree.leaves(hyperparams)[0])[0])
-    layout = _layout(split.n_folds, n_settings, None, mesh.size)
+    layout = _layout(split.n_folds, _n_settings(hyperparams), None, mesh.size)
     test_fold, entries = _entries(split, hyperparams, layout)
     key_impl = None
     if jnp.issubdtype(key.dtype, jax.dtypes.prng_key):
@@ -922,8 +929,8 @@ def cross_validate(
     One program: the folds are trained *and* scored in one compiled program, so a
     script pays one compilation (with ``chunk_size`` on several devices, one per
     device). On CPU it is compiled with LLVM at -O1 and XLA's classic emitters,
-    which compile 2-3x faster than the defaults at the same run speed on fnn's benchmarks (results agree with a default ``jax.jit`` to float32
-    rounding).
+    which compile 2-3x faster than the defaults at the same run speed on fnn's
+    benchmarks (results agree with a default ``jax.jit`` to float32 rounding).
 
     Timing: all folds train at once, so a per-fold time is not observable.
     ``fit_time`` is the program's wall time divided by K (sum over folds = total,

@@ -2,8 +2,8 @@
 
 JAX reads ``--xla_force_host_platform_device_count`` when it starts, so the sharded
 runs happen in a subprocess (``tests/_sharding_worker.py``); the reference is the
-plain single-device program run here. Budget: ~60 s on one loaded core (one
-subprocess compiling a dozen tiny programs).
+plain single-device program run here. Budget: ~90 s on one loaded core (one
+subprocess compiling about forty tiny programs, one per device with ``chunk_size``).
 """
 
 from __future__ import annotations
