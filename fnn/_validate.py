@@ -7,6 +7,9 @@ whose message says what was expected, what was given and how to fix it.
 
 from __future__ import annotations
 
+import numbers
+import operator
+
 import jax
 import jax.numpy as jnp
 import numpy as np
@@ -29,6 +32,20 @@ def as_float_array(name: str, x: ArrayLike, where: str) -> jax.Array:
     if not jnp.issubdtype(arr.dtype, jnp.floating):
         arr = arr.astype(jnp.result_type(float))
     return arr
+
+
+def check_int(value, name: str, where: str, low: int, high: int | None = None) -> int:
+    """``value`` as a Python int in ``[low, high]``, or a ``TypeError`` / ``ValueError`` saying why not.
+
+    Any integral number is accepted (``int``, numpy integers); ``bool`` is not.
+    """
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+        raise TypeError(f"{where}: {name} must be an int, got {type(value).__name__} {value!r}")
+    value = operator.index(value)
+    if value < low or (high is not None and value > high):
+        bound = f"between {low} and {high}" if high is not None else f"at least {low}"
+        raise ValueError(f"{where}: {name} must be {bound}, got {value}")
+    return value
 
 
 def check_key(key, where: str) -> None:

@@ -52,7 +52,6 @@ import functools
 import itertools
 import math
 import numbers
-import operator
 import time
 import warnings
 from typing import Any, Callable, Iterable, Iterator, NamedTuple
@@ -65,7 +64,7 @@ from jax.sharding import AxisType, Mesh, NamedSharding
 from jax.sharding import PartitionSpec as P
 
 from fnn._types import Array, ArrayLike, Params, PRNGKey
-from fnn._validate import as_float_array, check_key
+from fnn._validate import as_float_array, check_int, check_key
 from fnn.train import History
 
 __all__ = [
@@ -163,16 +162,6 @@ class MaskSplit(NamedTuple):
 # --------------------------------------------------------------------------- argument checks
 
 
-def _int(value, name: str, where: str, low: int, high: int | None = None) -> int:
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
-        raise TypeError(f"{where}: {name} must be an int, got {type(value).__name__} {value!r}")
-    value = operator.index(value)
-    if value < low or (high is not None and value > high):
-        bound = f"between {low} and {high}" if high is not None else f"at least {low}"
-        raise ValueError(f"{where}: {name} must be {bound}, got {value}")
-    return value
-
-
 def _shuffle_key(shuffle, key, where: str) -> None:
     if not isinstance(shuffle, bool):
         raise TypeError(f"{where}: shuffle must be True or False, got {shuffle!r}")
@@ -236,8 +225,8 @@ def kfold(n: int, k: int, *, shuffle: bool = False, key: PRNGKey | None = None) 
       array([0, 0, 0, 0, 1, 1, 1, 2, 2, 2], dtype=int32)
     """
     where = "kfold"
-    n = _int(n, "n", where, 2)
-    k = _int(k, "k", where, 2)
+    n = check_int(n, "n", where, 2)
+    k = check_int(k, "k", where, 2)
     if k > n:
         raise ValueError(f"{where}: k={k} folds need at least {k} samples, got n={n}; lower k")
     _shuffle_key(shuffle, key, where)
@@ -274,7 +263,7 @@ def stratified_kfold(y: ArrayLike, k: int, *, shuffle: bool = False, key: PRNGKe
     where = "stratified_kfold"
     encoded, counts = _class_labels(y, where)
     n = encoded.shape[0]
-    k = _int(k, "k", where, 2)
+    k = check_int(k, "k", where, 2)
     if k > n:
         raise ValueError(f"{where}: k={k} folds need at least {k} samples, got n={n}; lower k")
     _shuffle_key(shuffle, key, where)
@@ -304,7 +293,7 @@ def leave_one_out(n: int) -> Split:
       >>> leave_one_out(3).test_fold
       array([0, 1, 2], dtype=int32)
     """
-    n = _int(n, "n", "leave_one_out", 2)
+    n = check_int(n, "n", "leave_one_out", 2)
     return Split(np.arange(n, dtype=np.int32), n)
 
 
@@ -318,7 +307,7 @@ def repeated_kfold(n: int, k: int, n_repeats: int, *, key: PRNGKey) -> MaskSplit
       a :class:`MaskSplit` with masks of shape ``(k * n_repeats, n)``.
     """
     where = "repeated_kfold"
-    n_repeats = _int(n_repeats, "n_repeats", where, 1)
+    n_repeats = check_int(n_repeats, "n_repeats", where, 1)
     check_key(key, where)
     repeats = [kfold(n, k, shuffle=True, key=r) for r in jax.random.split(key, n_repeats)]
     test = np.concatenate([s.test_weights(bool) for s in repeats])
@@ -331,7 +320,7 @@ def _split_size(value, n: int, name: str, rounding, where: str) -> int | None:
     if isinstance(value, bool) or not isinstance(value, numbers.Real):
         raise TypeError(f"{where}: {name} must be a float in (0, 1) or an int count, got {value!r}")
     if isinstance(value, numbers.Integral):
-        return _int(value, name, where, 1, n - 1)
+        return check_int(value, name, where, 1, n - 1)
     if not 0.0 < value < 1.0:
         raise ValueError(f"{where}: a float {name} is a fraction in (0, 1), got {value}")
     return int(rounding(value * n))
@@ -373,7 +362,7 @@ def holdout(n: int, *, test_size: float | int | None = None, train_size: float |
       (3, 7)
     """
     where = "holdout"
-    n = _int(n, "n", where, 2)
+    n = check_int(n, "n", where, 2)
     if not isinstance(shuffle, bool):
         raise TypeError(f"{where}: shuffle must be True or False, got {shuffle!r}")
     if shuffle:
@@ -438,7 +427,7 @@ def from_indices(pairs: Iterable[tuple[ArrayLike, ArrayLike]], n: int) -> Split 
       n: number of samples.
     """
     where = "from_indices"
-    n = _int(n, "n", where, 2)
+    n = check_int(n, "n", where, 2)
     train_rows, test_rows = [], []
     for f, pair in enumerate(pairs):
         try:
@@ -674,7 +663,7 @@ def _check_fns(fit_fn, score_fn, chunk_size, where: str) -> int | None:
         raise TypeError(f"{where}: fit_fn must be callable fit_fn(key, X, y, weights) -> params")
     if not callable(score_fn):
         raise TypeError(f"{where}: score_fn must be callable score_fn(params, X, y, weights) -> scalar")
-    return None if chunk_size is None else _int(chunk_size, "chunk_size", where, 1)
+    return None if chunk_size is None else check_int(chunk_size, "chunk_size", where, 1)
 
 
 def _resolve_mesh(devices: Any, where: str) -> Mesh:

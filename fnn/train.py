@@ -27,7 +27,6 @@ finite values and ``History.diverged_epoch`` records the epoch.
 from __future__ import annotations
 
 import math
-import operator
 from typing import Any, Callable, NamedTuple
 
 import jax
@@ -36,7 +35,7 @@ import numpy as np
 import optax
 
 from fnn._types import Array, ArrayLike, Params, PRNGKey
-from fnn._validate import as_float_array, check_key, check_sample_weights, is_concrete
+from fnn._validate import as_float_array, check_int, check_key, check_sample_weights, is_concrete
 
 __all__ = [
     "History",
@@ -173,16 +172,6 @@ def batch_order(key: PRNGKey, weights: ArrayLike, *, batch_size: int,
     return order.reshape(n_steps, batch_size), slot_weights.reshape(n_steps, batch_size)
 
 
-def _check_int(value, name: str, where: str, low: int, high: int | None = None) -> int:
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
-        raise TypeError(f"{where}: {name} must be a Python int, got {type(value).__name__} {value!r}")
-    value = operator.index(value)
-    if value < low or (high is not None and value > high):
-        bound = f"between {low} and {high}" if high is not None else f"at least {low}"
-        raise ValueError(f"{where}: {name} must be {bound}, got {value}")
-    return value
-
-
 def _check_rows(name: str, a: Array, n: int, where: str) -> None:
     if a.ndim == 0 or a.shape[0] != n:
         raise ValueError(f"{where}: {name} must have {n} rows (one per example of X), got shape {a.shape}")
@@ -264,7 +253,7 @@ def fit(
     if not (hasattr(optimizer, "init") and hasattr(optimizer, "update")):
         raise TypeError(f"{where}: optimizer must be an optax.GradientTransformation "
                         f"(e.g. fnn.optim.sgd(0.1) or optax.adam(1e-3)), got {type(optimizer).__name__}")
-    epochs = _check_int(epochs, "epochs", where, 1)
+    epochs = check_int(epochs, "epochs", where, 1)
     X = as_float_array("X", X, where)
     y = jnp.asarray(y)
     if X.ndim == 0:
@@ -274,13 +263,13 @@ def fit(
         raise ValueError(f"{where}: X has no rows")
     _check_rows("y", y, n, where)
     if batch_size is not None:
-        batch_size = _check_int(batch_size, "batch_size", where, 1, n)
+        batch_size = check_int(batch_size, "batch_size", where, 1, n)
         if key is None:
             raise ValueError(f"{where}: mini-batch training (batch_size={batch_size}) shuffles "
                              "every epoch and needs key=jax.random.key(seed)")
     if key is not None:
         check_key(key, where)
-    max_rows = n if max_rows is None else _check_int(max_rows, "max_rows", where, 1, n)
+    max_rows = n if max_rows is None else check_int(max_rows, "max_rows", where, 1, n)
     _check_finite("X", X, where)
     _check_finite("y", y, where)
     dtype = X.dtype

@@ -221,7 +221,7 @@ _OK = dict(key=jax.random.key(0), epochs=2)
 
 @pytest.mark.parametrize("kwargs, error, match", [
     (dict(epochs=0), ValueError, "epochs must be at least 1"),
-    (dict(epochs=2.0), TypeError, "epochs must be a Python int"),
+    (dict(epochs=2.0), TypeError, "epochs must be an int"),
     (dict(batch_size=0), ValueError, "batch_size must be between 1 and 23"),
     (dict(batch_size=24), ValueError, "batch_size must be between 1 and 23"),
     (dict(batch_size=4, key=None), ValueError, "needs key"),
