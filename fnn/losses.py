@@ -41,13 +41,13 @@ cross-entropy; multi-label: sigmoid + binary cross-entropy.
 
 from __future__ import annotations
 
-import jax
 import jax.numpy as jnp
 import numpy as np
 
 from fnn._types import Array, ArrayLike
 from fnn._validate import as_float_array, check_sample_weights, is_concrete
-from fnn.activations import log_softmax, sigmoid
+from fnn._numerics import clamped_log, softplus
+from fnn.activations import log_softmax
 
 __all__ = [
     "binary_cross_entropy",
@@ -58,11 +58,6 @@ __all__ = [
 ]
 
 _REDUCTIONS = ("mean", "sum", "none")
-
-# binary_cross_entropy clamps each log-probability at this value (as torch
-# does), so a prediction of exactly 0 or 1 costs at most 100 per element.
-_LOG_CLAMP = -100.0
-
 
 # --------------------------------------------------------------------------- checks
 
@@ -191,15 +186,6 @@ def mse(predictions: ArrayLike, targets: ArrayLike, *, weights: ArrayLike | None
 
 # --------------------------------------------------------------------------- binary
 
-def _clamped_log(p: Array) -> Array:
-    # log(0) = -inf would give 0 * -inf = NaN for a confident correct prediction and an
-    # infinite loss for a confident wrong one; torch clamps at -100 for the same reason.
-    # The inner where keeps log's gradient at 0 (1/0) out of the backward pass.
-    positive = p > 0
-    safe = jnp.where(positive, p, jnp.ones_like(p))
-    return jnp.where(positive, jnp.maximum(jnp.log(safe), _LOG_CLAMP), jnp.full_like(p, _LOG_CLAMP))
-
-
 def binary_cross_entropy(predictions: ArrayLike, targets: ArrayLike, *,
                          weights: ArrayLike | None = None, reduction: str = "mean") -> Array:
     r"""Binary cross-entropy (log loss) from probabilities.
@@ -238,23 +224,9 @@ def binary_cross_entropy(predictions: ArrayLike, targets: ArrayLike, *,
             raise ValueError(
                 f"{where}: predictions must be probabilities in [0, 1], got values such as "
                 f"{values[outside][:3]}; for raw scores (logits) use binary_cross_entropy_with_logits")
-    elementwise = -(targets * _clamped_log(predictions)
-                    + (1.0 - targets) * _clamped_log(1.0 - predictions))
+    elementwise = -(targets * clamped_log(predictions)
+                    + (1.0 - targets) * clamped_log(1.0 - predictions))
     return _reduce_elementwise(elementwise, weights, reduction)
-
-
-@jax.custom_jvp
-def _softplus(z: Array) -> Array:
-    # log(1 + e^z) = max(z, 0) + log(1 + e^{-|z|}): no positive exponent, so no overflow.
-    return jnp.maximum(z, jnp.zeros_like(z)) + jnp.log1p(jnp.exp(-jnp.abs(z)))
-
-
-@_softplus.defjvp
-def _softplus_jvp(primals, tangents):
-    # Autodiff through max and |.| gives 0 at z = 0 (both kinks split the wrong way);
-    # the true derivative is sigmoid(z), 1/2 there.
-    (z,), (dz,) = primals, tangents
-    return _softplus(z), sigmoid(z) * dz
 
 
 def binary_cross_entropy_with_logits(predictions: ArrayLike, targets: ArrayLike, *,
@@ -285,7 +257,7 @@ def binary_cross_entropy_with_logits(predictions: ArrayLike, targets: ArrayLike,
     """
     predictions, targets, weights = _prepare(
         "binary_cross_entropy_with_logits", predictions, targets, weights, reduction)
-    elementwise = _softplus(predictions) - targets * predictions
+    elementwise = softplus(predictions) - targets * predictions
     return _reduce_elementwise(elementwise, weights, reduction)
 
 
