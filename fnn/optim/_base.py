@@ -73,6 +73,15 @@ def check_learning_rate(where: str, learning_rate, name: str = "learning_rate") 
             f"(optax reads None as 'no scaling', which drops the sign flip and makes "
             f"adadelta ascend; pass 1.0 for an unscaled descent step)")
     check_scalar(where, name, learning_rate, allow_schedule=True)
+    if callable(learning_rate) and not isinstance(learning_rate, (jax.Array, np.ndarray)):
+        return  # a schedule: its values are known only at run time
+    if is_concrete(learning_rate) and not float(learning_rate) > 0:
+        raise ValueError(
+            f"{where}: {name} must be positive, got {float(learning_rate)}: fnn's optimizers descend "
+            f"(the update is -{name} times a direction), so a negative rate climbs the loss and 0 never "
+            f"moves. To maximise an objective, minimise its negative; to ascend on purpose, chain the "
+            f"scaling yourself, e.g. optax.chain(fnn.optim.scale_by_adam(), "
+            f"fnn.optim.scale_by_learning_rate({name}, flip_sign=False))")
 
 
 def check_decay(where: str, name: str, value, *, open_one: bool = False) -> None:
@@ -100,12 +109,29 @@ def canonical_dtype(where: str, name: str, dtype) -> Any:
     return jax.dtypes.canonicalize_dtype(dt)
 
 
+def check_inexact_updates(where: str, updates) -> None:
+    """Raises unless every update leaf is a floating (or complex) array.
+
+    An integer gradient would be scaled by a learning rate cast to its integer dtype, so
+    ``sgd(0.1)`` would return an update of exactly 0: a silent no-op.
+    """
+    for path, leaf in jax.tree_util.tree_flatten_with_path(updates)[0]:
+        dtype = jnp.result_type(leaf)
+        if not jnp.issubdtype(dtype, jnp.inexact):
+            raise TypeError(
+                f"{where}: gradients must be floating-point arrays, got dtype {dtype} at "
+                f"{jax.tree_util.keystr(path) or 'the root'}; train floating-point params "
+                f"(e.g. params.astype(jnp.float32)): integer params have no gradient step")
+
+
 def check_matching_tree(where: str, updates, reference, what: str = "the optimizer state") -> None:
-    """Raises unless ``updates`` has the tree structure and leaf shapes of ``reference``.
+    """Raises unless ``updates`` has the tree structure and leaf shapes of ``reference``,
+    and floating-point leaves.
 
     Without this check a gradient of shape ``(n, 1)`` against a moment of shape ``(n,)``
     would broadcast silently into an ``(n, n)`` moment.
     """
+    check_inexact_updates(where, updates)
     tree_u = jax.tree.structure(updates)
     tree_r = jax.tree.structure(reference)
     if tree_u != tree_r:

@@ -1,10 +1,12 @@
 r"""Gradient transformations: the primitives fnn's optimizers are chained from.
 
 Each factory returns an :class:`optax.GradientTransformation` ``(init, update)`` with
-its hyperparameters closed over and a ``NamedTuple`` state named after it, laid out as
-optax lays out the transformation of the same name (so state trees can be compared
-leaf by leaf and the pieces compose with ``optax.chain``, ``optax.inject_hyperparams``,
-``optax.MultiSteps`` and ``optax.apply_updates``). The math is written here.
+its hyperparameters closed over and, as its state, optax's own ``NamedTuple`` class of
+the transformation of the same name (so fnn and optax states are the same types and can
+be compared leaf by leaf, and the pieces compose with ``optax.chain``,
+``optax.inject_hyperparams``, ``optax.MultiSteps`` and ``optax.apply_updates``). The
+math is written here; only torch's NAdam schedule has a state of fnn's own
+(:class:`ScaleByNadamState`).
 
 Conventions (optax's): ``update`` returns the *updates* that ``optax.apply_updates``
 adds to the params; step counters are int32 scalars that start at 0, are incremented
@@ -62,83 +64,49 @@ __all__ = [
 Schedule = Callable[[jax.Array], Any]
 
 
-class ScaleByScheduleState(NamedTuple):
-    """Step count of a scheduled step size."""
-    count: jax.Array  # int32, shape ()
+# The states are optax's own classes wherever fnn keeps optax's layout: the math is fnn's,
+# the containers are shared, so ``isinstance(state[0], optax.ScaleByAdamState)`` holds and
+# ``jax.tree.map(f, fnn_state, optax_state)`` works leaf by leaf. Three of them are not
+# re-exported at optax's top level; they are taken from where optax defines them, and an
+# optax that moved them still gets fnn's own class of the same layout.
 
 
-class TraceState(NamedTuple):
-    """Momentum buffer."""
-    trace: Any
+def _optax_state(name: str, fields: tuple[str, ...], doc: str) -> type:
+    homes = (optax, getattr(getattr(optax, "_src", None), "transform", None),
+             getattr(getattr(optax, "transforms", None), "_adding", None))
+    for module in homes:
+        cls = getattr(module, name, None)
+        if cls is not None and getattr(cls, "_fields", None) == fields:
+            return cls
+    cls = NamedTuple(name, [(field, Any) for field in fields])  # type: ignore[misc]
+    cls.__doc__ = doc
+    return cls
 
 
-class ScaleByRssState(NamedTuple):
-    """Running sum of squared gradients (Adagrad)."""
-    sum_of_squares: Any
-
-
-class ScaleByAdaDeltaState(NamedTuple):
-    """Moving averages of squared gradients and of squared steps (Adadelta)."""
-    e_g: Any
-    e_x: Any
-
-
-class ScaleByRmsState(NamedTuple):
-    """Moving average of squared gradients (RMSprop)."""
-    nu: Any
-
-
-class ScaleByRmsWithCountState(NamedTuple):
-    """As :class:`ScaleByRmsState`, with a step count for bias correction."""
-    count: jax.Array
-    nu: Any
-
-
-class ScaleByRStdDevState(NamedTuple):
-    """Moving averages of gradients and squared gradients (centred RMSprop)."""
-    mu: Any
-    nu: Any
-
-
-class ScaleByRStdDevWithCountState(NamedTuple):
-    """As :class:`ScaleByRStdDevState`, with a step count for bias correction."""
-    count: jax.Array
-    mu: Any
-    nu: Any
-
-
-class ScaleByAdamState(NamedTuple):
-    """Step count and first/second moments (Adam, NAdam; AdaMax keeps the infinity norm in ``nu``)."""
-    count: jax.Array
-    mu: Any
-    nu: Any
-
-
-class ScaleByAmsgradState(NamedTuple):
-    """Adam's state plus the running maximum of the second moment."""
-    count: jax.Array
-    mu: Any
-    nu: Any
-    nu_max: Any
+ScaleByScheduleState = optax.ScaleByScheduleState
+TraceState = optax.TraceState
+ScaleByRssState = optax.ScaleByRssState
+ScaleByAdaDeltaState = optax.ScaleByAdaDeltaState
+ScaleByRmsState = optax.ScaleByRmsState
+ScaleByRStdDevState = optax.ScaleByRStdDevState
+ScaleByAdamState = optax.ScaleByAdamState
+ScaleByAmsgradState = optax.ScaleByAmsgradState
+ScaleByLionState = optax.ScaleByLionState
+ScaleByRmsWithCountState = _optax_state(
+    "ScaleByRmsWithCountState", ("count", "nu"),
+    "As ``ScaleByRmsState``, with a step count for bias correction.")
+ScaleByRStdDevWithCountState = _optax_state(
+    "ScaleByRStdDevWithCountState", ("count", "mu", "nu"),
+    "As ``ScaleByRStdDevState``, with a step count for bias correction.")
+WeightDecaySchedule = _optax_state("WeightDecaySchedule", ("count",), "Step count of a scheduled weight decay.")
 
 
 class ScaleByNadamState(NamedTuple):
-    """Adam's state plus torch's running product of momentum coefficients."""
+    """Adam's state plus torch's running product of momentum coefficients (fnn's own: optax has no such state)."""
     count: jax.Array
     mu_product: jax.Array
     mu: Any
     nu: Any
-
-
-class ScaleByLionState(NamedTuple):
-    """Step count (kept for optax's layout; Lion does not use it) and momentum."""
-    count: jax.Array
-    mu: Any
-
-
-class WeightDecaySchedule(NamedTuple):
-    """Step count of a scheduled weight decay."""
-    count: jax.Array
 
 
 def _zero_count() -> jax.Array:
@@ -182,6 +150,7 @@ def scale(step_size) -> optax.GradientTransformation:
 
     def update_fn(updates, state, params=None):
         del params
+        B.check_inexact_updates("scale", updates)
         return jax.tree.map(lambda g: jnp.asarray(step_size, dtype=g.dtype) * g, updates), state
 
     return optax.GradientTransformation(init_fn, update_fn)
@@ -206,6 +175,7 @@ def scale_by_schedule(step_size_fn: Schedule) -> optax.GradientTransformation:
 
     def update_fn(updates, state, params=None):
         del params
+        B.check_inexact_updates("scale_by_schedule", updates)
         step_size = step_size_fn(state.count)
         updates = jax.tree.map(lambda g: jnp.asarray(step_size, dtype=g.dtype) * g, updates)
         return updates, ScaleByScheduleState(count=B.safe_increment(state.count))
@@ -723,7 +693,7 @@ def scale_by_adamax(b1=0.9, b2=0.999, eps=1e-8) -> optax.GradientTransformation:
 _LION_MODES = ("hard", "smooth", "refined")
 
 
-def scale_by_lion(b1=0.9, b2=0.99, mu_dtype=None, mode: str = "hard", smooth_beta=10.0
+def scale_by_lion(b1=0.9, b2=0.99, mu_dtype=None, *, mode: str = "hard", smooth_beta=1.0
                   ) -> optax.GradientTransformation:
     r"""Lion scaling: the sign of an interpolated momentum.
 
@@ -739,7 +709,7 @@ def scale_by_lion(b1=0.9, b2=0.99, mu_dtype=None, mode: str = "hard", smooth_bet
       b2: :math:`\beta_2 \in [0, 1]`.
       mu_dtype: dtype of :math:`m` (default: the params' dtype).
       mode: ``"hard"``, ``"smooth"`` or ``"refined"``.
-      smooth_beta: :math:`\beta_s` for ``"smooth"``.
+      smooth_beta: :math:`\beta_s` for ``"smooth"`` (optax's default, 1.0).
 
     Returns:
       An ``optax.GradientTransformation`` with state :class:`ScaleByLionState`.

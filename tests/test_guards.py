@@ -1,0 +1,111 @@
+"""The catalogue of plausible wrong numbers: each case fnn refuses or flags, one test each.
+
+A result that looks fine but is wrong is worse than an error. Every test here reproduces
+one route that once gave a plausible wrong number without a word, and asserts that fnn
+now refuses it (a ``ValueError`` / ``TypeError`` that says how to fix it) or flags it.
+"""
+
+from __future__ import annotations
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+import optax
+import pytest
+
+import fnn.optim as fo
+
+# ----------------------------------------------------------------------------- optimizers
+
+ALIASES = ["sgd", "momentum", "nesterov", "adagrad", "adadelta", "rmsprop", "adam", "amsgrad",
+           "adamax", "nadam", "adamw", "lion"]
+
+
+@pytest.mark.parametrize("rate", [-0.01, 0.0, np.float32(-1.0), jnp.asarray(-0.1)])
+@pytest.mark.parametrize("name", ALIASES)
+def test_optimizers_refuse_a_negative_or_zero_learning_rate(name, rate):
+    # optim.adam(-0.01) once trained "fine": the loss climbed from 8.7 to 3.4e8.
+    with pytest.raises(ValueError, match=r"learning_rate must be positive.*flip_sign=False"):
+        getattr(fo, name)(rate)
+
+
+@pytest.mark.parametrize("name", ALIASES)
+def test_traced_and_scheduled_learning_rates_are_still_accepted(name):
+    # Under vmap the value cannot be checked; a schedule's values are known only at run time.
+    params = {"w": jnp.ones(3)}
+    grads = {"w": jnp.full(3, 0.5)}
+
+    def first_update(lr):
+        opt = getattr(fo, name)(lr)
+        return opt.update(grads, opt.init(params), params)[0]["w"]
+
+    swept = jax.vmap(first_update)(jnp.array([1e-3, 1e-2]))
+    assert swept.shape == (2, 3) and bool(jnp.all(swept < 0))
+    opt = getattr(fo, name)(optax.linear_schedule(1e-2, 0.0, 10))
+    assert bool(jnp.all(opt.update(grads, opt.init(params), params)[0]["w"] < 0))
+
+
+def test_scale_by_learning_rate_ascends_only_when_asked():
+    grads = {"w": jnp.array([1.0, -2.0])}
+    ascend = fo.scale_by_learning_rate(0.5, flip_sign=False)
+    np.testing.assert_array_equal(ascend.update(grads, ascend.init(grads))[0]["w"], [0.5, -1.0])
+    with pytest.raises(ValueError, match="must be positive"):
+        fo.scale_by_learning_rate(-0.5)
+
+
+@pytest.mark.parametrize("name", ALIASES)
+def test_integer_gradients_are_refused_not_rounded_to_a_zero_update(name):
+    # sgd(0.1) on int32 gradients once returned an update of exactly 0.
+    params = {"w": jnp.array([1, 2], jnp.int32)}
+    opt = getattr(fo, name)(0.1)
+    with pytest.raises(TypeError, match="gradients must be floating-point"):
+        opt.update({"w": jnp.array([3, -4], jnp.int32)}, opt.init(params), params)
+
+
+def test_lion_smooth_mode_defaults_to_optax_smooth_beta():
+    params = {"w": jnp.array([0.3, -0.2, 0.05])}
+    grads = {"w": jnp.array([0.4, -1.5, 0.02])}
+    ours, theirs = fo.scale_by_lion(mode="smooth"), optax.scale_by_lion(mode="smooth")
+    u_ours = ours.update(grads, ours.init(params))[0]["w"]
+    u_theirs = theirs.update(grads, theirs.init(params))[0]["w"]
+    np.testing.assert_allclose(u_ours, u_theirs, rtol=1e-6)
+    # and the value is tanh(1 * c) with c = (1 - b1) g on the first step
+    np.testing.assert_allclose(u_ours, np.tanh(0.1 * np.asarray(grads["w"])), rtol=1e-6)
+
+
+STATE_CASES = {
+    **{name: (lambda name=name: getattr(fo, name)(1e-2), lambda name=name: getattr(optax, name)(1e-2))
+       for name in ["sgd", "adagrad", "adadelta", "adam", "amsgrad", "adamax", "nadam", "adamw", "lion"]},
+    "sgd_momentum": (lambda: fo.sgd(1e-2, momentum=0.9), lambda: optax.sgd(1e-2, momentum=0.9)),
+    "rmsprop": (lambda: fo.rmsprop(1e-2, bias_correction=True), lambda: optax.rmsprop(1e-2, bias_correction=True)),
+    "rmsprop_centered": (lambda: fo.rmsprop(1e-2, centered=True, bias_correction=True),
+                         lambda: optax.rmsprop(1e-2, centered=True, bias_correction=True)),
+    "adamw_scheduled_decay": (lambda: fo.adamw(1e-2, weight_decay=lambda c: 1e-3),
+                              lambda: optax.adamw(1e-2, weight_decay=lambda c: 1e-3)),
+}
+
+
+@pytest.mark.parametrize("name", sorted(STATE_CASES))
+def test_optimizer_states_are_optax_state_classes(name):
+    # Comparing one's optimizer with optax's maps over both states at once: that needs the
+    # same container types, not look-alikes with the same field names.
+    ours, theirs = (make() for make in STATE_CASES[name])
+    params = {"w": jnp.ones((2, 3)), "b": jnp.zeros(3)}
+    grads = jax.tree.map(lambda p: jnp.full_like(p, 0.25), params)
+    s_ours, s_theirs = ours.init(params), theirs.init(params)
+    for _ in range(3):
+        u_ours, s_ours = ours.update(grads, s_ours, params)
+        u_theirs, s_theirs = theirs.update(grads, s_theirs, params)
+    assert jax.tree.structure(s_ours) == jax.tree.structure(s_theirs)
+    for a, b in zip(jax.tree.leaves(s_ours, is_leaf=lambda x: isinstance(x, tuple) and hasattr(x, "_fields")),
+                    jax.tree.leaves(s_theirs, is_leaf=lambda x: isinstance(x, tuple) and hasattr(x, "_fields"))):
+        assert type(a) is type(b)
+    gap = jax.tree.map(lambda a, b: jnp.max(jnp.abs(a - b)), s_ours, s_theirs)
+    assert max((float(g) for g in jax.tree.leaves(gap)), default=0.0) <= 1e-6
+
+
+def test_isinstance_of_the_optax_state():
+    state = fo.adam(1e-3).init({"w": jnp.ones(2)})
+    assert isinstance(state[0], optax.ScaleByAdamState)
+    assert isinstance(fo.amsgrad(1e-3).init({"w": jnp.ones(2)})[0], optax.ScaleByAmsgradState)
+    assert isinstance(fo.lion(1e-3).init({"w": jnp.ones(2)})[0], optax.ScaleByLionState)
