@@ -248,7 +248,10 @@ def _host_scores(name: str, x, where: str) -> np.ndarray:
         raise TypeError(
             f"{where}: {name} is a traced array; statistical tests run on the host on concrete "
             f"scores; call {where} outside jit/vmap (e.g. on cross_validate's test_score)")
-    a = np.asarray(x)
+    try:
+        a = np.asarray(x)
+    except ValueError as error:  # a ragged nested list
+        raise TypeError(f"{where}: {name} must be a rectangular array of scores: {error}") from None
     if not (a.dtype == np.bool_ or jnp.issubdtype(a.dtype, jnp.integer) or jnp.issubdtype(a.dtype, jnp.floating)):
         raise TypeError(f"{where}: {name} must hold real numbers, got dtype {a.dtype}")
     return a.astype(np.float64)

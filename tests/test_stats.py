@@ -449,6 +449,7 @@ BAD_INPUT = [
     (lambda: stats.paired_ttest_5x2cv(A52, None), TypeError, "scores_b must be an array of scores"),
     (lambda: stats.paired_ttest_5x2cv(A52.astype(complex), B52), TypeError, "real numbers.*complex"),
     (lambda: stats.paired_ttest_5x2cv([["a", "b"]] * 5, B52), TypeError, "real numbers"),
+    (lambda: stats.paired_ttest_5x2cv([[0.9, 0.8]] * 4 + [[0.9]], B52), TypeError, "rectangular array"),
     # non-finite scores: the fold is named
     (lambda: stats.paired_ttest_5x2cv(_nan_at(A52, (2, 1)), B52), ValueError,
      r"scores_a\[2, 1\] is nan \(repetition 2, half 1\)"),
