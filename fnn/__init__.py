@@ -21,6 +21,7 @@ from fnn import (
     mlp,
     optim,
     perceptron,
+    stats,
     train,
 )
 
@@ -39,5 +40,6 @@ __all__ = [
     "mlp",
     "optim",
     "perceptron",
+    "stats",
     "train",
 ]
