@@ -21,6 +21,9 @@ write goes to a temporary file in the target folder and is moved into place with
 
 The persistent JAX compilation cache is switched on by :func:`enable_compilation_cache`,
 which every CLI and the runner call (not the library and not the tests).
+
+What experiments share lives in shared modules, never in another experiment: this
+one for the protocol, :mod:`experiments.networks` for the networks they train.
 """
 
 from __future__ import annotations
@@ -52,17 +55,21 @@ matplotlib.use("Agg")
 __all__ = [
     "Summary",
     "atomic_write",
+    "build_parser",
     "cli",
     "config_to_dict",
+    "default_cache_dir",
     "enable_compilation_cache",
     "experiment",
     "is_done",
     "markdown_table",
     "option",
     "read_json",
+    "relink",
     "save_figure",
     "time_call",
     "timestamp",
+    "versions",
     "write_csv",
     "write_json",
     "write_text",
@@ -285,7 +292,8 @@ def config_to_dict(config: Any) -> dict:
     return _jsonable(dataclasses.asdict(config))
 
 
-def _versions() -> dict:
+def versions() -> dict:
+    """The versions of Python, JAX, numpy and fnn, the JAX backend and device count (for a run's records)."""
     import jax
     import numpy as np
 
@@ -338,7 +346,7 @@ def experiment(name: str) -> Callable:
             resolved = config_to_dict(config)
             write_json(workdir / CONFIG_FILE, {
                 "experiment": name, "seed": resolved.get("seed"), "config": resolved,
-                "started": timestamp(), "versions": _versions()})
+                "started": timestamp(), "versions": versions()})
             start = time.perf_counter()
             metrics = dict(work(config, workdir))
             metrics["wall_time_s"] = time.perf_counter() - start

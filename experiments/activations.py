@@ -19,10 +19,9 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from experiments import _common
+from experiments import _common, networks
 from experiments._common import option
 from fnn import activations, datasets, losses, mlp, optim, train
-from fnn._types import Array
 
 NAME = "activations"
 TITLE = "Activations, vanishing gradients and dying ReLUs"
@@ -31,9 +30,9 @@ TITLE = "Activations, vanishing gradients and dying ReLUs"
 @dataclasses.dataclass(frozen=True)
 class Config:
     seed: int = option(0, "PRNG seed for initialisation and shuffling")
-    depth: int = option(10, "number of hidden layers of the deep networks")
-    width: int = option(32, "units per hidden layer")
-    deep_activations: tuple[str, ...] = option(("sigmoid", "tanh", "relu", "leaky_relu", "elu"),
+    depth: int = option(networks.DEEP_DEPTH, "number of hidden layers of the deep networks")
+    width: int = option(networks.DEEP_WIDTH, "units per hidden layer")
+    deep_activations: tuple[str, ...] = option(networks.DEEP_ACTIVATIONS,
                                                "hidden activations compared for vanishing gradients")
     epochs: int = option(30, "training epochs of each deep network")
     batch_size: int = option(64, "mini-batch size")
@@ -76,7 +75,7 @@ def _activation_figure(workdir: Path) -> list[list]:
     # Everything in one compiled program: cheaper than compiling each small eager operation.
     values = jax.jit(lambda x: [(fn(x), activations.derivative(fn)(x)) for _, fn, _ in panels])(
         jnp.concatenate([x, jnp.zeros(1)]))
-    for ax, (name, fn, label), (y, dy) in zip(axes.ravel(), panels, values):
+    for ax, (name, _, label), (y, dy) in zip(axes.ravel(), panels, values, strict=True):
         y, dy = np.asarray(y), np.asarray(dy)
         f0, d0, y, dy = float(y[-1]), float(dy[-1]), y[:-1], dy[:-1]
         ax.plot(x, y, color="C0", lw=2, label="f(x)")
@@ -121,23 +120,25 @@ def _selectable(names: tuple[str, ...]):
     return make
 
 
-def _loss_fn(activation):
+def _loss_fn(net: mlp.MLP):
     def per_example(params, X, y):
-        return losses.cross_entropy(mlp.apply(params, X, activation=activation), y, reduction="none")
+        return losses.cross_entropy(net.apply(params, X), y, reduction="none")
     return per_example
 
 
-def _layer_gradient_norms(params, X, y, activation) -> Array:
+def _layer_gradient_norms(net: mlp.MLP, params, X, y) -> jax.Array:
     """Frobenius norm of dL/dW for each layer, shape (layers,) (index 0 = next to the input)."""
-    grads = jax.grad(lambda p: jnp.mean(_loss_fn(activation)(p, X, y)))(params)
+    grads = jax.grad(lambda p: jnp.mean(_loss_fn(net)(p, X, y)))(params)
     return jnp.stack([jnp.linalg.norm(g["w"]) for g in grads])
 
 
-def _dead_fraction(params, X, activation) -> Array:
+def _dead_fraction(net: mlp.MLP, params, X) -> jax.Array:
     """Per hidden layer, the fraction of units that output exactly 0 on every example, shape (layers,)."""
     fractions = []
     for depth in range(1, len(params)):
-        hidden = mlp.apply(params[:depth], X, activation=activation, output_activation=activation)
+        # The first `depth` layers alone, activated throughout: the outputs of hidden layer `depth`.
+        first = mlp.MLP(net.layer_sizes[:depth + 1], activation=net.activation, output_activation=net.activation)
+        hidden = first.apply(params[:depth], X)
         fractions.append(jnp.mean(jnp.all(hidden == 0, axis=0)))
     return jnp.stack(fractions)
 
@@ -150,30 +151,32 @@ def _deep_networks(config: Config, data) -> list[dict]:
     initialisation key and the shuffling key.
     """
     X, y, Xv, yv = data
-    sizes = [X.shape[1]] + [config.width] * config.depth + [10]
     names = tuple(dict.fromkeys(config.deep_activations + ("relu",)))
     runs = [(a, config.learning_rate, "vanishing") for a in config.deep_activations]
     runs += [("relu", lr, "dead") for lr in config.dead_learning_rates]
     init_key, shuffle_key = jax.random.split(jax.random.key(config.seed))
     select = _selectable(names)
 
+    def deep(activation):
+        return networks.deep_network(activation, depth=config.depth, width=config.width)
+
     @jax.jit
     def train_all(index, rate):
-        # He initialisation for the ReLU family, Glorot otherwise (fnn.mlp.init's "auto").
-        inits = [mlp.init(init_key, sizes, activation=a) for a in names]
+        # Each named spec's "auto" initializer: He for the ReLU family, Glorot otherwise.
+        inits = [deep(a).init(init_key) for a in names]
         init_params = jax.tree.map(lambda *leaves: jnp.stack(leaves), *inits)
 
         def one(i, lr):
             params = jax.tree.map(lambda leaf: leaf[i], init_params)
-            act = select(i)
+            net = deep(select(i))
             trained, history = train.fit(
-                _loss_fn(act), params, optim.sgd(lr), X, y, key=shuffle_key, epochs=config.epochs,
+                _loss_fn(net), params, optim.sgd(lr), X, y, key=shuffle_key, epochs=config.epochs,
                 batch_size=config.batch_size, validation_data=(Xv, yv))
-            accuracy = jnp.mean(jnp.argmax(mlp.apply(trained, Xv, activation=act), axis=-1) == yv)
-            return {"grad_norm_init": _layer_gradient_norms(params, X, y, act),
-                    "grad_norm_trained": _layer_gradient_norms(trained, X, y, act),
-                    "dead_init": _dead_fraction(params, X, act),
-                    "dead_trained": _dead_fraction(trained, X, act),
+            accuracy = jnp.mean(jnp.argmax(net.apply(trained, Xv), axis=-1) == yv)
+            return {"grad_norm_init": _layer_gradient_norms(net, params, X, y),
+                    "grad_norm_trained": _layer_gradient_norms(net, trained, X, y),
+                    "dead_init": _dead_fraction(net, params, X),
+                    "dead_trained": _dead_fraction(net, trained, X),
                     "train_loss": history.train_loss, "validation_loss": history.validation_loss,
                     "validation_accuracy": accuracy, "diverged_epoch": history.diverged_epoch}
 
@@ -196,7 +199,7 @@ def _vanishing_gradients(config: Config, workdir: Path, runs: list[dict], summar
         axes[0].semilogy(layers, r["grad_norm_init"], "o-", color=f"C{i}", label=name)
         axes[1].semilogy(layers, r["grad_norm_trained"], "o-", color=f"C{i}", label=name)
         axes[2].plot(np.arange(1, config.epochs + 1), r["validation_loss"], "-", color=f"C{i}", label=name)
-    for ax, title in zip(axes[:2], ("at initialisation", f"after {config.epochs} epochs of SGD")):
+    for ax, title in zip(axes[:2], ("at initialisation", f"after {config.epochs} epochs of SGD"), strict=True):
         ax.set_xlabel("layer (1 = next to the input)")
         ax.set_ylabel(r"$\|\partial L / \partial W^{(l)}\|_F$")
         ax.set_title(f"Per-layer gradient norm {title}")
@@ -219,7 +222,7 @@ def _vanishing_gradients(config: Config, workdir: Path, runs: list[dict], summar
              float(r["validation_loss"][-1]), r["validation_accuracy"]] for name, r in results.items()]
     _common.write_csv(workdir / "vanishing_gradients.csv", header, rows)
     per_layer = [[name, stage, layer, float(norm)] for name, r in results.items()
-                 for stage in ("init", "trained") for layer, norm in zip(layers, r[f"grad_norm_{stage}"])]
+                 for stage in ("init", "trained") for layer, norm in zip(layers, r[f"grad_norm_{stage}"], strict=True)]
     _common.write_csv(workdir / "gradient_norms.csv", ["activation", "stage", "layer", "gradient_norm"], per_layer)
     summary.figure(
         "vanishing_gradients.png",
@@ -232,7 +235,7 @@ def _vanishing_gradients(config: Config, workdir: Path, runs: list[dict], summar
     summary.table(header, rows, "Ratio of the first to the last layer's gradient norm (1 = no vanishing) "
                   "and the result of training.", csv_name="vanishing_gradients.csv", digits=3)
     return {name: {"grad_ratio_init": row[1], "grad_ratio_trained": row[2], "validation_loss": row[3],
-                   "validation_accuracy": row[4]} for name, row in zip(results, rows)}
+                   "validation_accuracy": row[4]} for name, row in zip(results, rows, strict=True)}
 
 
 def _dead_relus(config: Config, workdir: Path, runs: list[dict], summary: _common.Summary) -> dict:
@@ -246,7 +249,7 @@ def _dead_relus(config: Config, workdir: Path, runs: list[dict], summary: _commo
     layers = np.arange(1, config.depth + 1)
     fig, ax = plt.subplots(figsize=(7, 4.3))
     ax.plot(layers, 100 * at_init, "o-", color="black", label="at initialisation")
-    for i, (lr, frac) in enumerate(zip(config.dead_learning_rates, after)):
+    for i, (lr, frac) in enumerate(zip(config.dead_learning_rates, after, strict=True)):
         ax.plot(layers, 100 * frac, "o-", color=f"C{i}", label=f"after SGD, learning rate {lr:g}")
     ax.set_xlabel("hidden layer (1 = next to the input)")
     ax.set_ylabel("dead ReLU units (%)")
@@ -261,14 +264,14 @@ def _dead_relus(config: Config, workdir: Path, runs: list[dict], summary: _commo
     header = ["stage", "dead units (% of all hidden)", "worst layer (%)", "diverged epoch"]
     rows = [["initialisation", 100 * at_init.mean(), 100 * at_init.max(), ""]]
     rows += [[f"learning rate {lr:g}", 100 * frac.mean(), 100 * frac.max(), int(d) if d >= 0 else "no"]
-             for lr, frac, d in zip(config.dead_learning_rates, after, diverged)]
+             for lr, frac, d in zip(config.dead_learning_rates, after, diverged, strict=True)]
     _common.write_csv(workdir / "dead_relus.csv", header, rows)
     summary.figure(
         "dead_relus.png",
         "Fraction of hidden ReLU units that are dead (output 0, hence gradient 0, on every training "
         f"example) per layer: {100 * at_init.mean():.0f}% at initialisation, "
         + ", ".join(f"{100 * f.mean():.0f}% after training with learning rate {lr:g}"
-                    for lr, f in zip(config.dead_learning_rates, after))
+                    for lr, f in zip(config.dead_learning_rates, after, strict=True))
         + ". A dead unit passes no gradient, so it never recovers; large steps push more "
         "pre-activations below 0 for good, deeper layers most: the dying-ReLU problem that leaky ReLU "
         "and ELU (non-zero slope for x < 0) avoid.")
@@ -276,7 +279,7 @@ def _dead_relus(config: Config, workdir: Path, runs: list[dict], summary: _commo
                   csv_name="dead_relus.csv", digits=3)
     return {"dead_fraction_init": float(at_init.mean()),
             "dead_fraction_trained": {f"{lr:g}": float(f.mean())
-                                      for lr, f in zip(config.dead_learning_rates, after)}}
+                                      for lr, f in zip(config.dead_learning_rates, after, strict=True)}}
 
 
 @_common.experiment(NAME)
@@ -295,7 +298,7 @@ def run(config: Config, workdir: Path) -> dict:
         "at x <= 0 gets no gradient: a dead ReLU); leaky ReLU and ELU keep a gradient for x < 0.")
     summary.table(header, rows, "Values at 0 and the largest derivative on the plotted range.",
                   csv_name="activations.csv")
-    metrics = {"activation_table": {r[0]: dict(zip(header[1:], r[1:])) for r in rows}}
+    metrics = {"activation_table": {r[0]: dict(zip(header[1:], r[1:], strict=True)) for r in rows}}
     runs = _deep_networks(config, _digits(config))
     metrics["vanishing_gradients"] = _vanishing_gradients(config, workdir, runs, summary)
     metrics["dead_relus"] = _dead_relus(config, workdir, runs, summary)

@@ -50,7 +50,7 @@ class Config:
     lr: float = option(0.01, "learning rate")
     batch_size: int = option(0, "mini-batch size; 0 = full batch (batch gradient descent)")
     json: str = option("", "also write test_score, mean, std, wall_seconds, compile_seconds to this JSON file")
-    # The study (issue 7): each part on a small classification data set, with the model above.
+    # The study: each part on a small classification data set, with the model above.
     study_dataset: str = option("iris", "data set of the study parts (iris, wine or breast_cancer)")
     spread: bool = option(True, "study: spread of hold-out, K-fold and LOOCV estimates")
     holdout_seeds: int = option(20, "spread: random 75/25 hold-out splits")
@@ -82,7 +82,8 @@ def _hidden(text: str) -> list[int]:
     try:
         widths = [int(w) for w in text.split(",") if w.strip()]
     except ValueError:
-        raise ValueError(f"cross_validation: --hidden must be comma-separated ints like '32,16', got {text!r}") from None
+        raise ValueError(
+            f"cross_validation: --hidden must be comma-separated ints like '32,16', got {text!r}") from None
     if any(w < 1 for w in widths):
         raise ValueError(f"cross_validation: hidden widths must be >= 1, got {text!r}")
     return widths
@@ -96,18 +97,19 @@ def make_task(config: Config, X, y, *, grid: bool = False):
     """
     regression = config.dataset in _REGRESSION
     n_out = 1 if regression else int(np.max(np.asarray(y))) + 1
-    sizes = [X.shape[1], *_hidden(config.hidden), n_out]
-    _optimizer(config.optimizer, config.lr)  # an unknown name fails here, before any tracing
+    # An unknown activation or optimizer name fails here, before any tracing.
+    net = mlp.MLP([X.shape[1], *_hidden(config.hidden), n_out], activation=config.activation)
+    _optimizer(config.optimizer, config.lr)
     batch_size = config.batch_size or None
 
-    def forward(net, X):
-        out = mlp.apply(net, X, activation=config.activation)
+    def forward(weights, X):
+        out = net.apply(weights, X)
         return out[:, 0] if regression else out
 
-    def loss_fn(net, X, y):
+    def loss_fn(weights, X, y):
         if regression:
-            return losses.mse(forward(net, X), y, reduction="none")
-        return losses.cross_entropy(forward(net, X), y, reduction="none")
+            return losses.mse(forward(weights, X), y, reduction="none")
+        return losses.cross_entropy(forward(weights, X), y, reduction="none")
 
     def fit_at(key, X, y, weights, lr):
         optimizer = _optimizer(config.optimizer, lr)
@@ -120,10 +122,9 @@ def make_task(config: Config, X, y, *, grid: bool = False):
             y_std = jnp.sqrt(jnp.sum(weights * (y - y_mean) ** 2) / jnp.sum(weights))
             scaler.update(y_mean=y_mean, y_std=y_std)
             target = (y - y_mean) / y_std
-        net = mlp.init(init_key, sizes, activation=config.activation)
-        net, history = train.fit(loss_fn, net, optimizer, Xs, target, key=shuffle_key, epochs=config.epochs,
-                                 batch_size=batch_size, weights=weights)
-        return {"scaler": scaler, "net": net}, history
+        trained, history = train.fit(loss_fn, net.init(init_key), optimizer, Xs, target, key=shuffle_key,
+                                     epochs=config.epochs, batch_size=batch_size, weights=weights)
+        return {"scaler": scaler, "net": trained}, history
 
     def fit_fn(key, X, y, weights):
         return fit_at(key, X, y, weights, config.lr)
@@ -144,7 +145,7 @@ def make_task(config: Config, X, y, *, grid: bool = False):
     return (fit_grid if grid else fit_fn), score_fn, ("R²" if regression else "accuracy")
 
 
-# --------------------------------------------------------------------------- the study (issue 7)
+# --------------------------------------------------------------------------- the study
 
 
 def _check_study(config: Config) -> None:
@@ -190,7 +191,7 @@ def _spread_splits(config: Config, n: int) -> dict[str, tuple]:
     holdouts = [cv.holdout(n, test_size=0.25, key=k) for k in jax.random.split(keys[0], config.holdout_seeds)]
     parts[f"hold-out 75/25 ({config.holdout_seeds} seeds)"] = (_concat(holdouts), config.holdout_seeds, 1,
                                                                 float(holdouts[0].train.sum()) / n)
-    for k, rkey in zip(config.spread_ks, jax.random.split(keys[1], len(config.spread_ks))):
+    for k, rkey in zip(config.spread_ks, jax.random.split(keys[1], len(config.spread_ks)), strict=True):
         split = cv.repeated_kfold(n, k, config.spread_repeats, key=rkey)
         parts[f"{k}-fold ({config.spread_repeats} repeats)"] = (split, config.spread_repeats, k, (k - 1) / k)
     if config.loo:
@@ -202,7 +203,7 @@ def _fold_splits(config: Config, n: int) -> dict[str, cv.Split]:
     """'K-fold unshuffled' / 'K-fold shuffled' -> split, for each K shown."""
     splits = {}
     for k, key in zip(config.fold_scores_ks, jax.random.split(jax.random.key(config.seed + 1),
-                                                              len(config.fold_scores_ks))):
+                                                              len(config.fold_scores_ks)), strict=True):
         splits[f"{k}-fold unshuffled"] = cv.kfold(n, k)
         splits[f"{k}-fold shuffled"] = cv.kfold(n, k, shuffle=True, key=key)
     return splits
@@ -294,7 +295,7 @@ def _fold_scores(study: Config, config: Config, splits: dict, scores: np.ndarray
 
     ks = list(config.fold_scores_ks)
     fig, axes = plt.subplots(1, len(ks), figsize=(4.5 * len(ks), 4), squeeze=False)
-    for ax, k in zip(axes[0], ks):
+    for ax, k in zip(axes[0], ks, strict=True):
         for j, order in enumerate(("unshuffled", "shuffled")):
             s = per_fold[f"{k}-fold {order}"]
             ax.bar(np.arange(k) + (j - 0.5) * 0.4, s, width=0.4,
@@ -377,10 +378,12 @@ def _timing(config: Config, workdir: Path, summary: _common.Summary, main_out: d
     ax.grid(alpha=0.3, axis="y", which="both")
     fig.tight_layout()
     _common.save_figure(fig, workdir / "timing.png")
+    reused = " (the vmapped route is the main run above, which also scores the training rows)" \
+        if main_out is not None else ""
     summary.figure("timing.png", (
         f"Wall time of the same {K} folds trained as one vmapped program vs a Python loop over folds calling "
         f"one jitted single-fold fit on each fold's rows (compiled {shapes} time(s), once per distinct fold "
-        f"size){' (the vmapped route is the main run above, which also scores the training rows)' if main_out is not None else ''}. Without compilation: vmapped {vmapped['excluded']:.3f} s, sequential "
+        f"size){reused}. Without compilation: vmapped {vmapped['excluded']:.3f} s, sequential "
         f"{sequential['excluded']:.3f} s; with it: {vmapped['included']:.2f} s vs {sequential['included']:.2f} s. "
         f"The two routes give the same test scores up to float32 rounding (largest difference {agree:.2g}). "
         "At this tiny size on CPU compilation dominates both; without it the comparison leans to the loop, "
@@ -404,7 +407,7 @@ def _grid(config: Config, workdir: Path, summary: _common.Summary) -> dict:
     lrs = np.array([p["lr"] for p in out["params"]])
     mean, std = out["mean_test_score"], out["std_test_score"]
     best = float(out["best_params"]["lr"])
-    rows = [[lr, m, s, r] for lr, m, s, r in zip(lrs, mean, std, out["rank_test_score"])]
+    rows = [[lr, m, s, r] for lr, m, s, r in zip(lrs, mean, std, out["rank_test_score"], strict=True)]
     header = ["learning rate", f"mean test {score_name}", "std", "rank"]
     _common.write_csv(workdir / "grid.csv", header, rows)
     fig, ax = plt.subplots(figsize=(6.5, 4))
@@ -448,7 +451,7 @@ def run(config: Config, workdir: Path) -> dict:
         "fit_seconds": float(out["total_fit_time"]),  # training and scoring: one program
         "compile_seconds": float(out["compile_time"]), "diverged_folds": diverged,
     }
-    rows = [[k, s, t] for k, (s, t) in enumerate(zip(test, out["train_score"]))]
+    rows = [[k, s, t] for k, (s, t) in enumerate(zip(test, out["train_score"], strict=True))]
     shown = rows if len(rows) <= 20 else rows[:10] + [["...", "", ""]] + rows[-5:]
     summary = _common.Summary(TITLE, (
         f"{config.dataset}, {result['n_folds']} folds ({config.cv}), MLP {config.hidden} "

@@ -16,7 +16,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from experiments import _common
+from experiments import _common, networks
 from experiments._common import option
 from fnn import losses, mlp, optim, train
 
@@ -27,13 +27,13 @@ TITLE = "Generalisation: universal approximation and overfitting"
 @dataclasses.dataclass(frozen=True)
 class Config:
     seed: int = option(0, "PRNG seed")
-    widths: tuple[int, ...] = option((1, 3, 10, 50), "hidden-layer widths for universal approximation")
+    widths: tuple[int, ...] = option(networks.UNIVERSAL_WIDTHS, "hidden-layer widths for universal approximation")
     n_grid: int = option(200, "training points on [-pi, pi]")
     approx_epochs: int = option(3000, "full-batch Adam steps per width")
     n_small: int = option(20, "training points of the small noisy set")
     n_validation: int = option(200, "validation points")
     noise: float = option(0.3, "noise standard deviation of the small set")
-    big_hidden: tuple[int, ...] = option((128, 128), "hidden layers of the too-large network")
+    big_hidden: tuple[int, ...] = option(networks.OVERFITTING_HIDDEN, "hidden layers of the too-large network")
     overfit_epochs: int = option(3000, "full-batch Adam steps of the too-large network")
     learning_rate: float = option(0.01, "Adam learning rate")
 
@@ -41,8 +41,10 @@ class Config:
 QUICK = Config(approx_epochs=1500, overfit_epochs=1500)
 
 
-def _mse_per_example(p, X, y):
-    return losses.mse(mlp.apply(p, X, activation="tanh"), y, reduction="none")
+def _mse_loss(net: mlp.MLP):
+    def per_example(p, X, y):
+        return losses.mse(net.apply(p, X), y, reduction="none")
+    return per_example
 
 
 def _approximation(config: Config, workdir: Path, summary: _common.Summary) -> dict:
@@ -53,17 +55,19 @@ def _approximation(config: Config, workdir: Path, summary: _common.Summary) -> d
     Y = jnp.stack(list(targets.values()))  # (targets, n, 1)
     fits, errors = {}, {}
     for width in config.widths:
-        params = mlp.init(jax.random.key(config.seed), [1, width, 1], activation="tanh")
+        net = networks.approximator(width)
+        params = net.init(jax.random.key(config.seed))
+        loss = _mse_loss(net)
 
         # Both targets in one program: vmap over the target, the data X shared.
         @jax.jit
-        def fit_both(Y, params=params):
-            return jax.vmap(lambda y: train.fit(_mse_per_example, params, optim.adam(config.learning_rate), x, y,
+        def fit_both(Y, params=params, loss=loss):
+            return jax.vmap(lambda y: train.fit(loss, params, optim.adam(config.learning_rate), x, y,
                                                 epochs=config.approx_epochs))(Y)
 
         trained, history = fit_both(Y)
-        fits[width] = np.asarray(jax.vmap(lambda p: mlp.apply(p, x, activation="tanh"))(trained))
-        errors[width] = np.asarray(jax.vmap(lambda p, y: jnp.mean(_mse_per_example(p, x, y)))(trained, Y))
+        fits[width] = np.asarray(jax.vmap(lambda p, net=net: net.apply(p, x))(trained))
+        errors[width] = np.asarray(jax.vmap(lambda p, y, loss=loss: jnp.mean(loss(p, x, y)))(trained, Y))
 
     fig, axes = plt.subplots(1, 3, figsize=(16, 4.3))
     xn = np.asarray(x[:, 0])
@@ -98,7 +102,7 @@ def _approximation(config: Config, workdir: Path, summary: _common.Summary) -> d
         "continuous function on a bounded interval (universal approximation), even the step up to a "
         "narrow band around the jump. It says nothing about data outside the training set.")
     summary.table(header, rows, "Training error per width.", csv_name="universal_approximation.csv")
-    return {str(w): dict(zip(targets, map(float, errors[w]))) for w in config.widths}
+    return {str(w): dict(zip(targets, map(float, errors[w]), strict=True)) for w in config.widths}
 
 
 def _overfitting(config: Config, workdir: Path, summary: _common.Summary) -> dict:
@@ -109,10 +113,11 @@ def _overfitting(config: Config, workdir: Path, summary: _common.Summary) -> dic
     y = jnp.sin(X) + config.noise * jax.random.normal(k_noise, X.shape)
     Xv = jax.random.uniform(k_val, (config.n_validation, 1), minval=-3.0, maxval=3.0)
     yv = jnp.sin(Xv) + config.noise * jax.random.normal(k_vnoise, Xv.shape)
-    sizes = [1, *config.big_hidden, 1]
-    params = mlp.init(k_init, sizes, activation="tanh")
+    net = networks.overfitting_network(config.big_hidden)
+    sizes = net.layer_sizes
+    params = net.init(k_init)
     trained, history = jax.jit(lambda p: train.fit(
-        _mse_per_example, p, optim.adam(config.learning_rate), X, y, epochs=config.overfit_epochs,
+        _mse_loss(net), p, optim.adam(config.learning_rate), X, y, epochs=config.overfit_epochs,
         validation_data=(Xv, yv)))(params)
     tr, va = np.asarray(history.train_loss), np.asarray(history.validation_loss)
     best = int(np.argmin(va))
@@ -134,7 +139,7 @@ def _overfitting(config: Config, workdir: Path, summary: _common.Summary) -> dic
     ax.scatter(np.asarray(Xv[:, 0]), np.asarray(yv[:, 0]), s=6, color="C1", alpha=0.4, label="validation data")
     ax.scatter(np.asarray(X[:, 0]), np.asarray(y[:, 0]), s=30, color="C0", edgecolor="k", label="training data")
     ax.plot(np.asarray(grid[:, 0]), np.sin(np.asarray(grid[:, 0])), "k--", lw=1, label="sin(x)")
-    ax.plot(np.asarray(grid[:, 0]), np.asarray(mlp.apply(trained, grid, activation="tanh")[:, 0]), "C3", lw=1.5,
+    ax.plot(np.asarray(grid[:, 0]), np.asarray(net.apply(trained, grid)[:, 0]), "C3", lw=1.5,
             label=f"network after {config.overfit_epochs} epochs")
     ax.set_ylim(-2.5, 2.5)
     ax.set_xlabel("x")
@@ -145,7 +150,7 @@ def _overfitting(config: Config, workdir: Path, summary: _common.Summary) -> dic
     fig.tight_layout()
     _common.save_figure(fig, workdir / "overfitting.png")
     _common.write_csv(workdir / "overfitting_curves.csv", ["epoch", "training loss", "validation loss"],
-                      [[int(e), float(a), float(b)] for e, a, b in zip(epochs, tr, va)])
+                      [[int(e), float(a), float(b)] for e, a, b in zip(epochs, tr, va, strict=True)])
     summary.figure(
         "overfitting.png",
         f"A network far larger than {config.n_small} points need: the training loss keeps falling towards "

@@ -1,4 +1,4 @@
-"""Linear regression on housing prices: normal equation vs batch, stochastic and mini-batch gradient descent; a learning-rate sweep.
+"""Linear regression on housing prices: normal equation vs batch, stochastic and mini-batch GD; a learning-rate sweep.
 
 1. Price from size (one feature): the data and the fitted line.
 2. Price from size, bedrooms, zip code and wealth: the closed-form normal equation
@@ -159,7 +159,7 @@ def _sweep(config: Config, workdir: Path, data, summary: _common.Summary) -> dic
     fig, axes = plt.subplots(1, 2, figsize=(13, 4.5))
     cmap = plt.get_cmap("viridis")
     epochs = np.arange(1, config.sweep_epochs + 1)
-    for i, (lr, h) in enumerate(zip(rates, histories)):
+    for i, (lr, h) in enumerate(zip(rates, histories, strict=True)):
         axes[0].semilogy(epochs, np.where(np.isfinite(h), h, np.nan), color=cmap(i / max(len(rates) - 1, 1)),
                          lw=1.3, label=f"{lr:.3g}" + (" (diverges)" if diverged[i] else ""))
     axes[0].axhline(best, color="C3", ls="--", lw=1)
@@ -185,7 +185,7 @@ def _sweep(config: Config, workdir: Path, data, summary: _common.Summary) -> dic
     _common.save_figure(fig, workdir / "learning_rate_sweep.png")
 
     header = ["learning rate", "final training MSE", "diverged"]
-    rows = [[float(lr), float(f), bool(d)] for lr, f, d in zip(rates, final, diverged)]
+    rows = [[float(lr), float(f), bool(d)] for lr, f, d in zip(rates, final, diverged, strict=True)]
     _common.write_csv(workdir / "learning_rate_sweep.csv", header, rows)
     good = rates[~diverged]
     summary.figure(

@@ -1,4 +1,4 @@
-"""Logistic regression on the breast-cancer data: log-loss curves, classification metrics and the confusion matrix, next to scikit-learn.
+"""Logistic regression on breast cancer: log-loss curves, metrics and the confusion matrix, next to scikit-learn.
 
 The model :math:`\\hat p = \\sigma(w \\cdot x + b)` is trained by full-batch gradient
 descent on the log loss, once with the hand-derived gradient

@@ -17,9 +17,9 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from experiments import _common
+from experiments import _common, networks
 from experiments._common import option
-from fnn import activations, datasets, losses, metrics, mlp, optim, train
+from fnn import activations, datasets, losses, metrics, optim, train
 
 NAME = "losses"
 TITLE = "Losses: MAE vs MSE, and which output and loss for which task"
@@ -31,7 +31,7 @@ class Config:
     n_points: int = option(40, "points on the line")
     n_outliers: int = option(4, "points replaced by outliers")
     line_epochs: int = option(600, "full-batch Adam steps fitting the line")
-    hidden: int = option(16, "hidden units of the task networks")
+    hidden: int = option(networks.TASK_HIDDEN, "hidden units of the task networks")
     task_epochs: int = option(150, "full-batch Adam steps per task network")
     learning_rate: float = option(0.05, "Adam learning rate")
 
@@ -119,14 +119,15 @@ def _tasks(config: Config, workdir: Path, summary: _common.Summary) -> dict:
     for i, (task, data, act, loss_name, X, y, d_out, loss_fn, score) in enumerate(tasks):
         tr, te, mask = _split(X.shape[0], config.seed + i)
         Xs, _, _ = datasets.standardize(X, weights=mask)
-        params = mlp.init(jax.random.key(config.seed), [X.shape[1], config.hidden, d_out], activation="relu")
+        net = networks.task_network(X.shape[1], d_out, config.hidden)
+        params = net.init(jax.random.key(config.seed))
 
-        def per_example(p, X, y, loss_fn=loss_fn):
-            return loss_fn(mlp.apply(p, X), y)
+        def per_example(p, X, y, loss_fn=loss_fn, net=net):
+            return loss_fn(net.apply(p, X), y)
 
         trained, history = jax.jit(lambda p, f=per_example, X=Xs[tr], y=y[tr]: train.fit(
             f, p, optim.adam(config.learning_rate), X, y, epochs=config.task_epochs))(params)
-        metric_name, value = score(mlp.apply(trained, Xs[te]), y[te])
+        metric_name, value = score(net.apply(trained, Xs[te]), y[te])
         rows.append([task, data, act, loss_name, float(history.train_loss[-1]), metric_name, value])
         out[task] = {"metric": metric_name, "test_value": value}
     header = ["task", "data", "output activation", "loss", "final training loss", "test metric", "value"]

@@ -3,20 +3,22 @@
 "Check the model's structure and weights": :func:`fnn.inspect.summary` lists each
 parameter array (path, shape, dtype, count, bytes) of the models the other
 experiments train, built from their full settings (shapes only, via
-``jax.eval_shape``, so nothing is allocated); one model is saved with
-:func:`fnn.inspect.save` and read back with :func:`fnn.inspect.load` bit for bit.
+``jax.eval_shape``, so nothing is allocated); the chosen model's parameters are
+drawn, saved with :func:`fnn.inspect.save` and read back with
+:func:`fnn.inspect.load` bit for bit.
 """
 
 from __future__ import annotations
 
 import dataclasses
 from pathlib import Path
+from typing import Callable
 
 import jax
 import jax.numpy as jnp
 import numpy as np
 
-from experiments import _common
+from experiments import _common, networks
 from experiments._common import option
 from fnn import inspect, mlp
 
@@ -26,33 +28,50 @@ TITLE = "Model structure and parameters"
 
 @dataclasses.dataclass(frozen=True)
 class Config:
-    seed: int = option(0, "PRNG seed of the model saved and loaded")
+    seed: int = option(0, "PRNG seed of the parameters of the model saved and loaded")
     saved_model: str = option("deep network (activations)", "which model to save and load")
 
 
 QUICK = Config()
 
 
-def _models() -> dict[str, tuple[str, object]]:
-    """name -> (architecture, params or abstract params), from the experiments' full settings."""
-    from experiments import activations, generalisation, losses, perceptron
+@dataclasses.dataclass(frozen=True)
+class Model:
+    """A model of the experiments: its architecture and how its parameters are drawn from a key."""
 
-    key = jax.random.key(0)
-    shapes = lambda sizes: jax.eval_shape(lambda: mlp.init(key, sizes))  # noqa: E731
-    linear = lambda d: {"w": jax.ShapeDtypeStruct((d,), jnp.float32), "b": jax.ShapeDtypeStruct((), jnp.float32)}  # noqa: E731
-    act, per, gen, los = activations.Config(), perceptron.Config(), generalisation.Config(), losses.Config()
-    deep = [64] + [act.width] * act.depth + [10]
-    big = [1, *gen.big_hidden, 1]
+    architecture: str
+    init: Callable[[jax.Array], object]
+    net: mlp.MLP | None = None  # the spec of an MLP; None for a single linear unit
+
+
+def _mlp(net: mlp.MLP, params=None) -> Model:
+    """An MLP with its spec; ``params`` for hand-set weights (the key is then not used)."""
+    activations = net.activation if net.output_activation is None else f"{net.activation} / {net.output_activation}"
+    architecture = "-".join(map(str, net.layer_sizes)) + f", {activations or 'linear'}"
+    return Model(architecture, net.init if params is None else (lambda key: params), net)
+
+
+def _linear_unit(d: int, what: str) -> Model:
+    def init(key):
+        # Small random weights, as fnn.perceptron.fit draws them from a key.
+        return {"w": 0.01 * jax.random.normal(key, (d,), jnp.float32), "b": jnp.zeros((), jnp.float32)}
+    return Model(f"{what}, {d} inputs", init)
+
+
+def models() -> dict[str, Model]:
+    """Every model of the experiments at their full settings (the defaults in :mod:`experiments.networks`)."""
+    hand_net, hand_params = mlp.xor_network()
     return {
-        "perceptron (gates)": ("w.x + b, 2 inputs", linear(2)),
-        "hand-set XOR network": ("2-2-1, step", mlp.xor_network()),
-        "XOR MLP (perceptron)": (f"2-{per.hidden}-1, tanh", shapes([2, per.hidden, 1])),
-        "linear regression (housing)": ("w.x + b, 4 features", linear(4)),
-        "logistic regression (breast cancer)": ("sigmoid(w.x + b), 30 features", linear(30)),
-        "deep network (activations)": ("-".join(map(str, deep)), shapes(deep)),
-        "multi-class network (losses, wine)": (f"13-{los.hidden}-3", shapes([13, los.hidden, 3])),
-        "widest approximator (generalisation)": (f"1-{max(gen.widths)}-1, tanh", shapes([1, max(gen.widths), 1])),
-        "overfitting network (generalisation)": ("-".join(map(str, big)) + ", tanh", shapes(big)),
+        "perceptron (gates)": _linear_unit(2, "w.x + b"),
+        "hand-set XOR network": _mlp(hand_net, hand_params),
+        "XOR MLP (perceptron)": _mlp(networks.xor_mlp()),
+        "linear regression (housing)": _linear_unit(4, "w.x + b"),
+        "logistic regression (breast cancer)": _linear_unit(30, "sigmoid(w.x + b)"),
+        "deep network (activations)": _mlp(networks.deep_network("relu")),
+        # wine: 13 features, 3 classes
+        "multi-class network (losses, wine)": _mlp(networks.task_network(13, 3)),
+        "widest approximator (generalisation)": _mlp(networks.approximator(max(networks.UNIVERSAL_WIDTHS))),
+        "overfitting network (generalisation)": _mlp(networks.overfitting_network()),
     }
 
 
@@ -63,20 +82,22 @@ def run(config: Config, workdir: Path) -> dict:
 
     workdir = Path(workdir)
     summary = _common.Summary(TITLE)
-    models = _models()
-    if config.saved_model not in models:
-        raise ValueError(f"model_parameters: saved_model must be one of {sorted(models)}, got {config.saved_model!r}")
-    tables = {name: inspect.summary(params) for name, (_, params) in models.items()}
+    every = models()
+    if config.saved_model not in every:
+        raise ValueError(f"model_parameters: saved_model must be one of {sorted(every)}, got {config.saved_model!r}")
+    key = jax.random.key(config.seed)
+    # Shapes only: jax.eval_shape draws nothing.
+    tables = {name: inspect.summary(jax.eval_shape(model.init, key)) for name, model in every.items()}
     header = ["model", "architecture", "parameter arrays", "parameters", "bytes"]
-    rows = [[name, arch, len(tables[name].rows), tables[name].total_count, tables[name].total_bytes]
-            for name, (arch, _) in models.items()]
+    rows = [[name, model.architecture, len(tables[name].rows), tables[name].total_count, tables[name].total_bytes]
+            for name, model in every.items()]
     _common.write_csv(workdir / "models.csv", header, rows)
     detail = [[name, r.path, "x".join(map(str, r.shape)) or "scalar", str(r.dtype), r.count, r.bytes]
               for name, t in tables.items() for r in t.rows]
     _common.write_csv(workdir / "parameter_tables.csv", ["model", "path", "shape", "dtype", "count", "bytes"], detail)
 
     fig, ax = plt.subplots(figsize=(8, 4.3))
-    names = list(models)
+    names = list(every)
     counts = [tables[n].total_count for n in names]
     ax.barh(range(len(names)), counts, color="C0")
     for i, c in enumerate(counts):
@@ -91,17 +112,16 @@ def run(config: Config, workdir: Path) -> dict:
     fig.tight_layout()
     _common.save_figure(fig, workdir / "parameter_counts.png")
 
-    # Save real parameters and read them back: the round trip must be exact.
-    sizes = [int(s) for s in models[config.saved_model][0].split(",")[0].split("-")] \
-        if "-" in models[config.saved_model][0] else None
-    params = mlp.init(jax.random.key(config.seed), sizes) if sizes else mlp.xor_network()
+    # Draw the chosen model's parameters, save them and read them back: the round trip must be exact.
+    chosen = every[config.saved_model]
+    params = chosen.init(key)
     path = workdir / "saved_model.msgpack"
     inspect.save(path, params)
     loaded = inspect.load(path, like=params)
     same_structure = jax.tree.structure(loaded) == jax.tree.structure(params)
     exact = same_structure and all(
         a.dtype == b.dtype and a.shape == b.shape and np.array_equal(np.asarray(a), np.asarray(b))
-        for a, b in zip(jax.tree.leaves(loaded), jax.tree.leaves(params)))
+        for a, b in zip(jax.tree.leaves(loaded), jax.tree.leaves(params), strict=True))
     size = path.stat().st_size
 
     summary.figure("parameter_counts.png",
@@ -116,7 +136,8 @@ def run(config: Config, workdir: Path) -> dict:
                  f"`fnn.inspect.load` read back {'the identical tree, bit for bit' if exact else 'A DIFFERENT TREE'} "
                  "(same structure, shapes, dtypes and values).")
     summary.write(workdir)
-    return {"counts": {n: int(c) for n, c in zip(names, counts)}, "round_trip_exact": bool(exact),
+    return {"counts": {n: int(c) for n, c in zip(names, counts, strict=True)}, "round_trip_exact": bool(exact),
+            "saved_model": config.saved_model, "saved_architecture": chosen.architecture,
             "saved_bytes": int(size), "saved_param_count": inspect.param_count(params)}
 
 

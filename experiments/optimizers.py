@@ -17,9 +17,9 @@ import jax.numpy as jnp
 import numpy as np
 import optax
 
-from experiments import _common
+from experiments import _common, networks
 from experiments._common import option
-from fnn import datasets, losses, mlp, optim, train
+from fnn import datasets, losses, optim, train
 
 NAME = "optimizers"
 TITLE = "Optimizers on test functions and on an MLP, against optax"
@@ -104,7 +104,7 @@ class Config:
     optimizers: tuple[str, ...] = option(tuple(OPTIMIZERS), "optimizers compared")
     steps: int = option(500, "steps on each 2-D test function")
     mlp_optimizers: tuple[str, ...] = option(tuple(OPTIMIZERS), "optimizers trained on the digits MLP")
-    hidden: int = option(32, "hidden units of the digits MLP")
+    hidden: int = option(networks.DIGITS_HIDDEN, "hidden units of the digits MLP")
     epochs: int = option(20, "epochs on digits")
     batch_size: int = option(64, "mini-batch size on digits")
     timing_repeats: int = option(20, "timed repetitions of one MLP optimizer step")
@@ -140,7 +140,7 @@ def _test_functions(config: Config, workdir: Path, summary: _common.Summary) -> 
     fig, axes = plt.subplots(1, 3, figsize=(18, 5.5))
     cmap = plt.get_cmap("tab20")
     finals = {}
-    for f, (ax, (fname, (fn, start, box, minimum))) in enumerate(zip(axes, FUNCTIONS.items())):
+    for f, (ax, (fname, (fn, start, box, minimum))) in enumerate(zip(axes, FUNCTIONS.items(), strict=True)):
         xs, ys = np.linspace(box[0], box[1], 300), np.linspace(box[2], box[3], 300)
         gx, gy = np.meshgrid(xs, ys)
         z = np.asarray(fn(np.stack([gx, gy])))
@@ -186,10 +186,11 @@ def _mlp(config: Config, workdir: Path, summary: _common.Summary) -> dict:
     X, y = datasets.load("digits")
     X, _, _ = datasets.standardize(X)
     init_key, shuffle_key = jax.random.split(jax.random.key(config.seed))
-    params = mlp.init(init_key, [64, config.hidden, 10])
+    net = networks.digits_network(config.hidden)
+    params = net.init(init_key)
 
     def per_example(p, X, y):
-        return losses.cross_entropy(mlp.apply(p, X), y, reduction="none")
+        return losses.cross_entropy(net.apply(p, X), y, reduction="none")
 
     curves, deviations, ratios, torch_ratios = {}, {}, {}, {}
     torch = _torch()
@@ -203,14 +204,15 @@ def _mlp(config: Config, workdir: Path, summary: _common.Summary) -> dict:
                 per_example, p, opt, X, y, key=k, epochs=config.epochs, batch_size=config.batch_size))(
                     params, shuffle_key)
         curves[name] = np.asarray(results["fnn"][1].train_loss)
-        deviations[name] = max(float(jnp.max(jnp.abs(a - b)))
-                               for a, b in zip(jax.tree.leaves(results["fnn"][0]), jax.tree.leaves(results["optax"][0])))
+        deviations[name] = max(float(jnp.max(jnp.abs(a - b))) for a, b in zip(
+            jax.tree.leaves(results["fnn"][0]), jax.tree.leaves(results["optax"][0]), strict=True))
         times = {}
         for library in ("fnn", "optax"):
             opt = _make(name, lr, library)
             state = opt.init(params)
             update = jax.jit(opt.update)
-            times[library] = _common.time_call(lambda: update(grads, state, params), repeats=config.timing_repeats)
+            times[library] = _common.time_call(lambda update=update, state=state: update(grads, state, params),
+                                               repeats=config.timing_repeats)
         ratios[name] = times["fnn"] / times["optax"]
         if torch is not None and name in TORCH_TWINS:
             torch_ratios[name] = times["fnn"] / _torch_step_time(name, lr, params, grads, config.timing_repeats,
@@ -286,13 +288,13 @@ def _torch_step_time(name: str, lr: float, params, grads, repeats: int, torch) -
     """Median time of one ``torch.optim`` step (float32, CPU) on tensors shaped as the MLP's parameters."""
     torch_name, kwargs = TORCH_TWINS[name][0](lr)
     tensors = [torch.tensor(np.asarray(a), requires_grad=True) for a in jax.tree.leaves(params)]
-    for t, g in zip(tensors, jax.tree.leaves(grads)):
+    for t, g in zip(tensors, jax.tree.leaves(grads), strict=True):
         t.grad = torch.tensor(np.asarray(g))
     opt = getattr(torch.optim, torch_name)(tensors, **kwargs)
     return _common.time_call(opt.step, repeats=repeats)
 
 
-def _torch_column(config: Config, net: dict) -> dict:
+def torch_column(config: Config, net: dict) -> dict:
     """Deviation from torch (2-D paths, float64) and the step-time ratio fnn / torch, per optimizer."""
     torch = _torch()
     deviation, ratio = {}, {}
@@ -315,7 +317,7 @@ def run(config: Config, workdir: Path) -> dict:
     summary = _common.Summary(TITLE)
     two_d = _test_functions(config, workdir, summary)
     net = _mlp(config, workdir, summary)
-    versus_torch = _torch_column(config, net)
+    versus_torch = torch_column(config, net)
     net.pop("torch_step_time_ratio")
     # no "|" in the names: it would split a markdown table's cells
     header = ["optimizer", "max abs(fnn - optax), 2-D paths", "max abs(fnn - optax), MLP params",

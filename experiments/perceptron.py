@@ -17,7 +17,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from experiments import _common
+from experiments import _common, networks
 from experiments._common import option
 from fnn import datasets, losses, mlp, optim, perceptron, train
 
@@ -31,7 +31,7 @@ class Config:
     seed: int = option(0, "PRNG seed (noisy XOR data, MLP initialisation)")
     epochs: int = option(12, "perceptron epochs (passes over the 4 rows of a truth table)")
     learning_rate: float = option(0.1, "perceptron learning rate eta")
-    hidden: int = option(8, "hidden units of the MLP trained on XOR")
+    hidden: int = option(networks.XOR_HIDDEN, "hidden units of the MLP trained on XOR")
     mlp_epochs: int = option(400, "full-batch Adam steps of the XOR MLP")
     mlp_learning_rate: float = option(0.05, "Adam learning rate of the XOR MLP")
     n_points: int = option(200, "noisy XOR points for the MLP")
@@ -76,7 +76,7 @@ def _gates(config: Config, workdir: Path, summary: _common.Summary) -> dict:
 
     gx, gy, grid = _grid(-1.6, 1.6)
     fig, axes = plt.subplots(1, 4, figsize=(15, 4), sharey=True)
-    for ax, (gate, r) in zip(axes, results.items()):
+    for ax, (gate, r) in zip(axes, results.items(), strict=True):
         X, y = datasets.logic_gate(gate, encoding="bipolar")
         params = {"w": jnp.asarray(r["w"]), "b": jnp.asarray(r["b"])}
         region = np.asarray(perceptron.predict(params, grid)).reshape(gx.shape)
@@ -125,27 +125,29 @@ def _xor_networks(config: Config, workdir: Path, summary: _common.Summary) -> di
     import matplotlib.pyplot as plt
 
     # The material's hand-set 2-2-1 network: hidden AND and OR units, output "OR and not AND".
-    hand = mlp.xor_network()
+    hand_net, hand = mlp.xor_network()
+    # Its hidden layer alone, the step outputs of the AND and OR units.
+    hidden_layer = mlp.MLP(hand_net.layer_sizes[:2], activation=None, output_activation=hand_net.activation)
     Xg, yg = datasets.logic_gate("xor")
-    hand_out = np.asarray(mlp.apply(hand, Xg, activation="step", output_activation="step"))[:, 0]
-    hand_hidden = np.asarray(mlp.apply(hand[:1], Xg, activation="step", output_activation="step"))
+    hand_out = np.asarray(hand_net.apply(hand, Xg))[:, 0]
+    hand_hidden = np.asarray(hidden_layer.apply(hand[:1], Xg))
 
     data_key, init_key = jax.random.split(jax.random.key(config.seed))
     X, y = datasets.xor_cloud(data_key, config.n_points, noise=config.noise)
-    params0 = mlp.init(init_key, [2, config.hidden, 1], activation="tanh")
+    net = networks.xor_mlp(config.hidden)
+    params0 = net.init(init_key)
 
     def per_example(p, X, y):
-        return losses.binary_cross_entropy_with_logits(mlp.apply(p, X, activation="tanh")[:, 0], y,
-                                                        reduction="none")
+        return losses.binary_cross_entropy_with_logits(net.apply(p, X)[:, 0], y, reduction="none")
 
     trained, history = jax.jit(lambda p: train.fit(
         per_example, p, optim.adam(config.mlp_learning_rate), X, y, epochs=config.mlp_epochs))(params0)
-    prob = lambda p, X: jax.nn.sigmoid(mlp.apply(p, X, activation="tanh")[:, 0])  # noqa: E731
+    prob = lambda p, X: jax.nn.sigmoid(net.apply(p, X)[:, 0])  # noqa: E731
     accuracy = float(jnp.mean((prob(trained, X) >= 0.5) == (y == 1)))
     corner_out = np.asarray(prob(trained, Xg) >= 0.5).astype(float)
 
     gx, gy, grid = _grid()
-    hand_region = np.asarray(mlp.apply(hand, grid, activation="step", output_activation="step")).reshape(gx.shape)
+    hand_region = np.asarray(hand_net.apply(hand, grid)).reshape(gx.shape)
     mlp_region = np.asarray(prob(trained, grid)).reshape(gx.shape)
     Xn, yn, Xc, yc = np.asarray(X), np.asarray(y), np.asarray(Xg), np.asarray(yg)
 
@@ -186,7 +188,7 @@ def _xor_networks(config: Config, workdir: Path, summary: _common.Summary) -> di
 
     header = ["x1", "x2", "hidden AND", "hidden OR", "hand-set network", "trained MLP", "XOR"]
     rows = [[int(a), int(b), int(h[0]), int(h[1]), int(o), int(m), int(t)]
-            for (a, b), h, o, m, t in zip(Xc, hand_hidden, hand_out, corner_out, yc)]
+            for (a, b), h, o, m, t in zip(Xc, hand_hidden, hand_out, corner_out, yc, strict=True)]
     _common.write_csv(workdir / "xor_truth_table.csv", header, rows)
     summary.figure(
         "xor_networks.png",

@@ -40,7 +40,8 @@ def _entries_from_folder(run_dir: Path) -> list[Entry]:
     return entries
 
 
-def write_report(run_dir: str | Path, entries: Sequence[Entry], *, mode: str = "", total_s: float | None = None) -> Path:
+def write_report(run_dir: str | Path, entries: Sequence[Entry], *, mode: str = "",
+                 total_s: float | None = None) -> Path:
     """Writes ``run_dir/report.md``: an index with status and time, then every fragment.
 
     Image and file links in each fragment are made relative to ``run_dir``.
@@ -49,7 +50,7 @@ def write_report(run_dir: str | Path, entries: Sequence[Entry], *, mode: str = "
       The path of the report.
     """
     run_dir = Path(run_dir)
-    versions = _common._versions()
+    versions = _common.versions()
     lines = [
         "# fnn experiments report",
         "",

@@ -20,10 +20,15 @@ function       kink             derivative at the kink
 
 Use :func:`derivative` for the element-wise derivative of any of them, e.g.
 ``derivative(sigmoid)(0.0) == 0.25`` (the peak that causes vanishing gradients).
+
+:data:`ACTIVATIONS` is the one table of activations by name; :func:`get` looks a name
+up in it and :func:`name_of` goes the other way (the MLP spec and backpropagation
+both read it).
 """
 
 from __future__ import annotations
 
+import types
 from typing import Callable
 
 import jax
@@ -33,6 +38,7 @@ from fnn._types import Array, ArrayLike
 from fnn._validate import as_float_array
 
 __all__ = [
+    "ACTIVATIONS",
     "derivative",
     "elu",
     "get",
@@ -40,6 +46,7 @@ __all__ = [
     "leaky_relu",
     "log_softmax",
     "maxout",
+    "name_of",
     "relu",
     "sigmoid",
     "softmax",
@@ -241,9 +248,11 @@ def derivative(fn: Callable[[Array], Array]) -> Callable[[ArrayLike], Array]:
     return fn_prime
 
 
-_BY_NAME: dict[str, Callable[[Array], Array]] = {
+#: The activations by name (read-only): what :func:`get` looks up and :func:`name_of`
+#: inverts. ``maxout`` is not here: it changes the number of units, so it is not an
+#: element-wise choice for a layer.
+ACTIVATIONS: types.MappingProxyType[str, Callable[..., Array]] = types.MappingProxyType({
     "identity": identity,
-    "linear": identity,
     "step": step,
     "sigmoid": sigmoid,
     "tanh": tanh,
@@ -252,20 +261,50 @@ _BY_NAME: dict[str, Callable[[Array], Array]] = {
     "elu": elu,
     "softmax": softmax,
     "log_softmax": log_softmax,
-}
+})
+# Other spellings accepted by name; "linear" is what Keras calls the identity.
+_ALIASES = {"linear": "identity"}
 
 
 def get(activation: str | Callable[[Array], Array] | None) -> Callable[[Array], Array]:
     """Looks up an activation by name (``"relu"``, ``"tanh"``, ...); callables pass through.
 
-    ``None`` means the identity. Raises ``ValueError`` naming the known activations
-    for an unknown name.
+    ``None`` and ``"linear"`` mean the identity. Raises ``ValueError`` naming the known
+    activations for an unknown name.
+
+    Example:
+      >>> get("tanh") is tanh
+      True
     """
     if activation is None:
         return identity
     if callable(activation):
         return activation
-    if isinstance(activation, str) and activation in _BY_NAME:
-        return _BY_NAME[activation]
+    if isinstance(activation, str):
+        name = _ALIASES.get(activation, activation)
+        if name in ACTIVATIONS:
+            return ACTIVATIONS[name]
     raise ValueError(
-        f"unknown activation {activation!r}; expected a callable or one of {sorted(_BY_NAME)}")
+        f"unknown activation {activation!r}; expected a callable or one of {sorted([*ACTIVATIONS, *_ALIASES])}")
+
+
+def name_of(activation: str | Callable | None) -> str | None:
+    """The name in :data:`ACTIVATIONS` of an activation given by name or as one of this module's functions.
+
+    ``None`` and ``"linear"`` are ``"identity"``; any other callable (``jax.nn.gelu``, a
+    ``functools.partial``, a lambda) has no name here and gives ``None``, as does an
+    unknown name.
+
+    Example:
+      >>> name_of(tanh), name_of("linear"), name_of(jnp.sin)
+      ('tanh', 'identity', None)
+    """
+    if activation is None:
+        return "identity"
+    if isinstance(activation, str):
+        name = _ALIASES.get(activation, activation)
+        return name if name in ACTIVATIONS else None
+    for name, fn in ACTIVATIONS.items():
+        if activation is fn:
+            return name
+    return None

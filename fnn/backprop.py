@@ -16,14 +16,15 @@ becomes, with the error :math:`\delta^{(l)} = \partial C / \partial z^{(l)}` (on
 The product :math:`\delta^{(l+1)} W^{(l+1)\top}` is the material's "sum over the
 units of the next layer"; the sums over examples come from the loss being a mean.
 Every derivative below (activations and losses) is written out as a formula, and
-the conventions (means, clamps, kinks) are those of :mod:`fnn.losses` and
-:mod:`fnn.activations`, so :func:`gradients` equals ``jax.grad`` of
-``fnn.losses.<loss>(fnn.mlp.apply(params, x, ...), y)`` (tested for depths 1-5 and
-every activation).
+the conventions (means, clamps, kinks, rows of weight 0) are those of :mod:`fnn.losses`
+and :mod:`fnn.activations`, so :func:`gradients` equals ``jax.grad`` of
+``fnn.losses.<loss>(net.apply(params, x), y)`` (tested for depths 1-5 and every
+activation).
 
 Example:
-  >>> params = fnn.mlp.init(jax.random.key(0), [2, 4, 1])
-  >>> loss, grads = gradients(params, jnp.ones((3, 2)), jnp.zeros((3, 1)), activation="tanh")
+  >>> from fnn.mlp import MLP
+  >>> net = MLP([2, 4, 1], activation="tanh")
+  >>> loss, grads = gradients(net, net.init(jax.random.key(0)), jnp.ones((3, 2)), jnp.zeros((3, 1)))
   >>> layer_gradient_norms(grads).shape
   (2,)
 """
@@ -31,6 +32,7 @@ Example:
 from __future__ import annotations
 
 import functools
+import inspect
 from collections.abc import Mapping
 from typing import Callable
 
@@ -39,9 +41,11 @@ import jax.numpy as jnp
 import numpy as np
 
 from fnn import activations as _activations
+from fnn._masked import kept, weighted_mean, where_kept
+from fnn._numerics import LOG_CLAMP, clamped_log, softplus
 from fnn._types import Array, ArrayLike, Params
 from fnn._validate import as_float_array, check_sample_weights, is_concrete
-from fnn.mlp import _check_params
+from fnn.mlp import MLP, check_params
 
 __all__ = [
     "LOSSES",
@@ -53,52 +57,28 @@ __all__ = [
 #: Losses :func:`gradients` differentiates by hand (the names of :mod:`fnn.losses`).
 LOSSES = ("mse", "binary_cross_entropy", "binary_cross_entropy_with_logits", "cross_entropy")
 
-# Element-wise activations whose derivative is written below, with the keyword
-# arguments each accepts (through functools.partial).
-_ELEMENTWISE = {
-    "identity": (),
-    "step": (),
-    "sigmoid": (),
-    "tanh": (),
-    "relu": (),
-    "leaky_relu": ("negative_slope",),
-    "elu": ("alpha",),
-}
-_FUNCTIONS = {
-    _activations.identity: "identity",
-    _activations.step: "step",
-    _activations.sigmoid: "sigmoid",
-    _activations.tanh: "tanh",
-    _activations.relu: "relu",
-    _activations.leaky_relu: "leaky_relu",
-    _activations.elu: "elu",
-    _activations.softmax: "softmax",
-}
-# binary_cross_entropy clamps log-probabilities here, as fnn.losses (and torch) do.
-_LOG_CLAMP = -100.0
+# The element-wise activations whose derivative is written out in _derivative below.
+_HAND_WRITTEN = ("identity", "step", "sigmoid", "tanh", "relu", "leaky_relu", "elu")
+# The keyword arguments each accepts (through functools.partial), read from its signature
+# in the one table of activations: every parameter after the input.
+_KEYWORDS = {name: tuple(inspect.signature(_activations.ACTIVATIONS[name]).parameters)[1:]
+             for name in _HAND_WRITTEN}
 
 
 def _resolve_activation(activation, where: str, role: str, allow_softmax: bool) -> tuple[str, dict]:
-    """(name, keyword arguments) of an activation given by name, function or partial."""
-    if activation is None:
-        return "identity", {}
-    kwargs: dict = {}
+    """(name, keyword arguments) of an activation given by name, function or partial (None: identity)."""
+    given, kwargs = activation, {}
     if isinstance(activation, functools.partial) and not activation.args:
         kwargs = dict(activation.keywords)
         activation = activation.func
-    if callable(activation):
-        name = _FUNCTIONS.get(activation)
-    elif isinstance(activation, str):
-        name = "identity" if activation == "linear" else activation
-    else:
-        name = None
-    known = sorted(_ELEMENTWISE) + (["softmax"] if allow_softmax else [])
-    if name not in known:
+    name = _activations.name_of(activation)
+    known = list(_HAND_WRITTEN) + (["softmax"] if allow_softmax else [])
+    if name not in known or (kwargs and name == "softmax"):
         raise ValueError(
-            f"{where}: the {role} {activation!r} has no hand-written derivative here; use one of "
+            f"{where}: the {role} {given!r} has no hand-written derivative here; use one of "
             f"{known} (by name, as the fnn.activations function, or as functools.partial of "
             f"leaky_relu/elu with negative_slope/alpha), or jax.grad for other activations")
-    allowed = _ELEMENTWISE.get(name, ())
+    allowed = _KEYWORDS.get(name, ())
     unknown = sorted(set(kwargs) - set(allowed))
     if unknown:
         raise ValueError(f"{where}: the {role} {name} takes keyword arguments {list(allowed)}, got {unknown}")
@@ -167,26 +147,27 @@ def _loss_name(loss) -> str:
     return loss
 
 
-def _example_scale(weights, n: int, dtype) -> tuple[Array, Array]:
-    """Per-example factors w_i / sum(w) of the weighted mean, and the mask w_i != 0."""
-    where = "gradients"
+def _mean_factors(weights: Array | None, n: int, dtype) -> tuple[Array, Array | None]:
+    """dC/dl_i of the (weighted) mean C of per-example losses l_i, and the kept rows.
+
+    The rule of :mod:`fnn._masked`: a row of weight 0 is dropped (factor 0, selected,
+    never multiplied); each kept row gets w_i / (sum of the kept weights); with no row kept
+    every factor is 0 (the mean is NaN, its gradient 0).
+    """
     if weights is None:
-        return jnp.full((n,), 1.0 / n, dtype), jnp.ones((n,), bool)
-    w = check_sample_weights(weights, n, where)
+        return jnp.full((n,), 1.0 / n, dtype), None
+    keep = kept(weights)
+    w = where_kept(weights, keep).astype(dtype)
     total = jnp.sum(w)
-    # All-zero traced weights give a zero loss and zero gradients, as fnn.losses does.
-    total = jnp.where(total > 0, total, jnp.ones_like(total))
-    return (w / total).astype(dtype), w != 0
+    return w / jnp.where(total > 0, total, jnp.ones_like(total)), keep
 
 
-def _clamped_log_and_slope(p: Array) -> tuple[Array, Array]:
-    """max(log p, -100) and its derivative 1/p (0 where the clamp is active)."""
-    positive = p > 0
-    safe = jnp.where(positive, p, jnp.ones_like(p))
-    log = jnp.log(safe)
-    active = positive & (log > _LOG_CLAMP)
-    value = jnp.where(active, log, jnp.full_like(p, _LOG_CLAMP))
-    return value, jnp.where(active, 1.0 / safe, jnp.zeros_like(p))
+def _log_and_slope(p: Array) -> tuple[Array, Array]:
+    """``clamped_log(p)`` and its derivative 1/p (0 where the clamp is active)."""
+    log = clamped_log(p)
+    active = log > LOG_CLAMP
+    safe = jnp.where(active, p, jnp.ones_like(p))
+    return log, jnp.where(active, 1.0 / safe, jnp.zeros_like(p))
 
 
 def _sigmoid_minus_target(z: Array, y: Array) -> Array:
@@ -200,7 +181,7 @@ def _output_error(loss: str, out: tuple[str, dict], z: Array, a: Array, y: Array
     """Per-example losses l_i (n,) and dl_i/dz (n, d) for the last layer."""
     d = z.shape[-1]
     if loss == "binary_cross_entropy_with_logits":
-        per_element = jnp.maximum(z, jnp.zeros_like(z)) - y * z + jnp.log1p(jnp.exp(-jnp.abs(z)))
+        per_element = softplus(z) - y * z
         return jnp.mean(per_element, axis=-1), _sigmoid_minus_target(z, y) / d
     if loss == "cross_entropy":
         log_probs = _activations.log_softmax(z, axis=-1)
@@ -211,8 +192,8 @@ def _output_error(loss: str, out: tuple[str, dict], z: Array, a: Array, y: Array
         per_example = jnp.mean(jnp.square(a - y), axis=-1)
         dl_da = 2.0 * (a - y) / d
     else:  # binary_cross_entropy from probabilities
-        log_p, slope_p = _clamped_log_and_slope(a)
-        log_q, slope_q = _clamped_log_and_slope(1.0 - a)
+        log_p, slope_p = _log_and_slope(a)
+        log_q, slope_q = _log_and_slope(1.0 - a)
         per_example = jnp.mean(-(y * log_p + (1.0 - y) * log_q), axis=-1)
         dl_da = -(y * slope_p - (1.0 - y) * slope_q) / d
     name, kwargs = out
@@ -222,7 +203,8 @@ def _output_error(loss: str, out: tuple[str, dict], z: Array, a: Array, y: Array
     return per_example, dl_da * _derivative(name, kwargs, z, a)
 
 
-def _targets(loss: str, y, out_shape: tuple, dtype) -> Array:
+def _targets(loss: str, y, out_shape: tuple, dtype, keep: Array | None) -> Array:
+    """The targets as a float ``out_shape`` array; rows not in ``keep`` are set to 0 first."""
     where = "gradients"
     if loss == "cross_entropy":
         if isinstance(y, (str, bytes)) or y is None:
@@ -230,13 +212,16 @@ def _targets(loss: str, y, out_shape: tuple, dtype) -> Array:
         y = jnp.asarray(y)
         n, num_classes = out_shape
         if y.shape == out_shape:
-            return as_float_array("y", y, where).astype(dtype)
+            y = as_float_array("y", y, where)
+            return (y if keep is None else where_kept(y, keep)).astype(dtype)
         if y.shape != (n,):
             raise ValueError(
                 f"{where}: cross_entropy targets must be integer labels of shape ({n},) or one-hot "
                 f"targets of the output's shape {out_shape}, got shape {y.shape}")
         if y.dtype == jnp.bool_ or not jnp.issubdtype(y.dtype, jnp.integer):
             raise TypeError(f"{where}: labels of shape ({n},) must be integers, got dtype {y.dtype}")
+        if keep is not None:
+            y = where_kept(y, keep)  # a dropped row's label, even out of range, is not checked
         if is_concrete(y) and n > 0 and (int(y.min()) < 0 or int(y.max()) >= num_classes):
             raise ValueError(
                 f"{where}: labels must lie in [0, {num_classes}), got labels from {int(y.min())} to {int(y.max())}")
@@ -248,16 +233,15 @@ def _targets(loss: str, y, out_shape: tuple, dtype) -> Array:
     if y.shape != out_shape:
         hint = f"; reshape it, e.g. y.reshape{out_shape}" if y.size == int(np.prod(out_shape)) else ""
         raise ValueError(f"{where}: y must have the network output's shape {out_shape}, got {y.shape}{hint}")
-    return y.astype(dtype)
+    return (y if keep is None else where_kept(y, keep)).astype(dtype)
 
 
 def gradients(
+    net: MLP,
     params: Params,
     x: ArrayLike,
     y: ArrayLike,
     *,
-    activation: str | Callable = "relu",
-    output_activation: str | Callable | None = None,
     loss: str | Callable = "mse",
     weights: ArrayLike | None = None,
 ) -> tuple[Array, Params]:
@@ -265,23 +249,32 @@ def gradients(
 
     The loss is the (weighted) mean over examples of :mod:`fnn.losses`:
 
-    =====================================  =======================  ==============================
-    ``loss``                               ``output_activation``    :math:`\delta^{(L)}` per example (before the mean)
-    =====================================  =======================  ==============================
-    ``"mse"``                              any supported            :math:`\tfrac{2}{d}(a - y) \odot f_{\text{out}}'(z)`
-    ``"binary_cross_entropy"``             ``"sigmoid"`` (any)      :math:`-\tfrac{1}{d}\big(\tfrac{y}{a} - \tfrac{1-y}{1-a}\big) \odot f_{\text{out}}'(z)`
-    ``"binary_cross_entropy_with_logits"`` ``None``                 :math:`\tfrac{1}{d}(\sigma(z) - y)`
-    ``"cross_entropy"``                    ``None``                 :math:`\mathrm{softmax}(z) - t`
-    =====================================  =======================  ==============================
+    ======================================  ==================  =====================================
+    ``loss``                                output activation   :math:`\delta^{(L)}` of one example
+    ======================================  ==================  =====================================
+    ``"mse"``                               any supported       :math:`\tfrac{2}{d}(a - y) \odot f_{\text{out}}'(z)`
+    ``"binary_cross_entropy"``              ``"sigmoid"``       :math:`-\tfrac{1}{d}\big(\tfrac{y}{a}
+                                            (any)               - \tfrac{1-y}{1-a}\big) \odot f_{\text{out}}'(z)`
+    ``"binary_cross_entropy_with_logits"``  ``None``            :math:`\tfrac{1}{d}(\sigma(z) - y)`
+    ``"cross_entropy"``                     ``None``            :math:`\mathrm{softmax}(z) - t`
+    ======================================  ==================  =====================================
+
+    Rows of weight 0 follow fnn's one rule: they are dropped by selection, never
+    multiplied, so an ``inf`` or ``NaN`` in their ``x`` or ``y`` reaches neither the loss
+    nor a gradient (their inputs are replaced before the forward pass); the result
+    equals that of the batch without them. With no row of positive weight (possible
+    only for traced weights, e.g. an empty fold under ``jit``) the loss is NaN and
+    every gradient is 0.
 
     Args:
-      params: MLP parameters (see :func:`fnn.mlp.init`).
+      net: the network's :class:`fnn.mlp.MLP` spec. Its hidden activation must be one of
+        identity, step, sigmoid, tanh, relu, leaky_relu, elu (by name, function, or
+        ``functools.partial`` with ``negative_slope``/``alpha``); its output activation
+        one of those, ``"softmax"`` or ``None`` (identity).
+      params: its parameters (from ``net.init``), shapes matching ``net.layer_sizes``.
       x: inputs, shape ``(n, d_in)``.
       y: targets of the output's shape ``(n, d_out)``; for ``"cross_entropy"``
         integer labels ``(n,)`` or one-hot / probability targets ``(n, d_out)``.
-      activation: hidden activation: identity, step, sigmoid, tanh, relu,
-        leaky_relu, elu (name, function, or partial with ``negative_slope``/``alpha``).
-      output_activation: one of those, ``"softmax"``, or ``None`` (identity).
       loss: a name in :data:`LOSSES` or that ``fnn.losses`` function.
       weights: optional non-negative per-example weights ``(n,)`` (weighted mean).
 
@@ -289,29 +282,42 @@ def gradients(
       ``(loss_value, grads)``: a scalar and a pytree of params' structure and shapes.
 
     Example:
-      >>> loss, grads = gradients(params, x, y, activation="sigmoid", output_activation="sigmoid",
-      ...                         loss="binary_cross_entropy")
+      >>> from fnn.mlp import MLP
+      >>> net = MLP([3, 5, 1], activation="sigmoid", output_activation="sigmoid")
+      >>> params = net.init(jax.random.key(0))
+      >>> x, y = jnp.ones((4, 3)), jnp.array([[0.0], [1.0], [1.0], [0.0]])
+      >>> loss, grads = gradients(net, params, x, y, loss="binary_cross_entropy")
+      >>> [g["w"].shape for g in grads]
+      [(3, 5), (5, 1)]
     """
     where = "gradients"
-    _check_params(params, where)
-    hidden = _resolve_activation(activation, where, "activation", False)
-    output = _resolve_activation(output_activation, where, "output_activation", True)
+    if not isinstance(net, MLP):
+        raise TypeError(
+            f"{where}: net must be an fnn.mlp.MLP spec such as MLP([2, 4, 1], activation='tanh'), "
+            f"got {type(net).__name__}; call gradients(net, params, x, y, loss=...)")
+    check_params(params, net.layer_sizes, where=where)
+    hidden = _resolve_activation(net.activation, where, "activation", False)
+    output = _resolve_activation(net.output_activation, where, "output_activation", True)
     loss = _loss_name(loss)
     if loss in ("binary_cross_entropy_with_logits", "cross_entropy") and output[0] != "identity":
         raise ValueError(
-            f"gradients: loss {loss!r} takes logits, so output_activation must be None, got "
-            f"{output_activation!r}; drop the output activation (the loss applies it)")
+            f"{where}: loss {loss!r} takes logits, so the network's output_activation must be None, got "
+            f"{net.output_activation!r}; drop the output activation (the loss applies it)")
     x = as_float_array("x", x, where)
-    d_in = np.shape(params[0]["w"])[0]
+    d_in, d_out = net.layer_sizes[0], net.layer_sizes[-1]
     if x.ndim != 2 or x.shape[1] != d_in:
         raise ValueError(
             f"{where}: x must be a batch of shape (n, {d_in}), got {x.shape}; wrap one example as x[None]")
-    n, d_out = x.shape[0], np.shape(params[-1]["w"])[1]
+    n = x.shape[0]
     if n == 0:
         raise ValueError(f"{where}: x holds no examples (shape {x.shape})")
     dtype = jnp.result_type(x, *jax.tree.leaves(params))
-    y = _targets(loss, y, (n, d_out), dtype)
-    scale, keep = _example_scale(weights, n, dtype)
+    weights = check_sample_weights(weights, n, where)
+    scale, keep = _mean_factors(weights, n, dtype)
+    y = _targets(loss, y, (n, d_out), dtype, keep)
+    if keep is not None:
+        # A dropped row's inf or NaN would otherwise reach the gradients as 0 * inf = NaN.
+        x = where_kept(x, keep)
 
     # Forward pass, keeping every layer's input a^(l-1) and pre-activation z^(l).
     inputs, pre_activations = [], []
@@ -323,10 +329,12 @@ def gradients(
         a = _activate(*(output if i == len(params) - 1 else hidden), z)
 
     per_example, dl_dz = _output_error(loss, output, pre_activations[-1], a, y)
-    # The mean over examples: dC/dl_i = w_i / sum(w); a zero weight drops the example
-    # even where its loss or gradient is inf or NaN.
-    loss_value = jnp.sum(jnp.where(keep, scale * per_example, jnp.zeros_like(per_example)))
-    delta = jnp.where(keep[:, None], scale[:, None] * dl_dz, jnp.zeros_like(dl_dz))
+    loss_value = weighted_mean(per_example, weights)
+    # The mean over examples: dC/dl_i = w_i / sum(w) on the kept rows; a dropped row is
+    # selected away, not multiplied by its factor 0.
+    delta = scale[:, None] * dl_dz
+    if keep is not None:
+        delta = where_kept(delta, keep)
 
     grads = [None] * len(params)
     for i in range(len(params) - 1, -1, -1):
@@ -336,7 +344,7 @@ def gradients(
             delta = (delta @ params[i]["w"].T) * _derivative(*hidden, z, a_prev)
     grads = [{key: g.astype(jnp.asarray(params[i][key]).dtype) for key, g in layer.items()}
              for i, layer in enumerate(grads)]
-    return loss_value, grads
+    return loss_value.astype(dtype), grads
 
 
 def layer_gradient_norms(grads: Params) -> Array:

@@ -6,7 +6,8 @@ reads only shapes and dtypes, so it works on ``jax.eval_shape`` output
 large to build can be printed before building it.
 
 Example:
-  >>> params = fnn.mlp.init(jax.random.key(0), [4, 8, 3])
+  >>> from fnn.mlp import MLP
+  >>> params = MLP([4, 8, 3]).init(jax.random.key(0))
   >>> print(summary(params))
   path   shape   dtype    count  bytes
   -----  ------  -------  -----  -----
@@ -74,8 +75,8 @@ class Summary:
 
 
 def _flax_serialization():
-    """flax's msgpack serialization, imported on first use: importing flax costs ~0.15 s
-    that a script which never saves parameters should not pay."""
+    """flax's msgpack serialization, imported on first use: importing flax is slow next to
+    importing fnn, and a script that never saves parameters should not pay for it."""
     import flax.serialization
 
     return flax.serialization
@@ -115,14 +116,15 @@ def summary(params: Params) -> Summary:
 
     Args:
       params: a pytree whose leaves are arrays, numbers or ``jax.ShapeDtypeStruct``
-        (e.g. ``jax.eval_shape(lambda: fnn.mlp.init(key, sizes))``).
+        (e.g. ``jax.eval_shape(net.init, key)`` for an :class:`fnn.mlp.MLP` ``net``).
 
     Returns:
       A :class:`Summary` with ``rows`` (``path``, ``shape``, ``dtype``, ``count``,
       ``bytes``) in ``jax.tree`` order, ``total_count`` and ``total_bytes``.
 
     Example:
-      >>> summary(fnn.mlp.init(jax.random.key(0), [2, 3])).total_count
+      >>> from fnn.mlp import MLP
+      >>> summary(jax.eval_shape(MLP([2, 3]).init, jax.random.key(0))).total_count
       9
     """
     leaves, _ = jax.tree_util.tree_flatten_with_path(params)
@@ -135,7 +137,13 @@ def summary(params: Params) -> Summary:
 
 
 def param_count(params: Params) -> int:
-    """The number of scalar parameters in a pytree (shapes only: abstract leaves work)."""
+    """The number of scalar parameters in a pytree (shapes only: abstract leaves work).
+
+    Example:
+      >>> from fnn.mlp import MLP
+      >>> param_count(MLP([4, 8, 3]).init(jax.random.key(0)))  # 4*8 + 8 + 8*3 + 3
+      67
+    """
     return summary(params).total_count
 
 
@@ -160,7 +168,7 @@ def format_summary(table: Summary) -> str:
     right = (False, False, False, True, True)
 
     def render(cells):
-        parts = [c.rjust(w) if r else c.ljust(w) for c, w, r in zip(cells, widths, right)]
+        parts = [c.rjust(w) if r else c.ljust(w) for c, w, r in zip(cells, widths, right, strict=True)]
         return "  ".join(parts).rstrip()
 
     rule = "  ".join("-" * w for w in widths)
@@ -242,7 +250,7 @@ def _restore_like(restored: Any, like: Any, where: str) -> Any:
             f"{where}: the file's structure does not match `like`:\n  file: {got_def}\n  like: {want_def}")
     restored = _flax_serialization().from_state_dict(like, state)
     got_leaves = jax.tree_util.tree_flatten_with_path(restored)[0]
-    for (path, got), want in zip(got_leaves, jax.tree.leaves(like)):
+    for (path, got), want in zip(got_leaves, jax.tree.leaves(like), strict=True):
         got_shape, got_dtype = _shape_and_dtype(got, where)
         want_shape, want_dtype = _shape_and_dtype(want, where)
         if (got_shape, got_dtype) != (want_shape, want_dtype):
@@ -258,9 +266,10 @@ def load(path: str | os.PathLike, *, like: Params | None = None) -> Params:
     Args:
       path: the file to read.
       like: optional template (arrays or ``jax.ShapeDtypeStruct``) of the expected
-        structure, e.g. ``jax.eval_shape(lambda: fnn.mlp.init(key, sizes))``. With it
-        the result takes ``like``'s container types (flax ``from_state_dict``), and a
-        file of another structure, shape or dtype raises ``ValueError``.
+        structure, e.g. ``jax.eval_shape(net.init, key)`` for an :class:`fnn.mlp.MLP`
+        ``net``. With it the result takes ``like``'s container types (flax
+        ``from_state_dict``), and a file of another structure, shape or dtype raises
+        ``ValueError``.
 
     Returns:
       The tree with ``jax.Array`` leaves, bitwise equal to what was saved. 64-bit

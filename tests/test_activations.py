@@ -247,7 +247,8 @@ def _np_maxout(x, k, axis):
     return np.moveaxis(out, -1, axis)
 
 
-@pytest.mark.parametrize("shape,k,axis", [((6,), 2, -1), ((4, 6), 3, -1), ((6, 4), 2, 0), ((2, 6, 3), 6, 1), ((5,), 1, 0)])
+@pytest.mark.parametrize("shape,k,axis", [((6,), 2, -1), ((4, 6), 3, -1), ((6, 4), 2, 0), ((2, 6, 3), 6, 1),
+                                          ((5,), 1, 0)])
 def test_maxout_matches_numpy(shape, k, axis):
     x = np.random.default_rng(1).normal(size=shape).astype(np.float32)
     got = jax.jit(lambda x: A.maxout(x, k, axis=axis))(x)
@@ -299,10 +300,28 @@ def test_get():
     assert A.get(jnp.sin) is jnp.sin
 
 
-@pytest.mark.parametrize("bad", ["ReLU", "swish", "", 3])
+@pytest.mark.parametrize("bad", ["ReLU", "swish", "", 3, "maxout"])
 def test_get_unknown_name_raises(bad):
     with pytest.raises(ValueError, match="unknown activation"):
         A.get(bad)
+
+
+def test_the_table_is_the_module_functions_by_their_own_names_and_read_only():
+    assert sorted(A.ACTIVATIONS) == ["elu", "identity", "leaky_relu", "log_softmax", "relu", "sigmoid",
+                                     "softmax", "step", "tanh"]
+    for name, fn in A.ACTIVATIONS.items():
+        assert fn is getattr(A, name) and fn.__name__ == name
+        assert A.get(name) is fn and A.name_of(fn) == name and A.name_of(name) == name
+    with pytest.raises(TypeError):
+        A.ACTIVATIONS["swish"] = jax.nn.swish
+
+
+@pytest.mark.parametrize("activation,name", [
+    (None, "identity"), ("linear", "identity"), (A.identity, "identity"), ("relu", "relu"),
+    (jax.nn.relu, None), (jnp.sin, None), (lambda z: z, None), ("swish", None), ("maxout", None),
+    (A.maxout, None)])
+def test_name_of(activation, name):
+    assert A.name_of(activation) == name
 
 
 # ---------------------------------------------------------------------------- shapes, jit, vmap, dtypes
@@ -325,5 +344,5 @@ def test_any_shape_jit_vmap_and_int_promotion(name):
 
 def test_public_names():
     assert sorted(A.__all__) == sorted(
-        ["derivative", "elu", "get", "identity", "leaky_relu", "log_softmax", "maxout", "relu",
-         "sigmoid", "softmax", "step", "tanh"])
+        ["ACTIVATIONS", "derivative", "elu", "get", "identity", "leaky_relu", "log_softmax", "maxout",
+         "name_of", "relu", "sigmoid", "softmax", "step", "tanh"])

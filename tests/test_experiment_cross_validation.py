@@ -36,11 +36,16 @@ def test_regression_run_reports_r2(tmp_path):
     assert np.all(np.isfinite(result["test_score"])) and max(result["test_score"]) <= 1.0
 
 
-def test_unknown_optimizer_and_bad_hidden_raise():
-    with pytest.raises(ValueError, match="unknown optimizer 'adamm'"):
-        exp._optimizer("adamm", 0.1)
-    with pytest.raises(ValueError, match="comma-separated ints"):
-        exp._hidden("32;16")
+@pytest.mark.parametrize("change,error,message", [
+    (dict(optimizer="adamm"), ValueError, "unknown optimizer 'adamm'"),
+    (dict(hidden="32;16"), ValueError, "comma-separated ints"),
+    (dict(hidden="32,0"), ValueError, "hidden widths must be >= 1"),
+    (dict(activation="swishy"), ValueError, "unknown activation 'swishy'"),
+])
+def test_bad_model_settings_raise_before_tracing(change, error, message):
+    X, y = np.ones((6, 4), np.float32), np.array([0, 1, 2, 0, 1, 2])
+    with pytest.raises(error, match=message):
+        exp.make_task(exp.Config(**change), X, y)
 
 
 # 30 epochs cost little (150 rows); fewer leave the nets too untrained to show the lessons

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 import importlib
+import importlib.util
 import json
 import os
 import subprocess
@@ -261,8 +262,43 @@ def test_model_parameters(tmp_path):
     counts = metrics["counts"]
     assert counts["perceptron (gates)"] == 3 and counts["hand-set XOR network"] == 9  # 2*2+2 + 2*1+1
     assert counts["deep network (activations)"] == 64 * 32 + 32 + 9 * (32 * 32 + 32) + 32 * 10 + 10
+    assert counts["linear regression (housing)"] == 5 and counts["logistic regression (breast cancer)"] == 31
+    assert counts["XOR MLP (perceptron)"] == 2 * 8 + 8 + 8 + 1
+    assert counts["overfitting network (generalisation)"] == 128 + 128 + 128 * 128 + 128 + 128 + 1
+    assert list(counts) == MODEL_CHOICES == list(mod.models())
     with pytest.raises(ValueError, match="saved_model must be one of"):
         mod.run(dataclasses.replace(mod.QUICK, saved_model="nope"), tmp_path / "bad")
+
+
+MODEL_CHOICES = ["perceptron (gates)", "hand-set XOR network", "XOR MLP (perceptron)", "linear regression (housing)",
+                 "logistic regression (breast cancer)", "deep network (activations)",
+                 "multi-class network (losses, wine)", "widest approximator (generalisation)",
+                 "overfitting network (generalisation)"]
+
+
+@pytest.mark.parametrize("choice", MODEL_CHOICES)
+def test_model_parameters_saves_the_chosen_model(tmp_path, choice):
+    """The saved file holds the chosen model's parameters (once, 4 of the 9 choices saved another model)."""
+    import jax
+    import numpy as np
+
+    from fnn import inspect
+
+    mod = _load("model_parameters")
+    seed = 3
+    metrics = mod.run(dataclasses.replace(mod.QUICK, seed=seed, saved_model=choice), tmp_path)
+    model = mod.models()[choice]
+    expected = model.init(jax.random.key(seed))
+    saved = inspect.load(tmp_path / "saved_model.msgpack")
+    assert jax.tree.structure(saved) == jax.tree.structure(expected)
+    for got, want in zip(jax.tree.leaves(saved), jax.tree.leaves(expected), strict=True):
+        assert got.dtype == want.dtype and got.shape == want.shape
+        np.testing.assert_array_equal(got, want)
+    assert metrics["saved_model"] == choice and metrics["saved_architecture"] == model.architecture
+    assert metrics["saved_param_count"] == metrics["counts"][choice] == inspect.param_count(expected)
+    if model.net is not None:  # an MLP: the saved parameters run in its spec
+        x = np.ones((2, model.net.layer_sizes[0]), np.float32)
+        np.testing.assert_array_equal(model.net.apply(saved, x), model.net.apply(expected, x))
 
 
 def test_optimizers(tmp_path):
@@ -294,10 +330,10 @@ def test_optimizers(tmp_path):
 def test_optimizers_torch_column_without_torch_or_twin(tmp_path, monkeypatch):
     mod = _load("optimizers")
     config = dataclasses.replace(mod.QUICK, optimizers=("sgd", "lion"))
-    column = mod._torch_column(config, {"torch_step_time_ratio": {}})
-    if mod._torch() is not None:
+    column = mod.torch_column(config, {"torch_step_time_ratio": {}})
+    if importlib.util.find_spec("torch") is not None:
         assert column["max_deviation_from_torch_2d"]["lion"] == mod.NO_TWIN
-    monkeypatch.setattr(mod, "_torch", lambda: None)
-    column = mod._torch_column(config, {"torch_step_time_ratio": {}})
+    monkeypatch.setitem(sys.modules, "torch", None)  # `import torch` now raises ImportError
+    column = mod.torch_column(config, {"torch_step_time_ratio": {}})
     assert column["max_deviation_from_torch_2d"] == {"sgd": mod.NO_TORCH, "lion": mod.NO_TORCH}
     assert column["step_time_ratio_fnn_over_torch"] == {"sgd": mod.NO_TORCH, "lion": mod.NO_TORCH}

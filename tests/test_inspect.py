@@ -10,7 +10,8 @@ import jax.numpy as jnp
 import numpy as np
 import pytest
 
-from fnn import inspect, mlp
+from fnn import inspect
+from fnn.mlp import MLP
 
 SMALL_TABLE = """\
 path   shape   dtype    count  bytes
@@ -44,11 +45,12 @@ def test_summary_rows_by_hand():
 
 
 @pytest.mark.parametrize("sizes", [[4, 8, 3], [784, 512, 512, 10], [1, 1]])
-def test_counts_agree_with_numpy_and_mlp(key, sizes):
-    params = jax.eval_shape(lambda: mlp.init(key, sizes))
+def test_counts_agree_with_numpy_and_the_layer_formula(key, sizes):
+    params = jax.eval_shape(MLP(sizes).init, key)
     table = inspect.summary(params)
-    assert table.total_count == inspect.param_count(params) == mlp.num_params(params)
-    assert table.total_count == sum(i * o + o for i, o in zip(sizes[:-1], sizes[1:]))
+    assert table.total_count == inspect.param_count(params)
+    assert table.total_count == sum(int(np.prod(leaf.shape)) for leaf in jax.tree.leaves(params))
+    assert table.total_count == sum(i * o + o for i, o in zip(sizes[:-1], sizes[1:], strict=True))
     assert table.total_bytes == 4 * table.total_count
 
 
@@ -63,13 +65,13 @@ def test_mixed_dtypes_and_nested_paths():
 
 
 def test_summary_of_float64_params(key, enable_x64):
-    table = inspect.summary(mlp.init(key, [3, 2], dtype=jnp.float64))
+    table = inspect.summary(MLP([3, 2], dtype=jnp.float64).init(key))
     assert table.total_bytes == 8 * 8 and all(r.dtype == np.float64 for r in table.rows)
 
 
 def test_summary_of_abstract_params_allocates_nothing(key):
     sizes = [4096] * 5  # 67M parameters, 268 MB if allocated
-    abstract = jax.eval_shape(lambda: mlp.init(key, sizes))
+    abstract = jax.eval_shape(MLP(sizes).init, key)
     before = len(jax.live_arrays())
     table = inspect.summary(abstract)
     text = str(table)
@@ -77,13 +79,13 @@ def test_summary_of_abstract_params_allocates_nothing(key):
     assert table.total_count == 4 * (4096 * 4096 + 4096)
     assert "256.1 MiB" in text and "67,125,248" in text
     # The abstract table equals the concrete one for a model small enough to build.
-    small = mlp.init(key, [5, 3, 2])
+    small = MLP([5, 3, 2]).init(key)
     assert inspect.summary(jax.eval_shape(lambda: small)) == inspect.summary(small)
 
 
 def test_table_is_aligned_and_large_numbers_formatted(key):
     # 784*512 + 512 + 512*10 + 10 = 407,050 parameters, 1,628,200 bytes = 1.55 MiB
-    text = str(inspect.summary(jax.eval_shape(lambda: mlp.init(key, [784, 512, 10]))))
+    text = str(inspect.summary(jax.eval_shape(MLP([784, 512, 10]).init, key)))
     lines = text.splitlines()
     assert lines[-1].startswith("total") and "407,050" in lines[-1] and "1.6 MiB" in lines[-1]
     # Right-aligned count and bytes columns end at the same place on every line.
@@ -120,12 +122,12 @@ def test_round_trip_float32_bitwise(tmp_path):
     assert all(isinstance(leaf, jax.Array) and leaf.dtype == jnp.float32 for leaf in jax.tree.leaves(loaded))
     assert bits(loaded) == bits(params)
     # The loaded params run: same forward pass.
-    x = jnp.ones((2, 4))
-    np.testing.assert_array_equal(mlp.apply(loaded, x), mlp.apply(params, x))
+    x, net = jnp.ones((2, 4)), MLP([4, 8, 3])
+    np.testing.assert_array_equal(net.apply(loaded, x), net.apply(params, x))
 
 
 def test_round_trip_float64_bitwise(tmp_path, key, enable_x64):
-    params = mlp.init(key, [3, 5, 2], dtype=jnp.float64)
+    params = MLP([3, 5, 2], dtype=jnp.float64).init(key)
     params[1]["b"] = jnp.array([np.pi, -1e-300], jnp.float64)
     inspect.save(tmp_path / "p", params)
     loaded = inspect.load(tmp_path / "p", like=params)
@@ -150,7 +152,7 @@ def test_load_with_like_restores_container_types(tmp_path, key):
 
 
 def test_interoperates_with_flax_serialization(tmp_path, key):
-    params = mlp.init(key, [3, 4, 2])
+    params = MLP([3, 4, 2]).init(key)
     inspect.save(tmp_path / "p", params)
     raw = flax.serialization.msgpack_restore((tmp_path / "p").read_bytes())
     np.testing.assert_array_equal(raw["params"][1]["w"], params[1]["w"])

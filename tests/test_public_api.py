@@ -1,15 +1,21 @@
-"""The public names that outside checks rely on (DESIGN.md §3) exist with their argument orders."""
+"""The public names that outside checks rely on exist with their argument orders; no private
+name crosses a module boundary."""
 
 from __future__ import annotations
 
+import ast
 import importlib
+import importlib.util
 import inspect
+from pathlib import Path
 
 import pytest
 
 import fnn
 
-# module -> names DESIGN.md §3 promises (a module may export more).
+ROOT = Path(__file__).resolve().parents[1]
+
+# module -> names the design promises (a module may export more).
 PROMISED = {
     "activations": ["step", "sigmoid", "tanh", "relu", "leaky_relu", "elu", "softmax",
                     "log_softmax", "maxout", "identity"],
@@ -17,7 +23,7 @@ PROMISED = {
                "cross_entropy"],
     "optim": ["sgd", "momentum", "nesterov", "adagrad", "adadelta", "rmsprop", "adam",
               "amsgrad", "adamax", "nadam", "adamw", "lion"],
-    "mlp": ["init", "apply"],
+    "mlp": ["init", "apply", "MLP"],
     "cv": ["kfold", "stratified_kfold", "leave_one_out", "holdout", "cross_validate"],
     "datasets": [],
     "linear": [],
@@ -41,6 +47,8 @@ SIGNATURES = {
                     "cross_entropy"]},
     ("mlp", "init"): ["key", "layer_sizes"],
     ("mlp", "apply"): ["params", "x"],
+    ("mlp", "MLP"): ["layer_sizes", "activation"],
+    ("backprop", "gradients"): ["net", "params", "x", "y"],
     ("cv", "cross_validate"): ["fit_fn", "score_fn", "X", "y", "cv"],
     **{("metrics", name): ["y_true", "y_pred"]
        for name in ["accuracy", "precision", "recall", "specificity", "f1_score", "confusion_matrix",
@@ -65,6 +73,7 @@ def test_cross_validate_key_is_keyword_only():
 @pytest.mark.parametrize("name", PROMISED["optim"])
 def test_optimizers_are_gradient_transformations(name):
     import optax
+
     from fnn import optim
     kwargs = {} if name == "adadelta" else {"learning_rate": 0.1}
     assert isinstance(getattr(optim, name)(**kwargs), optax.GradientTransformation)
@@ -93,3 +102,86 @@ def test_argument_order(module, name):
 def test_top_level_all_is_importable():
     for name in fnn.__all__:
         assert hasattr(fnn, name)
+
+
+@pytest.mark.parametrize("name,keyword", [("MLP", "activation"), ("MLP", "output_activation")])
+def test_spec_options_are_keyword_only(name, keyword):
+    from fnn import mlp
+    assert inspect.signature(getattr(mlp, name)).parameters[keyword].kind is inspect.Parameter.KEYWORD_ONLY
+
+
+def test_one_parameter_count_and_one_activation_table():
+    from fnn import activations, backprop, mlp
+    assert not hasattr(mlp, "num_params")  # fnn.inspect.param_count is the one count
+    # backprop derives what it needs from fnn.activations.ACTIVATIONS: no table of its own
+    # maps names to activation functions or back.
+    functions = {id(fn) for fn in activations.ACTIVATIONS.values()}
+    for value in vars(backprop).values():
+        if isinstance(value, dict):
+            assert not any(id(item) in functions for item in [*value.keys(), *value.values()])
+
+
+# The modules whose imports are checked: the MLP, backprop, activations and inspect modules
+# and the experiments (their benchmarks live elsewhere).
+CHECKED = sorted([*(ROOT / "fnn" / f for f in ("mlp.py", "backprop.py", "activations.py", "inspect.py")),
+                  *(ROOT / "experiments").glob("*.py")])
+
+
+def _is_module(name: str) -> bool:
+    try:
+        return importlib.util.find_spec(name) is not None
+    except (ImportError, ValueError):  # a parent that is a module, not a package
+        return False
+
+
+def _private_names_used_from_other_modules(path: Path) -> list[str]:
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    bound: dict[str, str] = {}  # local name -> the module it is bound to
+    found = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            for alias in node.names:
+                top = alias.name.split(".")[0]  # `import a.b` binds `a`; `import a.b as c` binds a.b
+                bound[alias.asname or top] = alias.name if alias.asname else top
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0 and node.module != "__future__":
+            for alias in node.names:
+                full = f"{node.module}.{alias.name}"
+                private = alias.name.startswith("_") and not alias.name.startswith("__")
+                if _is_module(full):
+                    bound[alias.asname or alias.name] = full
+                elif private:  # a package-private module may be imported, a private function may not
+                    found.append(f"line {node.lineno}: from {node.module} import {alias.name}")
+    ours = ("fnn", "experiments")
+    for node in ast.walk(tree):
+        if (isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) and node.value.id in bound
+                and bound[node.value.id].split(".")[0] in ours
+                and node.attr.startswith("_") and not node.attr.startswith("__")):
+            found.append(f"line {node.lineno}: {node.value.id}.{node.attr}")
+    return found
+
+
+@pytest.mark.parametrize("path", CHECKED, ids=lambda p: str(p.relative_to(ROOT)))
+def test_no_private_name_crosses_a_module_boundary(path):
+    assert _private_names_used_from_other_modules(path) == []
+
+
+def test_the_private_name_check_finds_what_it_should(tmp_path):
+    source = tmp_path / "m.py"
+    source.write_text("from fnn.mlp import _forward\nfrom experiments import _common\n"
+                      "import fnn.mlp as m\nx = m._init\ny = _common._jsonable\nz = _common.option\n")
+    assert _private_names_used_from_other_modules(source) == [
+        "line 1: from fnn.mlp import _forward", "line 4: m._init", "line 5: _common._jsonable"]
+
+
+def test_experiments_do_not_import_one_another():
+    """Shared pieces live in shared modules, not in another experiment's Config."""
+    from experiments.__main__ import EXPERIMENTS
+    for path in CHECKED:
+        if path.parent.name != "experiments" or path.stem in ("__main__", "report"):
+            continue
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        imported = {alias.name for node in ast.walk(tree) if isinstance(node, ast.ImportFrom)
+                    and node.module == "experiments" for alias in node.names}
+        imported |= {node.module.split(".")[1] for node in ast.walk(tree) if isinstance(node, ast.ImportFrom)
+                     and node.module and node.module.startswith("experiments.")}
+        assert not imported & set(EXPERIMENTS), f"{path.name} imports the experiments {imported & set(EXPERIMENTS)}"
