@@ -300,9 +300,10 @@ def _average(tp, fp, fn, tn, present, support, average, zero_division, ratio):
         return per_class
     if average in ("binary", "micro"):
         return per_class[0]
-    # NaN (zero_division=nan) classes are skipped, as scikit-learn's _nanaverage does.
+    # A weighted mean over classes by the same rule as over rows: absent classes and
+    # NaN (zero_division=nan) ones get weight 0 and are skipped, as scikit-learn's
+    # _nanaverage does; no class left gives NaN.
     valid = present & ~jnp.isnan(per_class)
-    values = jnp.where(valid, per_class, jnp.zeros_like(per_class))
     uniform = valid.astype(per_class.dtype)
     if average == "macro":
         class_weights = uniform
@@ -310,10 +311,7 @@ def _average(tp, fp, fn, tn, present, support, average, zero_division, ratio):
         class_weights = jnp.where(valid, support, jnp.zeros_like(support))
         # All supports zero: scikit-learn falls back to the unweighted mean.
         class_weights = jnp.where(jnp.sum(class_weights) > 0, class_weights, uniform)
-    total = jnp.sum(class_weights)
-    safe_total = jnp.where(total > 0, total, jnp.ones_like(total))
-    return jnp.where(total > 0, jnp.sum(class_weights * values) / safe_total,
-                     jnp.full_like(total, jnp.nan))
+    return weighted_mean(per_class, class_weights)
 
 
 def _classification_doc(name: str, formula: str, extra: str = "") -> str:

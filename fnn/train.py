@@ -47,7 +47,7 @@ import jax.numpy as jnp
 import numpy as np
 import optax
 
-from fnn._masked import checked_rows, total_weight, weighted_mean
+from fnn._masked import checked_rows, kept, total_weight, weighted_mean
 from fnn._types import Array, ArrayLike, Params, PRNGKey
 from fnn._validate import as_float_array, check_epochs, check_int, check_key, check_sample_weights, is_concrete
 
@@ -173,7 +173,7 @@ def batch_order(key: PRNGKey, weights: ArrayLike, *, batch_size: int,
     weights = jnp.asarray(weights)
     n = weights.shape[0]
     draws = jax.random.uniform(key, (n,))
-    order = jnp.argsort(jnp.where(weights > 0, draws, 2.0), stable=True)
+    order = jnp.argsort(jnp.where(kept(weights), draws, 2.0), stable=True)
     slots = n_steps * batch_size
     if slots > n:
         order = jnp.concatenate([order, jnp.zeros((slots - n,), order.dtype)])
@@ -334,8 +334,8 @@ def fit(
     validation_weights = check_sample_weights(validation_weights, n, where, name="validation_weights")
     X, y = _drop_non_finite(X, y, weights, validation_weights, where)
     w = jnp.ones((n,), dtype) if weights is None else weights.astype(dtype)
-    if is_concrete(w) and int(np.sum(np.asarray(w) > 0)) > max_rows:
-        raise ValueError(f"{where}: {int(np.sum(np.asarray(w) > 0))} rows have weight > 0 but "
+    if is_concrete(w) and int(np.sum(checked_rows(w, n))) > max_rows:
+        raise ValueError(f"{where}: {int(np.sum(checked_rows(w, n)))} rows have weight > 0 but "
                          f"max_rows={max_rows}; raise max_rows or leave it at its default (n)")
 
     if validation_data is not None and validation_weights is not None:
