@@ -133,6 +133,12 @@ def weighted_mean(values: Array, weights: Array | None) -> Array:
 
     Returns:
       ``values.shape[1:]``: the weighted mean of each column.
+
+    Example:
+      >>> weighted_mean(jnp.array([1.0, jnp.inf, 3.0]), jnp.array([1.0, 0.0, 3.0]))
+      Array(2.5, dtype=float32)
+      >>> weighted_mean(jnp.array([1.0, 2.0]), jnp.zeros(2))
+      Array(nan, dtype=float32)
     """
     if weights is None:
         return jnp.mean(values, axis=0)
