@@ -17,7 +17,11 @@ The rule:
 * With no kept row at all (all-zero weights, which concrete weights may not be
   but a traced fold mask may), the weighted mean is NaN (there is nothing to
   average) and its gradient is 0; a weighted sum is 0. A score of an empty fold is
-  therefore NaN, never a plausible number, and an empty batch changes no parameter.
+  therefore NaN, never a plausible (or perfect) number, and an empty batch changes
+  no parameter.
+* Checks of values on the host (finite inputs, probabilities in [0, 1], labels in
+  range) look only at the kept rows when the weights are concrete
+  (:func:`checked_rows`): a dropped row is not there, so it cannot be wrong.
 
 Gradients: selecting after computing a row's value keeps that value out of the
 result, but the gradient of a dropped row's value is still *multiplied* by 0 on
@@ -29,10 +33,24 @@ of their *inputs* with a harmless constant (:func:`where_kept`), then compute.
 from __future__ import annotations
 
 import jax.numpy as jnp
+import numpy as np
 
 from fnn._types import Array
+from fnn._validate import is_concrete
 
-__all__ = ["kept", "weighted_mean", "weighted_sum", "where_kept"]
+__all__ = [
+    "checked_rows",
+    "kept",
+    "kept_weights",
+    "nan_if_none_kept",
+    "normalized_weights",
+    "total_weight",
+    "weighted",
+    "weighted_mean",
+    "weighted_sum",
+    "weighted_variance",
+    "where_kept",
+]
 
 
 def kept(weights: Array) -> Array:
@@ -42,6 +60,8 @@ def kept(weights: Array) -> Array:
 
 def where_kept(a: Array, keep: Array, fill: float | Array = 0.0) -> Array:
     """``a`` with every row where ``keep`` is False replaced by ``fill`` (selected, not multiplied).
+
+    The dropped rows of ``a`` receive a zero gradient.
 
     Args:
       a: ``(n, ...)`` values, one row per example.
@@ -53,18 +73,52 @@ def where_kept(a: Array, keep: Array, fill: float | Array = 0.0) -> Array:
     return jnp.where(k, a, jnp.asarray(fill, a.dtype))
 
 
+def kept_weights(weights: Array) -> Array:
+    """``weights`` with every dropped row (not positive, NaN included) exactly 0."""
+    return where_kept(weights, kept(weights))
+
+
+def total_weight(weights: Array) -> Array:
+    r""":math:`\sum_i w_i` over the kept rows: 0 when none is kept, never negative or NaN."""
+    return jnp.sum(kept_weights(weights))
+
+
+def _broadcast_rows(w: Array, ndim: int) -> Array:
+    return w.reshape(w.shape + (1,) * (ndim - 1))
+
+
+def weighted(values: Array, weights: Array | None) -> Array:
+    r"""Per row :math:`w_i v_i` on the kept rows and exactly 0 on the dropped ones; ``values.shape``.
+
+    ``weights=None`` returns ``values``. A dropped row's ``values`` receive a zero
+    gradient, even where they are inf or NaN.
+    """
+    if weights is None:
+        return values
+    keep = kept(weights)
+    w = where_kept(weights, keep).astype(jnp.result_type(values.dtype, weights.dtype))
+    return _broadcast_rows(w, values.ndim) * where_kept(values, keep)
+
+
 def weighted_sum(values: Array, weights: Array | None) -> Array:
     r""":math:`\sum_i w_i v_i` over the kept rows (the leading axis); ``(...)`` for ``(n, ...)`` values.
 
     ``weights=None`` is the plain sum. A dropped row contributes exactly 0, and its
-    ``values`` row receives a zero gradient, even where it is inf or NaN.
+    ``values`` row receives a zero gradient, even where it is inf or NaN. The sum of
+    no kept row is 0.
+    """
+    return jnp.sum(weighted(values, weights), axis=0)
+
+
+def nan_if_none_kept(value: Array, weights: Array | None) -> Array:
+    """``value`` where some row is kept, NaN (with a zero gradient into ``value``) where none is.
+
+    For a statistic that is not a plain weighted mean (a ratio of weighted counts, a
+    score): an empty fold must score NaN whatever the formula would give on no rows.
     """
     if weights is None:
-        return jnp.sum(values, axis=0)
-    keep = kept(weights)
-    w = where_kept(weights, keep).astype(jnp.result_type(values.dtype, weights.dtype))
-    v = where_kept(values, keep)
-    return jnp.sum(w.reshape(w.shape + (1,) * (v.ndim - 1)) * v, axis=0)
+        return value
+    return jnp.where(total_weight(weights) > 0, value, jnp.full_like(value, jnp.nan))
 
 
 def weighted_mean(values: Array, weights: Array | None) -> Array:
@@ -79,12 +133,63 @@ def weighted_mean(values: Array, weights: Array | None) -> Array:
 
     Returns:
       ``values.shape[1:]``: the weighted mean of each column.
+
+    Example:
+      >>> weighted_mean(jnp.array([1.0, jnp.inf, 3.0]), jnp.array([1.0, 0.0, 3.0]))
+      Array(2.5, dtype=float32)
+      >>> weighted_mean(jnp.array([1.0, 2.0]), jnp.zeros(2))
+      Array(nan, dtype=float32)
     """
     if weights is None:
         return jnp.mean(values, axis=0)
-    total = jnp.sum(where_kept(weights, kept(weights)))
-    dtype = jnp.result_type(values.dtype, weights.dtype)
-    total = total.astype(dtype)
+    total = total_weight(weights).astype(jnp.result_type(values.dtype, weights.dtype))
     some = total > 0
     mean = weighted_sum(values, weights) / jnp.where(some, total, jnp.ones_like(total))
     return jnp.where(some, mean, jnp.full_like(mean, jnp.nan))
+
+
+def normalized_weights(weights: Array) -> Array:
+    r"""``(n,)``: :math:`w_i / \sum_j w_j` on the kept rows, 0 on the dropped ones, all 0 when none is kept.
+
+    The derivative of :func:`weighted_mean` with respect to each row's value, for
+    hand-derived gradients (:math:`\nabla \bar v = \sum_i a_i \nabla v_i`): with no
+    kept row the mean is NaN and its gradient 0, and so is every :math:`a_i`.
+    """
+    w = kept_weights(weights)
+    total = jnp.sum(w)
+    return w / jnp.where(total > 0, total, jnp.ones_like(total))
+
+
+def weighted_variance(values: Array, weights: Array | None) -> tuple[Array, Array]:
+    r"""``(mean, variance)`` of each column over the kept rows; the population variance.
+
+    .. math:: \bar v = \frac{\sum_i w_i v_i}{\sum_i w_i}, \qquad
+              s^2 = \frac{\sum_i w_i (v_i - \bar v)^2}{\sum_i w_i}
+
+    Both are NaN (with a zero gradient) when no row is kept. The dropped rows are
+    replaced by 0 before centring, and an empty mean by 0, so neither an inf in a
+    dropped row nor the NaN mean of an empty fold reaches a gradient through the
+    square.
+
+    Returns:
+      ``(mean, variance)``, each ``values.shape[1:]``.
+    """
+    if weights is None:
+        mean = jnp.mean(values, axis=0)
+        return mean, jnp.mean(jnp.square(values - mean[None]), axis=0)
+    keep = kept(weights)
+    values = where_kept(values, keep)
+    mean = weighted_mean(values, weights)
+    centre = jnp.where(jnp.any(keep), mean, jnp.zeros_like(mean))
+    return mean, weighted_mean(jnp.square(values - centre[None]), weights)
+
+
+def checked_rows(weights, n: int) -> np.ndarray:
+    """Host side: ``(n,)`` bool, the rows whose values a boundary check must look at.
+
+    The kept rows when ``weights`` are concrete; every row when they are None
+    (all rows count) or traced (which rows count is unknown before running).
+    """
+    if weights is None or not is_concrete(weights):
+        return np.ones((n,), bool)
+    return np.asarray(weights) > 0

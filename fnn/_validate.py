@@ -48,6 +48,28 @@ def check_int(value, name: str, where: str, low: int, high: int | None = None) -
     return value
 
 
+def check_epochs(epochs, where: str) -> int:
+    """``epochs`` as a Python int, at least 1 (static: it sets the length of a ``lax.scan``)."""
+    return check_int(epochs, "epochs", where, 1)
+
+
+def check_learning_rate_scalar(learning_rate, dtype, where: str) -> Array:
+    """A positive, finite scalar learning rate as a ``dtype`` array; may be traced (for a ``vmap`` sweep).
+
+    Its value is checked only when it is concrete.
+    """
+    lr = as_float_array("learning_rate", learning_rate, where)
+    if lr.shape != ():
+        raise ValueError(f"{where}: learning_rate must be a scalar, got shape {lr.shape}; "
+                         f"vmap the fit over an array of rates for a sweep")
+    # The value of the input itself: inside an outer jit even a concrete array's jnp ops are staged.
+    if is_concrete(learning_rate):
+        value = float(np.asarray(learning_rate, dtype=np.float64))
+        if not (value > 0 and np.isfinite(value)):
+            raise ValueError(f"{where}: learning_rate must be positive and finite, got {value}")
+    return lr.astype(dtype)
+
+
 def check_key(key, where: str) -> None:
     """Raises unless ``key`` is a typed PRNG key or a raw ``uint32[2]`` key."""
     if isinstance(key, jax.Array) or isinstance(key, np.ndarray):

@@ -31,8 +31,9 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
+from fnn._masked import kept, weighted_variance
 from fnn._types import Array, ArrayLike, PRNGKey
-from fnn._validate import as_float_array, check_key, is_concrete
+from fnn._validate import as_float_array, check_key, check_sample_weights
 
 __all__ = [
     "DATASETS",
@@ -337,11 +338,15 @@ def standardize(X: ArrayLike, *, weights: ArrayLike | None = None) -> tuple[Arra
     dtype's machine epsilon.
 
     Pure and shape-static: jit- and vmap-able over ``weights`` (one fold per mask).
+    A row of weight 0 is as if deleted from the statistics (fnn's one rule for rows of
+    weight 0, shared with :mod:`fnn.losses`), even where it holds inf or NaN; it is
+    still standardised with them. Under tracing, all-zero weights give a NaN mean and
+    standard deviation (with a zero gradient), so every row comes out NaN.
 
     Args:
       X: features, shape ``(n, d)``.
-      weights: ``None`` (all rows), or non-negative row weights of shape ``(n,)``
-        with a positive sum (checked when concrete).
+      weights: ``None`` (all rows), or finite, non-negative row weights of shape
+        ``(n,)``, not all 0 (checked when concrete).
 
     Returns:
       ``(X_std, mean, std)``: ``X_std`` ``(n, d)``, ``mean`` and ``std`` ``(d,)``
@@ -356,34 +361,24 @@ def standardize(X: ArrayLike, *, weights: ArrayLike | None = None) -> tuple[Arra
     """
     X = as_float_array("X", X, "standardize")
     if X.ndim != 2:
-        raise ValueError(f"standardize: X must be 2-D (n, d), got shape {X.shape}; reshape a single feature with X[:, None]")
+        raise ValueError(f"standardize: X must be 2-D (n, d), got shape {X.shape}; "
+                         f"reshape a single feature with X[:, None]")
     n = X.shape[0]
     if n < 1:
         raise ValueError("standardize: X has no rows; need at least one")
-    if weights is None:
-        w = jnp.ones((n,), dtype=X.dtype)
-    else:
-        w = as_float_array("weights", weights, "standardize").astype(X.dtype)
-        if w.shape != (n,):
-            raise ValueError(
-                    f"standardize: weights must have shape (n,) = ({n},) to match X's rows, got {w.shape}")
-        if is_concrete(w):
-            w_np = np.asarray(w)
-            if not np.all(np.isfinite(w_np)) or np.any(w_np < 0):
-                raise ValueError("standardize: weights must be finite and non-negative (1 = training row, 0 = held out)")
-            if not w_np.sum() > 0:
-                raise ValueError("standardize: weights sum to 0; at least one training row must have positive weight")
+    w = check_sample_weights(weights, n, "standardize")
+    w = jnp.ones((n,), dtype=X.dtype) if w is None else w.astype(X.dtype)
     return _standardize(X, w)
 
 
 @jax.jit
 def _standardize(X: Array, w: Array) -> tuple[Array, Array, Array]:
-    total = jnp.sum(w)
-    mean = (w @ X) / total
+    # Statistics of the kept rows only: a held-out row may hold anything, inf or NaN included.
+    mean, var = weighted_variance(X, w)
     centred = X - mean[None, :]
-    var = (w @ (centred * centred)) / total
-    rows = jnp.sum(w > 0).astype(X.dtype)
+    rows = jnp.sum(kept(w)).astype(X.dtype)
     eps = jnp.finfo(X.dtype).eps
     constant = var <= rows * eps * var + (rows * eps * mean) ** 2
-    std = jnp.where(constant, jnp.ones_like(var), jnp.sqrt(var))
+    # The square root of the selected variance: sqrt's infinite slope at 0 stays out of the gradient.
+    std = jnp.sqrt(jnp.where(constant, jnp.ones_like(var), var))
     return centred / std[None, :], mean, std

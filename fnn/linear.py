@@ -23,7 +23,12 @@ Both models share one parameter pytree, ``{"w": (d,), "b": ()}``, and the net in
 
 Losses, gradients and fits take optional row ``weights`` (shape ``(n,)``): every
 :math:`\frac{1}{N}\sum_i` becomes :math:`\frac{\sum_i w_i \cdot}{\sum_i w_i}`, so a
-0/1 mask trains on a cross-validation fold's rows without copying the data.
+0/1 mask trains on a cross-validation fold's rows without copying the data. A row of
+weight 0 is as if deleted (fnn's one rule, ``fnn._masked``, shared with
+:mod:`fnn.losses`): it changes no loss, gradient or fit even where its ``X`` or ``y``
+is inf or NaN. Under tracing, all-zero weights give a NaN loss and a zero gradient
+(hand-derived and ``jax.grad`` alike), so a fit on them leaves the parameters where
+they started.
 """
 
 from __future__ import annotations
@@ -35,8 +40,19 @@ import jax.numpy as jnp
 import numpy as np
 from jax import lax
 
+from fnn._masked import checked_rows, kept, normalized_weights, weighted_mean, where_kept
+from fnn._numerics import softplus
 from fnn._types import Array, ArrayLike, Params
-from fnn._validate import as_float_array, check_design_matrix, check_linear_params, check_sample_weights, is_concrete
+from fnn._validate import (
+    as_float_array,
+    check_design_matrix,
+    check_epochs,
+    check_learning_rate_scalar,
+    check_linear_params,
+    check_sample_weights,
+    is_concrete,
+)
+from fnn.activations import sigmoid
 
 __all__ = [
     "fit_linear_gd",
@@ -71,24 +87,13 @@ def _check_weights(weights: ArrayLike | None, n: int, dtype, where: str) -> Arra
     return jnp.ones((n,), dtype) if w is None else w.astype(dtype)
 
 
-def _check_binary_labels(y: Array, where: str) -> None:
+def _check_binary_labels(y: Array, weights: Array, where: str) -> None:
     if is_concrete(y):
-        values = np.unique(np.asarray(y))
+        values = np.unique(np.asarray(y)[checked_rows(weights, y.shape[0])])
         if not set(values.tolist()) <= {0.0, 1.0}:
             raise ValueError(
                     f"{where}: logistic regression needs labels in {{0, 1}}, got values {values[:5].tolist()}; "
                     f"map {{-1, 1}} labels with (y + 1) / 2, and use softmax regression for more classes")
-
-
-def _check_schedule(learning_rate, epochs, dtype, where: str) -> Array:
-    if isinstance(epochs, bool) or not isinstance(epochs, (int, np.integer)) or epochs < 1:
-        raise ValueError(f"{where}: epochs must be a positive Python int, got {epochs!r}")
-    lr = jnp.asarray(learning_rate, dtype=dtype)
-    if lr.shape != ():
-        raise ValueError(f"{where}: learning_rate must be a scalar, got shape {lr.shape}; vmap the fit for a sweep")
-    if is_concrete(lr) and not float(lr) > 0:
-        raise ValueError(f"{where}: learning_rate must be positive, got {float(lr)}")
-    return lr
 
 
 def _init_params(init: Params | None, d: int, dtype, where: str) -> Params:
@@ -232,16 +237,27 @@ def normal_equation(X: ArrayLike, y: ArrayLike, *, fit_intercept: bool = True, r
 # ---------------------------------------------------------------------------- predictions and losses
 
 
+def _net_input(params: Params, X: ArrayLike, where: str) -> Array:
+    """The net input :math:`z = X w + b`, ``(n,)``, of a linear unit, checked, with errors naming ``where``.
+
+    Linear regression's prediction, logistic regression's logit and the perceptron's
+    net input (:func:`fnn.perceptron.net_input`) are this one computation.
+    """
+    X = check_design_matrix(X, where)
+    w, b = check_linear_params(params, X.shape[1], where)
+    return X @ w + b
+
+
 def predict_linear(params: Params, X: ArrayLike) -> Array:
     r"""Linear regression's prediction :math:`\hat y = X w + b`, shape ``(n,)``.
+
+    The same net input as the perceptron's, :func:`fnn.perceptron.net_input`.
 
     Example:
       >>> predict_linear({"w": jnp.array([2.0]), "b": jnp.array(1.0)}, jnp.array([[1.0], [2.0]]))
       Array([3., 5.], dtype=float32)
     """
-    X = check_design_matrix(X, "predict_linear")
-    w, b = check_linear_params(params, X.shape[1], "predict_linear")
-    return X @ w + b
+    return _net_input(params, X, "predict_linear")
 
 
 def predict_proba(params: Params, X: ArrayLike) -> Array:
@@ -251,9 +267,7 @@ def predict_proba(params: Params, X: ArrayLike) -> Array:
       >>> predict_proba({"w": jnp.array([1.0]), "b": jnp.array(0.0)}, jnp.array([[0.0]]))
       Array([0.5], dtype=float32)
     """
-    X = check_design_matrix(X, "predict_proba")
-    w, b = check_linear_params(params, X.shape[1], "predict_proba")
-    return jax.nn.sigmoid(X @ w + b)
+    return sigmoid(_net_input(params, X, "predict_proba"))
 
 
 def predict_logistic(params: Params, X: ArrayLike, *, threshold: float = 0.5) -> Array:
@@ -268,15 +282,12 @@ def predict_logistic(params: Params, X: ArrayLike, *, threshold: float = 0.5) ->
     return (predict_proba(params, X) >= threshold).astype(jnp.int32)
 
 
-def _mean(values: Array, weights: Array) -> Array:
-    return (weights @ values) / jnp.sum(weights)
-
-
 def mse_loss(params: Params, X: ArrayLike, y: ArrayLike, *, weights: ArrayLike | None = None) -> Array:
     r"""Mean squared error of linear regression, :math:`\frac{1}{N}\sum_i (y_i - x_i \cdot w - b)^2` (weighted mean)."""
     X, y = _check_Xy(X, y, "mse_loss")
+    weights = _check_weights(weights, X.shape[0], X.dtype, "mse_loss")
     w, b = check_linear_params(params, X.shape[1], "mse_loss")
-    return _mse_value_jit(w, b, X, y, _check_weights(weights, X.shape[0], X.dtype, "mse_loss"))
+    return _mse_value_jit(w, b, X, y, weights)
 
 
 def log_loss(params: Params, X: ArrayLike, y: ArrayLike, *, weights: ArrayLike | None = None) -> Array:
@@ -286,25 +297,40 @@ def log_loss(params: Params, X: ArrayLike, y: ArrayLike, *, weights: ArrayLike |
     finite even when :math:`\sigma(z)` rounds to 0 or 1. Labels must be in {0, 1}.
     """
     X, y = _check_Xy(X, y, "log_loss")
-    _check_binary_labels(y, "log_loss")
+    weights = _check_weights(weights, X.shape[0], X.dtype, "log_loss")
+    _check_binary_labels(y, weights, "log_loss")
     w, b = check_linear_params(params, X.shape[1], "log_loss")
-    return _log_loss_value_jit(w, b, X, y, _check_weights(weights, X.shape[0], X.dtype, "log_loss"))
+    return _log_loss_value_jit(w, b, X, y, weights)
+
+
+# The cores below take X and y whose dropped rows (weight 0) already hold 0
+# (_on_kept_rows): a row of weight 0 then has a finite residual, so the selection in
+# weighted_mean, and the 0 coefficient in the hand gradients, leave it out of value and
+# gradient alike, even where the caller's row held inf or NaN.
+
+
+def _on_kept_rows(core):
+    """``core(w, b, X, y, weights)`` on X and y with the rows of weight 0 replaced by 0."""
+    def on_kept_rows(w, b, X, y, weights):
+        keep = kept(weights)
+        return core(w, b, where_kept(X, keep), where_kept(y, keep), weights)
+    return on_kept_rows
 
 
 def _mse_gradients(w: Array, b: Array, X: Array, y: Array, weights: Array) -> dict[str, Array]:
-    error = weights * (y - (X @ w + b))
-    scale = -2.0 / jnp.sum(weights)
-    return {"w": scale * (error @ X), "b": scale * jnp.sum(error)}
+    # a_i = w_i / sum(w): the derivative of the weighted mean (all 0 for an empty fold,
+    # whose NaN mean has a zero gradient).
+    error = normalized_weights(weights) * (y - (X @ w + b))
+    return {"w": -2.0 * (error @ X), "b": -2.0 * jnp.sum(error)}
 
 
 def _log_loss_gradients(w: Array, b: Array, X: Array, y: Array, weights: Array) -> dict[str, Array]:
-    error = weights * (jax.nn.sigmoid(X @ w + b) - y)
-    total = jnp.sum(weights)
-    return {"w": (error @ X) / total, "b": jnp.sum(error) / total}
+    error = normalized_weights(weights) * (sigmoid(X @ w + b) - y)
+    return {"w": error @ X, "b": jnp.sum(error)}
 
 
-_mse_gradients_jit = jax.jit(_mse_gradients)
-_log_loss_gradients_jit = jax.jit(_log_loss_gradients)
+_mse_gradients_jit = jax.jit(_on_kept_rows(_mse_gradients))
+_log_loss_gradients_jit = jax.jit(_on_kept_rows(_log_loss_gradients))
 
 
 def mse_gradients(params: Params, X: ArrayLike, y: ArrayLike, *,
@@ -332,8 +358,9 @@ def mse_gradients(params: Params, X: ArrayLike, y: ArrayLike, *,
       (Array([-5.], dtype=float32), Array(-3., dtype=float32))
     """
     X, y = _check_Xy(X, y, "mse_gradients")
+    weights = _check_weights(weights, X.shape[0], X.dtype, "mse_gradients")
     w, b = check_linear_params(params, X.shape[1], "mse_gradients")
-    return _mse_gradients_jit(w, b, X, y, _check_weights(weights, X.shape[0], X.dtype, "mse_gradients"))
+    return _mse_gradients_jit(w, b, X, y, weights)
 
 
 def log_loss_gradients(params: Params, X: ArrayLike, y: ArrayLike, *,
@@ -361,9 +388,10 @@ def log_loss_gradients(params: Params, X: ArrayLike, y: ArrayLike, *,
       (Array([-1.5], dtype=float32), Array(-0.5, dtype=float32))
     """
     X, y = _check_Xy(X, y, "log_loss_gradients")
-    _check_binary_labels(y, "log_loss_gradients")
+    weights = _check_weights(weights, X.shape[0], X.dtype, "log_loss_gradients")
+    _check_binary_labels(y, weights, "log_loss_gradients")
     w, b = check_linear_params(params, X.shape[1], "log_loss_gradients")
-    return _log_loss_gradients_jit(w, b, X, y, _check_weights(weights, X.shape[0], X.dtype, "log_loss_gradients"))
+    return _log_loss_gradients_jit(w, b, X, y, weights)
 
 
 # ---------------------------------------------------------------------------- gradient descent
@@ -371,19 +399,23 @@ def log_loss_gradients(params: Params, X: ArrayLike, y: ArrayLike, *,
 
 def _mse_value(w, b, X, y, weights):
     residual = y - (X @ w + b)
-    return _mean(residual * residual, weights)
+    return weighted_mean(residual * residual, weights)
 
 
 def _log_loss_value(w, b, X, y, weights):
     z = X @ w + b
-    return _mean(jax.nn.softplus(z) - y * z, weights)
+    return weighted_mean(softplus(z) - y * z, weights)
 
 
-_mse_value_jit = jax.jit(_mse_value)
-_log_loss_value_jit = jax.jit(_log_loss_value)
+_mse_value_jit = jax.jit(_on_kept_rows(_mse_value))
+_log_loss_value_jit = jax.jit(_on_kept_rows(_log_loss_value))
 
 
 def _descend(gradients, loss, params, X, y, weights, learning_rate, epochs):
+    # The dropped rows are zeroed once, not in every epoch.
+    keep = kept(weights)
+    X, y = where_kept(X, keep), where_kept(y, keep)
+
     def one_epoch(p, _):
         g = gradients(p["w"], p["b"], X, y, weights)
         p = {"w": p["w"] - learning_rate * g["w"], "b": p["b"] - learning_rate * g["b"]}
@@ -425,10 +457,11 @@ def fit_linear_gd(X: ArrayLike, y: ArrayLike, *, learning_rate: float | ArrayLik
       (Array([2.], dtype=float32), Array(1., dtype=float32))
     """
     X, y = _check_Xy(X, y, "fit_linear_gd")
-    lr = _check_schedule(learning_rate, epochs, X.dtype, "fit_linear_gd")
+    epochs = check_epochs(epochs, "fit_linear_gd")
+    lr = check_learning_rate_scalar(learning_rate, X.dtype, "fit_linear_gd")
     params = _init_params(init, X.shape[1], X.dtype, "fit_linear_gd")
     weights = _check_weights(weights, X.shape[0], X.dtype, "fit_linear_gd")
-    return _descend_jit(_mse_gradients, _mse_value, params, X, y, weights, lr, int(epochs))
+    return _descend_jit(_mse_gradients, _mse_value, params, X, y, weights, lr, epochs)
 
 
 def fit_logistic_gd(X: ArrayLike, y: ArrayLike, *, learning_rate: float | ArrayLike = 0.1, epochs: int = 1000,
@@ -458,8 +491,9 @@ def fit_logistic_gd(X: ArrayLike, y: ArrayLike, *, learning_rate: float | ArrayL
       (4,)
     """
     X, y = _check_Xy(X, y, "fit_logistic_gd")
-    _check_binary_labels(y, "fit_logistic_gd")
-    lr = _check_schedule(learning_rate, epochs, X.dtype, "fit_logistic_gd")
+    epochs = check_epochs(epochs, "fit_logistic_gd")
+    lr = check_learning_rate_scalar(learning_rate, X.dtype, "fit_logistic_gd")
     params = _init_params(init, X.shape[1], X.dtype, "fit_logistic_gd")
     weights = _check_weights(weights, X.shape[0], X.dtype, "fit_logistic_gd")
-    return _descend_jit(_log_loss_gradients, _log_loss_value, params, X, y, weights, lr, int(epochs))
+    _check_binary_labels(y, weights, "fit_logistic_gd")
+    return _descend_jit(_log_loss_gradients, _log_loss_value, params, X, y, weights, lr, epochs)

@@ -22,14 +22,19 @@ unweighted ``"mean"`` is then the mean over all elements, which is what
 (``reduction="mean"``) return.
 
 Weights are one non-negative number per example, shape ``(n,)``. A weight of 0
-removes the example completely (its loss does not enter even if it is ``inf`` or
-``NaN``), so a cross-validation fold is just a 0/1 weight vector over the whole
-data set, and the weighted mean over the fold's rows is
-``loss(..., weights=fold_mask)``. Weights may be traced (``jit``/``vmap`` over a
-``(K, n)`` matrix of fold masks compiles once). Their values are checked only
-when they are concrete: negative, non-finite or all-zero weights raise. Under
-tracing, all-zero weights give a loss of 0 with a zero gradient (an empty
-batch changes nothing) instead of :math:`0/0`.
+removes the example completely, value and gradient, even where its predictions or
+targets are ``inf`` or ``NaN``: ``loss(p, t, weights=w)`` with ``w[i] = 0`` equals
+the loss with row ``i`` deleted, and its ``"none"`` entry is 0. So a
+cross-validation fold is just a 0/1 weight vector over the whole data set, and the
+weighted mean over the fold's rows is ``loss(..., weights=fold_mask)``. Weights may
+be traced (``jit``/``vmap`` over a ``(K, n)`` matrix of fold masks compiles once).
+Their values are checked only when they are concrete: negative, non-finite or
+all-zero weights raise. Under tracing a row whose weight is not positive
+(negative or NaN included) is dropped, and all-zero weights give a ``"mean"`` of
+NaN with a zero gradient (a ``"sum"`` of 0): the mean of no rows is undefined, and
+an empty fold must never look like a perfect score of 0. The rule is written once,
+in ``fnn._masked``, and shared by :mod:`fnn.metrics`, :mod:`fnn.train`,
+:mod:`fnn.linear` and :func:`fnn.datasets.standardize`.
 
 Shapes, dtypes and the reduction are always checked before any arithmetic:
 ``(n,)`` against ``(n, 1)`` raises instead of broadcasting to ``(n, n)``.
@@ -44,9 +49,10 @@ from __future__ import annotations
 import jax.numpy as jnp
 import numpy as np
 
+from fnn._masked import checked_rows, kept, weighted, weighted_mean, weighted_sum, where_kept
+from fnn._numerics import clamped_log, softplus
 from fnn._types import Array, ArrayLike
 from fnn._validate import as_float_array, check_sample_weights, is_concrete
-from fnn._numerics import clamped_log, softplus
 from fnn.activations import log_softmax
 
 __all__ = [
@@ -94,17 +100,11 @@ def _reduce(per_example: Array, weights: Array | None, reduction: str) -> Array:
         if reduction == "sum":
             return jnp.sum(per_example)
         return per_example
-    # A zero weight drops the example even when its loss is inf or NaN.
-    weighted = jnp.where(weights != 0, weights * per_example, jnp.zeros_like(per_example))
     if reduction == "none":
-        return weighted
-    total = jnp.sum(weighted)
+        return weighted(per_example, weights)
     if reduction == "sum":
-        return total
-    weight_sum = jnp.sum(weights)
-    # All-zero (traced) weights: 0 / 1 = 0 rather than 0 / 0 = NaN.
-    safe_sum = jnp.where(weight_sum > 0, weight_sum, jnp.ones_like(weight_sum))
-    return total / safe_sum
+        return weighted_sum(per_example, weights)
+    return weighted_mean(per_example, weights)
 
 
 def _reduce_elementwise(elementwise: Array, weights: Array | None, reduction: str) -> Array:
@@ -114,6 +114,19 @@ def _reduce_elementwise(elementwise: Array, weights: Array | None, reduction: st
         # is the mean over all elements: one reduction instead of two.
         return jnp.mean(elementwise)
     return _reduce(_mean_per_example(elementwise), weights, reduction)
+
+
+def _drop_rows(weights: Array | None, *arrays_and_fills):
+    """Each array with the rows of weight 0 replaced by its harmless fill (unchanged without weights).
+
+    Selecting the loss of a dropped row after computing it keeps it out of the value,
+    but not out of the gradient (0 times an infinite derivative is NaN); a dropped row
+    computed from the fill has a finite loss and derivative.
+    """
+    if weights is None:
+        return tuple(a for a, _ in arrays_and_fills)
+    keep = kept(weights)
+    return tuple(where_kept(a, keep, fill) for a, fill in arrays_and_fills)
 
 
 def _mean_per_example(elementwise: Array) -> Array:
@@ -155,6 +168,7 @@ def mae(predictions: ArrayLike, targets: ArrayLike, *, weights: ArrayLike | None
       Array(2.3333335, dtype=float32)
     """
     predictions, targets, weights = _prepare("mae", predictions, targets, weights, reduction)
+    predictions, targets = _drop_rows(weights, (predictions, 0.0), (targets, 0.0))
     return _reduce_elementwise(jnp.abs(predictions - targets), weights, reduction)
 
 
@@ -181,6 +195,7 @@ def mse(predictions: ArrayLike, targets: ArrayLike, *, weights: ArrayLike | None
       Array(12.333334, dtype=float32)
     """
     predictions, targets, weights = _prepare("mse", predictions, targets, weights, reduction)
+    predictions, targets = _drop_rows(weights, (predictions, 0.0), (targets, 0.0))
     return _reduce_elementwise(jnp.square(predictions - targets), weights, reduction)
 
 
@@ -203,7 +218,8 @@ def binary_cross_entropy(predictions: ArrayLike, targets: ArrayLike, *,
 
     Args:
       predictions: probabilities in :math:`[0, 1]`, shape ``(n,)`` or ``(n, ...)``
-        (checked when concrete: logits here are a common mistake).
+        (checked on the rows of positive weight when concrete: logits here are a
+        common mistake).
       targets: labels in :math:`\{0, 1\}` (or soft labels in :math:`[0, 1]`), same shape.
       weights: optional non-negative weights, shape ``(n,)``.
       reduction: ``"mean"``, ``"sum"`` or ``"none"``.
@@ -218,12 +234,14 @@ def binary_cross_entropy(predictions: ArrayLike, targets: ArrayLike, *,
     where = "binary_cross_entropy"
     predictions, targets, weights = _prepare(where, predictions, targets, weights, reduction)
     if is_concrete(predictions):
-        values = np.asarray(predictions)
+        # Only the rows that count: a dropped row may hold anything, inf or NaN included.
+        values = np.asarray(predictions)[checked_rows(weights, predictions.shape[0])]
         outside = (values < 0) | (values > 1)
         if np.any(outside):
             raise ValueError(
                 f"{where}: predictions must be probabilities in [0, 1], got values such as "
                 f"{values[outside][:3]}; for raw scores (logits) use binary_cross_entropy_with_logits")
+    predictions, targets = _drop_rows(weights, (predictions, 0.5), (targets, 0.0))
     elementwise = -(targets * clamped_log(predictions)
                     + (1.0 - targets) * clamped_log(1.0 - predictions))
     return _reduce_elementwise(elementwise, weights, reduction)
@@ -257,6 +275,7 @@ def binary_cross_entropy_with_logits(predictions: ArrayLike, targets: ArrayLike,
     """
     predictions, targets, weights = _prepare(
         "binary_cross_entropy_with_logits", predictions, targets, weights, reduction)
+    predictions, targets = _drop_rows(weights, (predictions, 0.0), (targets, 0.0))
     elementwise = softplus(predictions) - targets * predictions
     return _reduce_elementwise(elementwise, weights, reduction)
 
@@ -276,8 +295,9 @@ def cross_entropy(predictions: ArrayLike, targets: ArrayLike, *, weights: ArrayL
       predictions: logits (scores), shape ``(n, C)``.
       targets: integer class labels in ``[0, C)``, shape ``(n,)``; or one-hot /
         probability targets of shape ``(n, C)``. Labels are range-checked when
-        concrete; under ``jit`` an out-of-range label gives a NaN loss for its
-        example (never a silently wrong class).
+        concrete (on the rows of positive weight); under ``jit`` an out-of-range
+        label gives a NaN loss for its example (never a silently wrong class),
+        unless its weight is 0.
       weights: optional non-negative weights, shape ``(n,)``.
       reduction: ``"mean"``, ``"sum"`` or ``"none"``.
 
@@ -310,18 +330,21 @@ def cross_entropy(predictions: ArrayLike, targets: ArrayLike, *, weights: ArrayL
                 f"{where}: targets of shape (n,) = ({n},) must be integer class labels, got dtype "
                 f"{targets.dtype}; convert with targets.astype(int), or pass one-hot targets of "
                 f"shape {logits.shape}")
-        if is_concrete(targets) and n > 0:
-            labels = np.asarray(targets)
-            if labels.min() < 0 or labels.max() >= num_classes:
-                raise ValueError(
-                    f"{where}: labels must lie in [0, {num_classes}) for logits with {num_classes} "
-                    f"classes, got labels from {labels.min()} to {labels.max()}")
     weights = check_sample_weights(weights, n, where)
+    if not one_hot_form and is_concrete(targets) and n > 0:
+        labels = np.asarray(targets)[checked_rows(weights, n)]
+        if labels.size and (labels.min() < 0 or labels.max() >= num_classes):
+            raise ValueError(
+                f"{where}: labels must lie in [0, {num_classes}) for logits with {num_classes} "
+                f"classes, got labels from {labels.min()} to {labels.max()}")
 
+    if one_hot_form:
+        targets = as_float_array("targets", targets, where)
+    # A dropped row becomes logits 0 and label 0 (or an all-zero target row): finite.
+    logits, targets = _drop_rows(weights, (logits, 0.0), (targets, 0))
     log_probs = log_softmax(logits, axis=-1)
     if one_hot_form:
-        probs = as_float_array("targets", targets, where)
-        terms = jnp.where(probs != 0, probs * log_probs, jnp.zeros_like(log_probs))
+        terms = jnp.where(targets != 0, targets * log_probs, jnp.zeros_like(log_probs))
         per_example = -jnp.sum(terms, axis=-1)
     else:
         # Out-of-range labels can only reach here traced: mark them NaN rather than

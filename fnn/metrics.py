@@ -5,8 +5,16 @@ scalar ``jax.Array`` (``average=None`` and :func:`confusion_matrix` return
 arrays). ``weights`` are non-negative per-example weights of shape ``(n,)`` —
 scikit-learn's ``sample_weight`` — and may be traced, so the score of every
 cross-validation fold is one call of ``jax.vmap`` over a ``(K, n)`` matrix of
-0/1 fold masks. Values are checked when concrete (as in :mod:`fnn.losses`);
-under tracing a fold whose weights are all zero scores NaN.
+0/1 fold masks. Values are checked when concrete (as in :mod:`fnn.losses`).
+
+Rows of weight 0 follow fnn's one rule (``fnn._masked``, shared with
+:mod:`fnn.losses`): a row of weight 0 is as if deleted, whatever it holds (labels
+outside the classes, ``inf`` or ``NaN`` predictions), and boundary checks on
+concrete labels look only at the rows of positive weight. Under tracing, a row whose
+weight is not positive is dropped, and a fold whose weights are all zero scores NaN
+in every metric (whatever ``zero_division`` says; an empty fold must never look like
+a perfect score), with a zero gradient; :func:`confusion_matrix`, a table of
+weighted counts, is then all 0.
 
 Classification (labels, shape ``(n,)``):
 
@@ -31,9 +39,10 @@ Classification (labels, shape ``(n,)``):
   true class ``i`` predicted as ``j``, as in scikit-learn.
 
 ``num_classes`` (a static int) sets ``C``. If it is None, it is inferred as
-``max(label) + 1`` over ``y_true`` and ``y_pred``, which needs concrete labels;
-under ``jit`` pass it explicitly. Under tracing, labels outside ``[0, C)`` are
-not counted (they cannot be checked there).
+``max(label) + 1`` over ``y_true`` and ``y_pred`` (on the rows of positive weight
+when the weights are concrete), which needs concrete labels; under ``jit`` pass it
+explicitly. Under tracing, labels outside ``[0, C)`` are not counted (they cannot be
+checked there).
 
 ``zero_division`` is the value returned where a ratio is :math:`0/0` (for
 example precision when nothing was predicted positive): 0.0 (default; this is
@@ -53,6 +62,16 @@ import math
 import jax.numpy as jnp
 import numpy as np
 
+from fnn._masked import (
+    checked_rows,
+    kept,
+    kept_weights,
+    nan_if_none_kept,
+    weighted_mean,
+    weighted_sum,
+    weighted_variance,
+    where_kept,
+)
 from fnn._types import Array, ArrayLike
 from fnn._validate import as_float_array, check_sample_weights, is_concrete
 
@@ -102,7 +121,7 @@ def _check_integer_labels(y_true: Array, y_pred: Array, where: str) -> None:
                 f"{y.dtype}; convert with {name}.astype(int) (e.g. argmax of the scores)")
 
 
-def _num_classes(y_true: Array, y_pred: Array, num_classes, where: str) -> int:
+def _num_classes(y_true: Array, y_pred: Array, weights: Array | None, num_classes, where: str) -> int:
     if num_classes is not None:
         if isinstance(num_classes, bool) or not isinstance(num_classes, (int, np.integer)) \
                 or num_classes < 1:
@@ -113,7 +132,8 @@ def _num_classes(y_true: Array, y_pred: Array, num_classes, where: str) -> int:
             f"{where}: num_classes is needed when the labels are traced (under jit/vmap); "
             f"pass num_classes=C as a static argument")
     if is_concrete(y_true) and is_concrete(y_pred):
-        both = np.concatenate([np.asarray(y_true), np.asarray(y_pred)])
+        rows = checked_rows(weights, y_true.shape[0])
+        both = np.concatenate([np.asarray(y_true)[rows], np.asarray(y_pred)[rows]])
         low, high = int(both.min()), int(both.max())
         if low < 0:
             raise ValueError(f"{where}: labels must be non-negative class indices, got {low}")
@@ -162,9 +182,7 @@ def accuracy(y_true: ArrayLike, y_pred: ArrayLike, *, weights: ArrayLike | None 
     _check_label_pair(y_true, y_pred, where)
     weights = check_sample_weights(weights, y_true.shape[0], where)
     correct = (y_true == y_pred).astype(_float_dtype(weights))
-    if weights is None:
-        return jnp.mean(correct)
-    return jnp.sum(weights * correct) / jnp.sum(weights)
+    return weighted_mean(correct, weights)
 
 
 def confusion_matrix(y_true: ArrayLike, y_pred: ArrayLike, *, weights: ArrayLike | None = None,
@@ -191,8 +209,8 @@ def confusion_matrix(y_true: ArrayLike, y_pred: ArrayLike, *, weights: ArrayLike
     y_true, y_pred = _as_labels("y_true", y_true, where), _as_labels("y_pred", y_pred, where)
     _check_label_pair(y_true, y_pred, where)
     _check_integer_labels(y_true, y_pred, where)
-    num_classes = _num_classes(y_true, y_pred, num_classes, where)
     weights = check_sample_weights(weights, y_true.shape[0], where)
+    num_classes = _num_classes(y_true, y_pred, weights, num_classes, where)
     matrix = _confusion(y_true, y_pred, weights, num_classes)
     if weights is None:
         return matrix.astype(jnp.result_type(int))
@@ -209,13 +227,14 @@ def _confusion(y_true: Array, y_pred: Array, weights: Array | None, num_classes:
     true_hot = _one_hot(y_true, num_classes, dtype)
     pred_hot = _one_hot(y_pred, num_classes, dtype)
     if weights is not None:
-        pred_hot = weights[:, None] * pred_hot
+        # One-hot rows are 0/1, so weighting them by the kept weights is exact.
+        pred_hot = kept_weights(weights)[:, None] * pred_hot
     # Exact: sums of 0/1 products (or of weights), accumulated in the float dtype.
     return jnp.matmul(true_hot.T, pred_hot, precision="highest")
 
 
 def _counts(where, y_true, y_pred, weights, average, pos_label, num_classes):
-    """Per-class (TP, FP, FN, TN, present, support), each of shape (k,); k = 1 for "binary"."""
+    """Checked weights and per-class (TP, FP, FN, TN, present, support), each ``(k,)``; k = 1 for "binary"."""
     if average not in _AVERAGES:
         raise ValueError(f"{where}: average must be one of {list(_AVERAGES)}, got {average!r}")
     y_true, y_pred = _as_labels("y_true", y_true, where), _as_labels("y_pred", y_pred, where)
@@ -223,11 +242,11 @@ def _counts(where, y_true, y_pred, weights, average, pos_label, num_classes):
     n = y_true.shape[0]
     weights = check_sample_weights(weights, n, where)
     dtype = _float_dtype(weights)
-    w = jnp.ones((n,), dtype) if weights is None else weights
 
     if average == "binary":
         if is_concrete(y_true) and is_concrete(y_pred):
-            present = np.unique(np.concatenate([np.asarray(y_true), np.asarray(y_pred)]))
+            rows = checked_rows(weights, n)
+            present = np.unique(np.concatenate([np.asarray(y_true)[rows], np.asarray(y_pred)[rows]]))
             if present.size > 2:
                 raise ValueError(
                     f"{where}: average='binary' needs at most two labels, got {present.size} "
@@ -237,15 +256,15 @@ def _counts(where, y_true, y_pred, weights, average, pos_label, num_classes):
                     f"{where}: pos_label={pos_label!r} is not one of the labels {present.tolist()}")
         true_pos = (y_true == pos_label).astype(dtype)
         pred_pos = (y_pred == pos_label).astype(dtype)
-        tp = jnp.sum(w * true_pos * pred_pos)
-        fp = jnp.sum(w * (1 - true_pos) * pred_pos)
-        fn = jnp.sum(w * true_pos * (1 - pred_pos))
-        tn = jnp.sum(w * (1 - true_pos) * (1 - pred_pos))
+        tp = weighted_sum(true_pos * pred_pos, weights)
+        fp = weighted_sum((1 - true_pos) * pred_pos, weights)
+        fn = weighted_sum(true_pos * (1 - pred_pos), weights)
+        tn = weighted_sum((1 - true_pos) * (1 - pred_pos), weights)
         one = jnp.ones((1,), bool)
-        return tp[None], fp[None], fn[None], tn[None], one, (tp + fn)[None]
+        return weights, (tp[None], fp[None], fn[None], tn[None], one, (tp + fn)[None])
 
     _check_integer_labels(y_true, y_pred, where)
-    num_classes = _num_classes(y_true, y_pred, num_classes, where)
+    num_classes = _num_classes(y_true, y_pred, weights, num_classes, where)
     matrix = _confusion(y_true, y_pred, weights, num_classes)
     tp = jnp.diagonal(matrix)
     predicted = jnp.sum(matrix, axis=0)
@@ -253,10 +272,8 @@ def _counts(where, y_true, y_pred, weights, average, pos_label, num_classes):
     fp, fn = predicted - tp, support - tp
     tn = jnp.sum(matrix) - tp - fp - fn
     # Classes present among the rows that count: scikit-learn's union of labels.
-    counted = (w > 0).astype(dtype)[:, None]
-    seen = jnp.sum(counted * (_one_hot(y_true, num_classes, dtype)
-                              + _one_hot(y_pred, num_classes, dtype)), axis=0)
-    return tp, fp, fn, tn, seen > 0, support
+    seen = weighted_sum(_one_hot(y_true, num_classes, dtype) + _one_hot(y_pred, num_classes, dtype), weights)
+    return weights, (tp, fp, fn, tn, seen > 0, support)
 
 
 def _divide(numerator: Array, denominator: Array, zero_division: float) -> Array:
@@ -267,8 +284,13 @@ def _divide(numerator: Array, denominator: Array, zero_division: float) -> Array
 
 def _score(where, y_true, y_pred, weights, average, pos_label, num_classes, zero_division, ratio):
     zero_division = _check_zero_division(zero_division, where)
-    tp, fp, fn, tn, present, support = _counts(
+    weights, (tp, fp, fn, tn, present, support) = _counts(
         where, y_true, y_pred, weights, average, pos_label, num_classes)
+    # An empty fold's counts are all 0, which zero_division would turn into a plausible score.
+    return nan_if_none_kept(_average(tp, fp, fn, tn, present, support, average, zero_division, ratio), weights)
+
+
+def _average(tp, fp, fn, tn, present, support, average, zero_division, ratio):
     if average == "micro":
         mask = present.astype(tp.dtype)
         tp, fp, fn, tn = (jnp.sum(mask * c, keepdims=True) for c in (tp, fp, fn, tn))
@@ -278,9 +300,10 @@ def _score(where, y_true, y_pred, weights, average, pos_label, num_classes, zero
         return per_class
     if average in ("binary", "micro"):
         return per_class[0]
-    # NaN (zero_division=nan) classes are skipped, as scikit-learn's _nanaverage does.
+    # A weighted mean over classes by the same rule as over rows: absent classes and
+    # NaN (zero_division=nan) ones get weight 0 and are skipped, as scikit-learn's
+    # _nanaverage does; no class left gives NaN.
     valid = present & ~jnp.isnan(per_class)
-    values = jnp.where(valid, per_class, jnp.zeros_like(per_class))
     uniform = valid.astype(per_class.dtype)
     if average == "macro":
         class_weights = uniform
@@ -288,10 +311,7 @@ def _score(where, y_true, y_pred, weights, average, pos_label, num_classes, zero
         class_weights = jnp.where(valid, support, jnp.zeros_like(support))
         # All supports zero: scikit-learn falls back to the unweighted mean.
         class_weights = jnp.where(jnp.sum(class_weights) > 0, class_weights, uniform)
-    total = jnp.sum(class_weights)
-    safe_total = jnp.where(total > 0, total, jnp.ones_like(total))
-    return jnp.where(total > 0, jnp.sum(class_weights * values) / safe_total,
-                     jnp.full_like(total, jnp.nan))
+    return weighted_mean(per_class, class_weights)
 
 
 def _classification_doc(name: str, formula: str, extra: str = "") -> str:
@@ -378,15 +398,12 @@ def _regression_inputs(where, y_true, y_pred, weights):
     if y_true.shape[0] == 0:
         raise ValueError(f"{where}: needs at least one example, got empty inputs")
     weights = check_sample_weights(weights, y_true.shape[0], where)
+    if weights is not None:
+        # Dropped rows become 0 before any arithmetic, so an inf or NaN there cannot
+        # reach a gradient (0 times an infinite derivative is NaN).
+        keep = kept(weights)
+        y_true, y_pred = where_kept(y_true, keep), where_kept(y_pred, keep)
     return y_true, y_pred, weights
-
-
-def _weighted_column_mean(values: Array, weights: Array | None) -> Array:
-    """Weighted mean over examples of each output column: shape () or (d,)."""
-    if weights is None:
-        return jnp.mean(values, axis=0)
-    w = weights if values.ndim == 1 else weights[:, None]
-    return jnp.sum(w * values, axis=0) / jnp.sum(weights)
 
 
 def mse(y_true: ArrayLike, y_pred: ArrayLike, *, weights: ArrayLike | None = None) -> Array:
@@ -407,7 +424,7 @@ def mse(y_true: ArrayLike, y_pred: ArrayLike, *, weights: ArrayLike | None = Non
       Array(2., dtype=float32)
     """
     y_true, y_pred, weights = _regression_inputs("mse", y_true, y_pred, weights)
-    return jnp.mean(_weighted_column_mean(jnp.square(y_true - y_pred), weights))
+    return jnp.mean(weighted_mean(jnp.square(y_true - y_pred), weights))
 
 
 def mae(y_true: ArrayLike, y_pred: ArrayLike, *, weights: ArrayLike | None = None) -> Array:
@@ -428,7 +445,7 @@ def mae(y_true: ArrayLike, y_pred: ArrayLike, *, weights: ArrayLike | None = Non
       Array(1., dtype=float32)
     """
     y_true, y_pred, weights = _regression_inputs("mae", y_true, y_pred, weights)
-    return jnp.mean(_weighted_column_mean(jnp.abs(y_true - y_pred), weights))
+    return jnp.mean(weighted_mean(jnp.abs(y_true - y_pred), weights))
 
 
 def mape(y_true: ArrayLike, y_pred: ArrayLike, *, weights: ArrayLike | None = None) -> Array:
@@ -456,11 +473,13 @@ def mape(y_true: ArrayLike, y_pred: ArrayLike, *, weights: ArrayLike | None = No
     y_true, y_pred, weights = _regression_inputs("mape", y_true, y_pred, weights)
     epsilon = jnp.asarray(np.finfo(np.float64).eps, y_true.dtype)
     relative = jnp.abs(y_pred - y_true) / jnp.maximum(jnp.abs(y_true), epsilon)
-    return jnp.mean(_weighted_column_mean(relative, weights))
+    return jnp.mean(weighted_mean(relative, weights))
 
 
 def r2_score(y_true: ArrayLike, y_pred: ArrayLike, *, weights: ArrayLike | None = None) -> Array:
-    r"""Coefficient of determination :math:`R^2 = 1 - \frac{\sum_i w_i (y_i - \hat y_i)^2}{\sum_i w_i (y_i - \bar y)^2}`.
+    r"""Coefficient of determination, :math:`R^2`.
+
+    .. math:: R^2 = 1 - \frac{\sum_i w_i (y_i - \hat y_i)^2}{\sum_i w_i (y_i - \bar y)^2}
 
     :math:`\bar y` is the weighted mean of ``y_true``. As scikit-learn's
     ``r2_score`` (``force_finite=True``): 1 for a perfect prediction, and 0
@@ -483,11 +502,10 @@ def r2_score(y_true: ArrayLike, y_pred: ArrayLike, *, weights: ArrayLike | None 
     y_true, y_pred, weights = _regression_inputs(where, y_true, y_pred, weights)
     if y_true.shape[0] < 2:
         raise ValueError(f"{where}: R^2 needs at least two examples, got {y_true.shape[0]}")
-    w = 1.0 if weights is None else (weights if y_true.ndim == 1 else weights[:, None])
-    numerator = jnp.sum(w * jnp.square(y_true - y_pred), axis=0)
-    mean = _weighted_column_mean(y_true, weights)
-    centred = y_true - (mean if y_true.ndim == 1 else mean[None, :])
-    denominator = jnp.sum(w * jnp.square(centred), axis=0)
+    # Both sums of squares divided by the total weight: their ratio, and whether either is 0,
+    # are unchanged, and the mean and variance of no kept row are NaN by the shared rule.
+    numerator = weighted_mean(jnp.square(y_true - y_pred), weights)
+    _, denominator = weighted_variance(y_true, weights)
     safe = jnp.where(denominator != 0, denominator, jnp.ones_like(denominator))
     scores = jnp.where(
         numerator == 0, jnp.ones_like(numerator),

@@ -27,7 +27,16 @@ import numpy as np
 from jax import lax
 
 from fnn._types import Array, ArrayLike, Params, PRNGKey
-from fnn._validate import as_float_array, check_design_matrix, check_key, check_linear_params, is_concrete
+from fnn._validate import (
+    as_float_array,
+    check_design_matrix,
+    check_epochs,
+    check_key,
+    check_learning_rate_scalar,
+    check_linear_params,
+    is_concrete,
+)
+from fnn.linear import _net_input
 
 __all__ = [
     "fit",
@@ -50,6 +59,9 @@ def _check_encoding(encoding: str, where: str) -> float:
 def net_input(params: Params, X: ArrayLike) -> Array:
     r"""The net input :math:`z = X w + b` of a perceptron.
 
+    The course's name for linear regression's prediction, :func:`fnn.linear.predict_linear`
+    (one computation, with errors that say ``net_input``).
+
     Args:
       params: ``{"w": (d,), "b": ()}``.
       X: examples, shape ``(n, d)``.
@@ -61,9 +73,7 @@ def net_input(params: Params, X: ArrayLike) -> Array:
       >>> net_input({"w": jnp.array([0.5, 0.5]), "b": -0.7}, jnp.array([[1.0, 1.0]]))
       Array([0.3], dtype=float32)
     """
-    X = check_design_matrix(X, "net_input")
-    w, b = check_linear_params(params, X.shape[1], "net_input")
-    return X @ w + b
+    return _net_input(params, X, "net_input")
 
 
 def predict(params: Params, X: ArrayLike, *, encoding: str = "bipolar") -> Array:
@@ -154,13 +164,8 @@ def fit(X: ArrayLike, y: ArrayLike, *, learning_rate: float | ArrayLike = 0.1, e
             raise ValueError(
                     f"fit: with encoding={encoding!r} labels must be in {{{low:g}, 1}}, got values "
                     f"{sorted(labels)[:5]}; map them (e.g. 2*y - 1) or pass encoding={other!r}")
-    if isinstance(epochs, bool) or not isinstance(epochs, (int, np.integer)) or epochs < 1:
-        raise ValueError(f"fit: epochs must be a positive Python int, got {epochs!r}")
-    lr = jnp.asarray(learning_rate, dtype=X.dtype)
-    if lr.shape != ():
-        raise ValueError(f"fit: learning_rate must be a scalar, got shape {lr.shape}; vmap fit for a sweep")
-    if is_concrete(lr) and not float(lr) > 0:
-        raise ValueError(f"fit: learning_rate must be positive, got {float(lr)}")
+    epochs = check_epochs(epochs, "fit")
+    lr = check_learning_rate_scalar(learning_rate, X.dtype, "fit")
     if key is not None and init is not None:
         raise ValueError("fit: give key (random initial weights) or init (given weights), not both")
     if init is not None:
@@ -171,7 +176,7 @@ def fit(X: ArrayLike, y: ArrayLike, *, learning_rate: float | ArrayLike = 0.1, e
         params = {"w": 0.01 * jax.random.normal(key, (d,), dtype=X.dtype), "b": jnp.zeros((), X.dtype)}
     else:
         params = {"w": jnp.zeros((d,), X.dtype), "b": jnp.zeros((), X.dtype)}
-    return _train_jit(params, X, y, lr, int(epochs), low)
+    return _train_jit(params, X, y, lr, epochs, low)
 
 
 def is_linearly_separable(X: ArrayLike, y: ArrayLike) -> bool:

@@ -12,12 +12,25 @@ data set: each step minimises the weighted mean
 
     L_B(\theta) = \frac{\sum_{i \in B} w_i\, \ell(\theta; x_i, y_i)}{\sum_{i \in B} w_i},
 
-so rows of weight 0 take no part. With mini-batches, every epoch draws a fresh order
-from the key in which the rows of weight > 0 come first, in random order, and the
-rows of weight 0 last (see :func:`batch_order`); the number of steps per epoch is
-fixed, ``ceil(max_rows / batch_size)``, so shapes never depend on the weights. A
-step whose batch holds only zero-weight rows leaves the parameters *and* the
-optimizer state unchanged (Adam's step count does not drift).
+so rows of weight 0 take no part: training with a row's weight set to 0 is training
+with that row deleted (fnn's one rule for rows of weight 0, ``fnn._masked``, shared
+with :mod:`fnn.losses` and :mod:`fnn.metrics`). The mean of a batch with no row of
+positive weight is NaN (with a zero gradient), and such a step changes nothing.
+
+With mini-batches, every epoch draws a fresh order from the key in which the rows of
+weight > 0 come first, in random order, and the rows of weight 0 last (see
+:func:`batch_order`); the number of steps per epoch is fixed,
+``ceil(max_rows / batch_size)``, so shapes never depend on the weights. A step whose
+batch holds only zero-weight rows leaves the parameters *and* the optimizer state
+unchanged (Adam's step count does not drift).
+
+Non-finite data: rows of weight 0 may hold ``inf`` or ``NaN`` in ``X`` or ``y`` when
+``X``, ``y`` and the weights are concrete: :func:`fit` replaces those values by 0 before
+training, so the rows stay out of every value and gradient, exactly as if deleted. A
+non-finite value in a row of positive weight (for training or validation) raises, and
+so does one in a concrete ``X`` or ``y`` whose weights are traced (which rows count is
+then unknown). Fully traced data (inside :func:`fnn.cv.cross_validate`'s program) is
+not inspected here; ``cross_validate`` checks ``X`` and ``y`` finite before tracing.
 
 Divergence: a step whose loss, gradient or updated parameters are not finite is
 discarded, and no later step updates anything; the parameters stay at their last
@@ -34,8 +47,9 @@ import jax.numpy as jnp
 import numpy as np
 import optax
 
+from fnn._masked import checked_rows, kept, total_weight, weighted_mean
 from fnn._types import Array, ArrayLike, Params, PRNGKey
-from fnn._validate import as_float_array, check_int, check_key, check_sample_weights, is_concrete
+from fnn._validate import as_float_array, check_epochs, check_int, check_key, check_sample_weights, is_concrete
 
 __all__ = [
     "History",
@@ -105,8 +119,9 @@ def weighted_mean_loss(loss_fn: LossFn, params: Params, X: Array, y: Array,
                        weights: Array) -> tuple[Array, Array]:
     r"""The weighted mean loss :math:`\sum_i w_i \ell_i / \sum_i w_i` and its denominator.
 
-    Rows of weight 0 contribute exactly 0 even when their loss is inf or NaN. The mean
-    of rows that all have weight 0 is NaN (there is nothing to average).
+    Rows of weight 0 contribute exactly 0, to the value and to the gradient with
+    respect to their losses, even when their loss is inf or NaN. The mean of rows that
+    all have weight 0 is NaN, with a zero gradient (there is nothing to average).
 
     Args:
       loss_fn: ``loss_fn(params, X, y) -> (n,)`` per-example losses.
@@ -116,13 +131,10 @@ def weighted_mean_loss(loss_fn: LossFn, params: Params, X: Array, y: Array,
       weights: ``(n,)`` non-negative weights.
 
     Returns:
-      ``(mean, total_weight)``, both scalars.
+      ``(mean, total_weight)``, both scalars; ``total_weight`` sums the kept rows' weights.
     """
     losses = _per_example(loss_fn, params, X, y, "weighted_mean_loss")
-    total_weight = jnp.sum(weights)
-    total = jnp.sum(jnp.where(weights > 0, weights * losses, 0.0))
-    mean = jnp.where(total_weight > 0, total / jnp.where(total_weight > 0, total_weight, 1.0), jnp.nan)
-    return mean, total_weight
+    return weighted_mean(losses, weights), total_weight(weights)
 
 
 def epoch_keys(key: PRNGKey, epochs: int) -> Array:
@@ -161,7 +173,7 @@ def batch_order(key: PRNGKey, weights: ArrayLike, *, batch_size: int,
     weights = jnp.asarray(weights)
     n = weights.shape[0]
     draws = jax.random.uniform(key, (n,))
-    order = jnp.argsort(jnp.where(weights > 0, draws, 2.0), stable=True)
+    order = jnp.argsort(jnp.where(kept(weights), draws, 2.0), stable=True)
     slots = n_steps * batch_size
     if slots > n:
         order = jnp.concatenate([order, jnp.zeros((slots - n,), order.dtype)])
@@ -177,10 +189,56 @@ def _check_rows(name: str, a: Array, n: int, where: str) -> None:
         raise ValueError(f"{where}: {name} must have {n} rows (one per example of X), got shape {a.shape}")
 
 
-def _check_finite(name: str, a: Array, where: str) -> None:
+def _non_finite_rows(a: Array) -> np.ndarray | None:
+    """``(n,)`` bool of the rows holding inf or NaN, for a concrete inexact array; else None."""
     # numpy, not jnp: inside an outer jit even a concrete array's jnp ops are staged.
-    if is_concrete(a) and jnp.issubdtype(a.dtype, jnp.inexact) and not np.all(np.isfinite(np.asarray(a))):
+    if not (is_concrete(a) and jnp.issubdtype(a.dtype, jnp.inexact)):
+        return None
+    finite = np.isfinite(np.asarray(a)).reshape(a.shape[0], -1).all(axis=1)
+    return None if finite.all() else ~finite
+
+
+def _check_finite(name: str, a: Array, where: str) -> None:
+    if _non_finite_rows(a) is not None:
         raise ValueError(f"{where}: {name} contains NaN or inf; remove or impute those rows first")
+
+
+def _drop_non_finite(X: Array, y: Array, weights: Array | None, validation_weights: Array | None,
+                     where: str) -> tuple[Array, Array]:
+    """``X`` and ``y`` with the inf and NaN of rows that count nowhere replaced by 0, or a ValueError.
+
+    A row counts when its training weight (1 without weights) or its validation weight
+    is positive. The replaced rows are dropped by the weights anyway; replacing them on
+    the host keeps their non-finite values out of every gradient (0 times inf is NaN).
+    """
+    n = X.shape[0]
+    bad = {name: rows for name, rows in (("X", _non_finite_rows(X)), ("y", _non_finite_rows(y)))
+           if rows is not None}
+    if not bad:
+        return X, y
+    named = " and ".join(bad) + (" contains" if len(bad) == 1 else " contain")
+    traced = [name for name, m in (("weights", weights), ("validation_weights", validation_weights))
+              if m is not None and not is_concrete(m)]
+    if traced:
+        raise ValueError(
+            f"{where}: {named} NaN or inf while {' and '.join(traced)} are traced, so which rows "
+            f"count cannot be checked; replace the non-finite values before tracing (e.g. with "
+            f"jnp.nan_to_num) or pass concrete weights")
+    counted = checked_rows(weights, n)
+    if validation_weights is not None:
+        counted = counted | checked_rows(validation_weights, n)
+    for name, rows in bad.items():
+        hit = np.flatnonzero(rows & counted)
+        if hit.size:
+            raise ValueError(
+                f"{where}: {name} contains NaN or inf in rows of positive weight (rows {hit[:5].tolist()}"
+                f"{', ...' if hit.size > 5 else ''}); remove or impute those rows first, or give them weight 0")
+
+    def zeroed(a):
+        a = np.asarray(a)
+        return jnp.asarray(np.where(np.isfinite(a), a, np.zeros((), a.dtype)))
+
+    return (zeroed(X) if "X" in bad else X), (zeroed(y) if "y" in bad else y)
 
 
 def fit(
@@ -249,11 +307,12 @@ def fit(
     """
     where = "fit"
     if not callable(loss_fn):
-        raise TypeError(f"{where}: loss_fn must be callable loss_fn(params, X, y) -> (n,), got {type(loss_fn).__name__}")
+        raise TypeError(f"{where}: loss_fn must be callable loss_fn(params, X, y) -> (n,), "
+                        f"got {type(loss_fn).__name__}")
     if not (hasattr(optimizer, "init") and hasattr(optimizer, "update")):
         raise TypeError(f"{where}: optimizer must be an optax.GradientTransformation "
                         f"(e.g. fnn.optim.sgd(0.1) or optax.adam(1e-3)), got {type(optimizer).__name__}")
-    epochs = check_int(epochs, "epochs", where, 1)
+    epochs = check_epochs(epochs, where)
     X = as_float_array("X", X, where)
     y = jnp.asarray(y)
     if X.ndim == 0:
@@ -270,15 +329,13 @@ def fit(
     if key is not None:
         check_key(key, where)
     max_rows = n if max_rows is None else check_int(max_rows, "max_rows", where, 1, n)
-    _check_finite("X", X, where)
-    _check_finite("y", y, where)
     dtype = X.dtype
-    if weights is None:
-        w = jnp.ones((n,), dtype)
-    else:
-        w = check_sample_weights(weights, n, where).astype(dtype)
-    if is_concrete(w) and int(np.sum(np.asarray(w) > 0)) > max_rows:
-        raise ValueError(f"{where}: {int(np.sum(np.asarray(w) > 0))} rows have weight > 0 but "
+    weights = check_sample_weights(weights, n, where)
+    validation_weights = check_sample_weights(validation_weights, n, where, name="validation_weights")
+    X, y = _drop_non_finite(X, y, weights, validation_weights, where)
+    w = jnp.ones((n,), dtype) if weights is None else weights.astype(dtype)
+    if is_concrete(w) and int(np.sum(checked_rows(w, n))) > max_rows:
+        raise ValueError(f"{where}: {int(np.sum(checked_rows(w, n)))} rows have weight > 0 but "
                          f"max_rows={max_rows}; raise max_rows or leave it at its default (n)")
 
     if validation_data is not None and validation_weights is not None:
@@ -298,9 +355,7 @@ def fit(
         wv = jnp.ones((Xv.shape[0],), dtype)
     elif validation_weights is not None:
         Xv, yv = X, y
-        wv = as_float_array("validation_weights", validation_weights, where).astype(dtype)
-        if wv.shape != (n,):
-            raise ValueError(f"{where}: validation_weights must have shape ({n},), got {wv.shape}")
+        wv = validation_weights.astype(dtype)
     else:
         Xv = yv = wv = None
     if metric_fn is not None and Xv is None:
@@ -323,34 +378,34 @@ def _fit(loss_fn, params, optimizer, X, y, w, Xv, yv, wv, metric_fn, shuffle_key
             # Gather one batch per step: never a (n_steps, batch, ...) copy of X (per fold under vmap).
             idx, wb = batch
             xb, yb = X[idx], y[idx]
-        (loss, total_weight), grads = jax.value_and_grad(
+        (loss, batch_weight), grads = jax.value_and_grad(
             lambda p: weighted_mean_loss(loss_fn, p, xb, yb, wb), has_aux=True)(params)
         updates, new_state = optimizer.update(grads, opt_state, params)
         new_params = optax.apply_updates(params, updates)
-        active = total_weight > 0
+        active = batch_weight > 0
         finite = _all_finite(loss, grads, new_params)
         take = active & finite & ~diverged
         params = _where_tree(take, new_params, params)
         opt_state = _where_tree(take, new_state, opt_state)
         diverged = diverged | (active & ~finite)
-        loss_sum = jnp.where(active, loss * total_weight, 0.0)
-        return (params, opt_state, diverged), (loss_sum, total_weight)
+        return (params, opt_state, diverged), (loss, batch_weight)
 
     def epoch(carry, xs):
         params, opt_state, diverged, diverged_epoch = carry
         e, shuffle_key = xs
         if batch_size is None:
-            (params, opt_state, diverged), (loss_sum, weight_sum) = step(
-                (params, opt_state, diverged), None)
+            (params, opt_state, diverged), (loss, batch_weight) = step((params, opt_state, diverged), None)
+            batch_losses, batch_weights = loss[None], batch_weight[None]
         else:
             idx, slot_w = batch_order(shuffle_key, w, batch_size=batch_size, n_steps=n_steps)
-            (params, opt_state, diverged), (loss_sums, weight_sums) = jax.lax.scan(
+            (params, opt_state, diverged), (batch_losses, batch_weights) = jax.lax.scan(
                 step, (params, opt_state, diverged), (idx, slot_w))
-            loss_sum, weight_sum = jnp.sum(loss_sums), jnp.sum(weight_sums)
         diverged_epoch = jnp.where(diverged & (diverged_epoch < 0), e, diverged_epoch)
-        nan = jnp.asarray(jnp.nan, loss_sum.dtype)
+        nan = jnp.asarray(jnp.nan, batch_losses.dtype)
         ok = diverged_epoch < 0
-        train_loss = jnp.where(ok & (weight_sum > 0), loss_sum / jnp.where(weight_sum > 0, weight_sum, 1.0), nan)
+        # The epoch's mean over its rows: batch means weighted by their batches' weights,
+        # all-padding batches (weight 0, mean NaN) dropped by the shared rule.
+        train_loss = jnp.where(ok, weighted_mean(batch_losses, batch_weights), nan)
         record = [train_loss, None, None]
         if Xv is not None:
             record[1] = jnp.where(ok, weighted_mean_loss(loss_fn, params, Xv, yv, wv)[0], nan)

@@ -85,7 +85,7 @@ def test_matches_numpy_formula_float64(enable_x64, name, weighted):
     w = rng.uniform(0, 2, N) if weighted else None
     reductions = ("mean", "sum", "none")
     got = jax.jit(lambda p, t, w: [_fn(name)(p, t, weights=w, reduction=r) for r in reductions])(p, t, w)
-    for reduction, value in zip(reductions, got):
+    for reduction, value in zip(reductions, got, strict=True):
         assert value.dtype == jnp.float64
         expected = _np_reduce(_np_per_example(name, p, t), w, reduction)
         np.testing.assert_allclose(value, expected, rtol=1e-12, atol=1e-14)
@@ -205,7 +205,7 @@ def test_value_and_grad_match_torch(enable_x64, name):
             return jnp.sum(value), value
         return [jax.grad(summed, has_aux=True)(p, r) for r in reductions]
 
-    for reduction, (grad, value) in zip(reductions, ours(p)):
+    for reduction, (grad, value) in zip(reductions, ours(p), strict=True):
         p_t = torch.tensor(p, requires_grad=True)
         ref = _torch_loss(name, p_t, t, reduction)
         ref.sum().backward()
@@ -308,11 +308,15 @@ def test_zero_weight_row_is_excluded_even_when_its_loss_is_nan():
     assert np.isnan(losses.mse(p, t))  # NaN propagates without the mask
 
 
-def test_traced_all_zero_weights_give_zero_loss_and_zero_gradient():
+def test_traced_all_zero_weights_give_nan_mean_zero_sum_and_zero_gradient():
+    # An empty fold has no mean: NaN, never a perfect-looking 0; its gradient is 0, so an
+    # empty batch changes nothing. A sum over no rows is 0.
     p, t = np.ones(4, np.float32), np.zeros(4, np.float32)
     value, grad = jax.jit(jax.value_and_grad(lambda p, w: losses.mse(p, t, weights=w)))(p, np.zeros(4, np.float32))
-    assert value == 0.0
+    assert np.isnan(value)
     np.testing.assert_array_equal(grad, np.zeros(4))
+    total = jax.jit(lambda w: losses.mse(p, t, weights=w, reduction="sum"))(np.zeros(4, np.float32))
+    assert total == 0.0
 
 
 def test_out_of_range_label_under_jit_gives_nan_not_a_wrong_class():

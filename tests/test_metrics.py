@@ -70,7 +70,7 @@ def test_binary_scores_match_sklearn(enable_x64, weighted):
     y_true, y_pred = _labels(rng, num_classes=2)
     w = rng.uniform(0, 3, N) if weighted else None
     for name in SCORES:
-        got = jax.jit(lambda t, p, w: getattr(metrics, name)(t, p, weights=w))(y_true, y_pred, w)
+        got = jax.jit(lambda t, p, w, name=name: getattr(metrics, name)(t, p, weights=w))(y_true, y_pred, w)
         np.testing.assert_allclose(got, _sk(name)(y_true, y_pred, sample_weight=w), rtol=1e-12)
     np.testing.assert_allclose(metrics.accuracy(y_true, y_pred, weights=w),
                                skm.accuracy_score(y_true, y_pred, sample_weight=w), rtol=1e-12)
@@ -107,7 +107,7 @@ def test_multiclass_scores_match_sklearn(enable_x64, average, weighted):
     def ours(t, p, w):
         return [getattr(metrics, name)(t, p, weights=w, average=average, num_classes=C) for name in SCORES]
 
-    for name, got in zip(SCORES, ours(y_true, y_pred, w)):
+    for name, got in zip(SCORES, ours(y_true, y_pred, w), strict=True):
         expected = _sk(name)(y_true, y_pred, sample_weight=w, average=average, labels=np.arange(C))
         np.testing.assert_allclose(got, expected, rtol=1e-12, err_msg=name)
 
@@ -245,7 +245,7 @@ def test_regression_metrics_match_sklearn(enable_x64, shape, weighted):
     w = rng.uniform(0, 2, N) if weighted else None
     got = jax.jit(lambda t, p, w: [getattr(metrics, name)(t, p, weights=w) for name, _ in REGRESSION])(
         y_true, y_pred, w)
-    for (name, reference), value in zip(REGRESSION, got):
+    for (name, reference), value in zip(REGRESSION, got, strict=True):
         np.testing.assert_allclose(value, reference(y_true, y_pred, sample_weight=w), rtol=1e-12, err_msg=name)
 
 

@@ -7,7 +7,7 @@ import jax.numpy as jnp
 import numpy as np
 import pytest
 
-from fnn import datasets, perceptron
+from fnn import datasets, linear, perceptron
 
 pytest.importorskip("scipy")
 
@@ -21,7 +21,7 @@ def _numpy_perceptron(X, y, eta, epochs, low, w0, b0):
     mistakes = []
     for _ in range(epochs):
         wrong = 0
-        for x_i, y_i in zip(X, y):
+        for x_i, y_i in zip(X, y, strict=True):
             output = X.dtype.type(1.0 if x_i @ w + b >= 0 else low)
             update = eta * (y_i - output)
             w = w + update * x_i
@@ -151,9 +151,11 @@ def test_fit_with_zero_init_is_scale_free():
     ({"X": np.ones(4)}, ValueError, "2-D"),
     ({"X": np.ones((0, 2)), "y": np.ones(0)}, ValueError, "at least one"),
     ({"epochs": 0}, ValueError, "epochs"),
-    ({"epochs": 2.0}, ValueError, "epochs"),
+    ({"epochs": 2.0}, TypeError, "epochs must be an int"),
     ({"learning_rate": 0.0}, ValueError, "positive"),
     ({"learning_rate": jnp.ones(2)}, ValueError, "scalar"),
+    ({"learning_rate": np.inf}, ValueError, "positive and finite"),
+    ({"learning_rate": "0.1"}, TypeError, "learning_rate must be an array of numbers"),
     ({"encoding": "signed"}, ValueError, "encoding"),
     ({"key": jax.random.key(0), "init": {"w": jnp.zeros(2), "b": jnp.zeros(())}}, ValueError, "not both"),
     ({"init": {"w": jnp.zeros(3), "b": jnp.zeros(())}}, ValueError, "shape"),
@@ -233,3 +235,15 @@ def test_fit_equals_sklearn_perceptron_from_the_same_start(enable_x64):
     np.testing.assert_allclose(float(params["b"]), ref.intercept_[0], rtol=1e-12, atol=1e-14)
     assert perceptron.is_linearly_separable(X, y) is False  # label noise makes the classes overlap
     assert np.all(np.asarray(mistakes) > 0)
+
+
+def test_net_input_is_linear_regressions_prediction_with_its_own_name_in_errors():
+    # One computation under two names of the course: equal to the last bit.
+    params = {"w": jnp.array([0.3, -1.2]), "b": jnp.array(0.4)}
+    X = jnp.asarray(np.random.default_rng(0).normal(size=(6, 2)), jnp.float32)
+    np.testing.assert_array_equal(np.asarray(perceptron.net_input(params, X)),
+                                  np.asarray(linear.predict_linear(params, X)))
+    with pytest.raises(ValueError, match="^net_input: "):
+        perceptron.net_input(params, np.ones((3, 3)))
+    with pytest.raises(ValueError, match="^predict_linear: "):
+        linear.predict_linear(params, np.ones((3, 3)))
