@@ -41,7 +41,7 @@ import jax.numpy as jnp
 import numpy as np
 
 from fnn import activations as _activations
-from fnn._masked import kept, weighted_mean, where_kept
+from fnn._masked import kept, normalized_weights, weighted_mean, where_kept
 from fnn._numerics import LOG_CLAMP, clamped_log, softplus
 from fnn._types import Array, ArrayLike, Params
 from fnn._validate import as_float_array, check_sample_weights, is_concrete
@@ -148,18 +148,11 @@ def _loss_name(loss) -> str:
 
 
 def _mean_factors(weights: Array | None, n: int, dtype) -> tuple[Array, Array | None]:
-    """dC/dl_i of the (weighted) mean C of per-example losses l_i, and the kept rows.
-
-    The rule of :mod:`fnn._masked`: a row of weight 0 is dropped (factor 0, selected,
-    never multiplied); each kept row gets w_i / (sum of the kept weights); with no row kept
-    every factor is 0 (the mean is NaN, its gradient 0).
-    """
+    """dC/dl_i of the (weighted) mean C of per-example losses l_i, and the kept rows
+    (:func:`fnn._masked.normalized_weights`: 0 on dropped rows, all 0 when none is kept)."""
     if weights is None:
         return jnp.full((n,), 1.0 / n, dtype), None
-    keep = kept(weights)
-    w = where_kept(weights, keep).astype(dtype)
-    total = jnp.sum(w)
-    return w / jnp.where(total > 0, total, jnp.ones_like(total)), keep
+    return normalized_weights(weights).astype(dtype), kept(weights)
 
 
 def _log_and_slope(p: Array) -> tuple[Array, Array]:
