@@ -36,7 +36,7 @@ def test_the_loop_gets_scikit_learns_folds_from_fnn(cv):
     ours = list(bench._splits(23, cv, via="fnn").split(X))
     theirs = list(bench._splits(23, cv).split(X))
     assert len(ours) == len(theirs)
-    for (a_train, a_test), (b_train, b_test) in zip(ours, theirs):
+    for (a_train, a_test), (b_train, b_test) in zip(ours, theirs, strict=True):
         np.testing.assert_array_equal(a_train, b_train)
         np.testing.assert_array_equal(a_test, b_test)
 
