@@ -6,9 +6,11 @@ two small programs; the LOOCV memory test compiles without running).
 
 from __future__ import annotations
 
+import ast
 import functools
 import math
 import warnings
+from pathlib import Path
 
 import jax
 import jax.numpy as jnp
@@ -23,6 +25,7 @@ from sklearn.linear_model import LinearRegression
 from sklearn.metrics import accuracy_score
 
 from fnn import cv, mlp
+from fnn.cv import api, engine, program, splits
 from fnn.train import batch_order, epoch_keys, fit
 
 # --------------------------------------------------------------------------- splitters
@@ -34,7 +37,7 @@ def _pairs(splitter_pairs):
 
 def _assert_same_pairs(ours, theirs):
     assert len(ours) == len(theirs)
-    for (a, b), (c, d) in zip(ours, theirs):
+    for (a, b), (c, d) in zip(ours, theirs, strict=True):
         np.testing.assert_array_equal(a, c)
         np.testing.assert_array_equal(b, d)
 
@@ -71,7 +74,7 @@ def test_stratified_kfold_equals_sklearn(labels, data):
         shuffled = cv.stratified_kfold(y, k, shuffle=True, key=jax.random.key(1))
         theirs_shuffled = _pairs(ms.StratifiedKFold(k, shuffle=True, random_state=0).split(np.zeros(y.size), y))
     _assert_same_pairs(_pairs(ours.split()), theirs)
-    for (_, a), (_, b) in zip(shuffled.split(), theirs_shuffled):
+    for (_, a), (_, b) in zip(shuffled.split(), theirs_shuffled, strict=True):
         np.testing.assert_array_equal(np.bincount(y[a], minlength=4), np.bincount(y[b], minlength=4))
 
 
@@ -111,7 +114,8 @@ def test_holdout_sizes_equal_train_test_split(n, test_size, train_size, key):
     np.testing.assert_array_equal(test_idx, b)
 
 
-@pytest.mark.parametrize("counts, test_size", [((10, 21, 32), 0.25), ((7, 9), 0.3), ((50, 5, 12), 0.2)])  # no tied remainders
+# no tied remainders
+@pytest.mark.parametrize("counts, test_size", [((10, 21, 32), 0.25), ((7, 9), 0.3), ((50, 5, 12), 0.2)])
 def test_stratified_holdout_class_counts_equal_sklearn(counts, test_size, key):
     y = np.repeat(np.arange(len(counts)), counts)
     rng = np.random.default_rng(0)
@@ -129,7 +133,8 @@ def test_from_indices_compact_when_possible(key):
     _assert_same_pairs(_pairs(kf.split()), _pairs(ms.KFold(4, shuffle=True, random_state=0).split(np.zeros(n))))
     ss = cv.from_indices(ms.ShuffleSplit(3, test_size=3, train_size=5, random_state=0).split(np.zeros(n)), n)
     assert isinstance(ss, cv.MaskSplit) and ss.train.shape == (3, n)
-    for (a, b), (c, d) in zip(ss.split(), ms.ShuffleSplit(3, test_size=3, train_size=5, random_state=0).split(np.zeros(n))):
+    theirs = ms.ShuffleSplit(3, test_size=3, train_size=5, random_state=0).split(np.zeros(n))
+    for (a, b), (c, d) in zip(ss.split(), theirs, strict=True):
         np.testing.assert_array_equal(a, np.sort(c))
         np.testing.assert_array_equal(b, np.sort(d))
 
@@ -231,7 +236,7 @@ def _fold_on_physical_subset(key, X, y, train_idx, batch_size, epochs=3):
         else:
             idx, w = batch_order(epoch_keys(shuffle_key, epochs)[e], mask, batch_size=batch_size,
                                  n_steps=math.ceil(N / batch_size))
-            batches = [i[wi > 0] for i, wi in zip(np.asarray(idx), np.asarray(w)) if np.any(wi > 0)]
+            batches = [i[wi > 0] for i, wi in zip(np.asarray(idx), np.asarray(w), strict=True) if np.any(wi > 0)]
         for rows in batches:
             params, state = _step(_OPT, params, state, X[rows], y[rows])
     return params
@@ -253,7 +258,7 @@ def test_cross_validate_equals_training_each_fold_on_its_rows(batch_size, splitt
     keys = jax.random.split(key, len(pairs))
     for k, (train_idx, test_idx) in enumerate(pairs):
         ref = _fold_on_physical_subset(keys[k], X, y, np.sort(train_idx), batch_size)
-        mine = jax.tree.map(lambda a: a[k], out["params"])
+        mine = jax.tree.map(lambda a, k=k: a[k], out["params"])
         # float32: weighted sums over all rows vs means over the fold's rows (summation order).
         jax.tree.map(lambda a, b: np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-5), mine, ref)
         assert out["test_score"][k] == pytest.approx(accuracy_score(y[test_idx], _predict(mine, X[test_idx])), abs=1e-6)
@@ -262,7 +267,6 @@ def test_cross_validate_equals_training_each_fold_on_its_rows(batch_size, splitt
         np.testing.assert_array_equal(out["indices"]["test"][k], np.sort(test_idx))
     assert list(out)[:4] == ["fit_time", "score_time", "test_score", "train_score"]
     np.testing.assert_allclose(out["fit_time"].sum(), out["total_fit_time"], rtol=1e-9)
-    assert out["compile_time"] > 0
 
 
 def test_fold_order_matches_sklearn_cross_validate():
@@ -272,26 +276,8 @@ def test_fold_order_matches_sklearn_cross_validate():
     ours = cv.cross_validate(_make_fit(None, epochs=1), _accuracy, X, y, splitter, key=jax.random.key(0),
                              return_indices=True)["indices"]
     for part in ("train", "test"):
-        for a, b in zip(ours[part], theirs[part]):
+        for a, b in zip(ours[part], theirs[part], strict=True):
             np.testing.assert_array_equal(a, b)
-
-
-@pytest.mark.parametrize("n_folds, n_settings, chunk, devices, want", [
-    (23, 1, None, 1, (23, 23, 1)),  # plain vmap: one chunk, nothing padded
-    (23, 1, 5, 1, (25, 5, 5)),  # full chunks only: one compiled program
-    (5, 1, 100, 1, (5, 5, 1)),  # a chunk larger than the folds is cut to them
-    (5, 3, None, 4, (16, 4, 1)),  # 15 setting-folds on 4 devices: one chunk of 4 each
-    (5, 3, 3, 4, (24, 3, 2)),  # 5 chunks of 3 on 4 devices: 2 each
-    (5, 1, 2, 8, (16, 2, 1)),  # a given chunk is never cut to the devices: same shapes on 1 or 8
-    (5, 1, 2, 1, (6, 2, 3)),
-])
-def test_layout_pads_to_devices_and_full_chunks(n_folds, n_settings, chunk, devices, want):
-    layout = cv._layout(n_folds, n_settings, chunk, devices)
-    assert (layout.n_padded, layout.chunk, layout.chunks_per_device) == want
-    assert layout.n_real == n_folds * n_settings <= layout.n_padded
-    assert layout.n_padded == devices * layout.chunks_per_device * layout.chunk
-    # padding adds less than one chunk per device
-    assert layout.n_padded - layout.n_real < layout.chunk * devices
 
 
 def test_loo_chunked_equals_vmapped_and_history():
@@ -318,11 +304,13 @@ def test_loocv_memory_stays_near_one_copy_of_the_data():
     def fit_fn(key, X, y, w):
         return fit(lambda p, X, y: (X @ p - y) ** 2, jnp.zeros(d), optax.sgd(0.01), X, y, epochs=2, weights=w)[0]
 
+    args = program.arguments(fit_fn, lambda p, X, y, w: jnp.sum(w * (X @ p - y) ** 2), X, y, cv.leave_one_out(n),
+                             jax.random.key(0), return_train_score=False)
+
     def size(chunk_size):
-        lowered, _, _, _ = cv._lower(fit_fn, lambda p, X, y, w: jnp.sum(w * (X @ p - y) ** 2), X, y,
-                                     cv.leave_one_out(n), jax.random.key(0), chunk_size=chunk_size)
-        (program,) = lowered.values()  # one device
-        m = program.compile().memory_analysis()
+        lowered = engine.lower(program.fit_and_score_chunk, args.shared, args.entries, static=args.static,
+                               chunk_size=chunk_size)
+        m = lowered.compile().memory_analysis()
         return m.argument_size_in_bytes + m.temp_size_in_bytes
 
     # Per-fold copies of X would be 2000x the data (1.6 GB). Unchunked full-batch LOOCV holds a
@@ -374,6 +362,8 @@ _XB, _YB = _data()
     (dict(fit_fn=None), TypeError, "fit_fn must be callable"),
     (dict(score_fn="accuracy"), TypeError, "score_fn must be callable"),
     (dict(chunk_size=0), ValueError, "chunk_size must be at least 1"),
+    (dict(compiler_options="fast"), ValueError, "compiler_options must be 'auto', None or a dict"),
+    (dict(compiler_options={"xla_backend_optimization_level": None}), TypeError, "must be a bool, number or string"),
 ])
 def test_cross_validate_bad_input_raises_before_compiling(kwargs, error, match):
     args = dict(fit_fn=_make_fit(None), score_fn=_accuracy, X=_XB, y=_YB, cv=3, key=jax.random.key(0))
@@ -393,9 +383,119 @@ def test_grid_search_bad_grid(grid, match):
         cv.grid_search(lambda k, X, y, w, h: None, _accuracy, _XB, _YB, 3, grid, key=jax.random.key(0))
 
 
-def test_compile_falls_back_to_defaults_when_xla_lacks_an_option():
-    lowered = jax.jit(lambda x: 2 * x).lower(jnp.ones(3))
-    compiled = cv._compile(lowered, {"xla_fnn_no_such_option": True})
-    np.testing.assert_array_equal(compiled(jnp.ones(3)), 2.0)
-    # the options fnn sets are known to the installed XLA (else the fallback would hide a slow compile)
-    lowered.compile(compiler_options=cv._CPU_COMPILER_OPTIONS)
+# --------------------------------------------------------------------------- compiler options
+
+
+class _Compiling(Exception):
+    """Raised instead of compiling, once the options have been recorded."""
+
+
+@pytest.fixture
+def compile_options(monkeypatch):
+    """The compiler options of every ``Lowered.compile`` call (``None`` for none), recorded
+    instead of compiling: each call raises ``_Compiling``."""
+    seen = []
+
+    def record(self, *args, **kwargs):
+        seen.append(kwargs.get("compiler_options"))
+        raise _Compiling
+
+    monkeypatch.setattr(jax.stages.Lowered, "compile", record)
+    return seen
+
+
+def _fit_line(key, X, y, weights, hyperparams=None):
+    """A small program (least squares, plain gradient descent), for the tests that compile
+    with XLA's slower default options."""
+    w0 = 0.1 * jax.random.normal(key, (X.shape[1],))
+    return fit(lambda p, X, y: (X @ p - y) ** 2, w0, optax.adam(0.1), X, y, epochs=2, weights=weights)
+
+
+def _neg_mse(p, X, y, w):
+    return -jnp.sum(w * (X @ p - y) ** 2) / jnp.sum(w)
+
+
+@pytest.mark.skipif(jax.default_backend() != "cpu", reason="the default applies CPU_FAST_COMPILE on CPU only")
+@pytest.mark.parametrize("options, want", [
+    ("auto", dict(cv.CPU_FAST_COMPILE)),
+    (None, None),
+    ({"xla_backend_optimization_level": 0}, {"xla_backend_optimization_level": 0}),
+])
+def test_compiler_options_given_to_xla(options, want, compile_options):
+    X, y = _data()
+    y = y.astype(np.float32)
+    kwargs = {} if options == "auto" else {"compiler_options": options}  # "auto" is the default
+    with pytest.raises(_Compiling):
+        cv.cross_validate(_fit_line, _neg_mse, X, y, 2, key=jax.random.key(0), **kwargs)
+    with pytest.raises(_Compiling):
+        cv.grid_search(_fit_line, _neg_mse, X, y, 2, {"lr": [1.0]}, key=jax.random.key(0), **kwargs)
+    assert compile_options == [want, want]
+
+
+def test_compiler_options_none_is_a_plain_jax_jit_bitwise():
+    X, y = _data()
+    y = y.astype(np.float32)
+    key = jax.random.key(3)
+    out = cv.cross_validate(_fit_line, _neg_mse, X, y, 3, key=key, return_params=True, return_history=True,
+                            compiler_options=None)
+
+    def fold(X, y, test_fold, key, k):  # one fold, written out: weights 1 on the fold's training rows
+        train_w, test_w = (test_fold != k).astype(X.dtype), (test_fold == k).astype(X.dtype)
+        params, history = _fit_line(key, X, y, train_w)
+        return params, history, _neg_mse(params, X, y, test_w), _neg_mse(params, X, y, train_w)
+
+    @jax.jit
+    def every_fold(X, y, test_fold, key):
+        return jax.vmap(fold, in_axes=(None, None, None, 0, 0))(X, y, test_fold, jax.random.split(key, 3),
+                                                                jnp.arange(3))
+
+    params, history, test, train = every_fold(X, y, cv.kfold(N, 3).test_fold, key)
+    np.testing.assert_array_equal(out["test_score"], test)
+    np.testing.assert_array_equal(out["train_score"], train)
+    jax.tree.map(np.testing.assert_array_equal, (out["params"], out["history"]), (params, history))
+
+
+def test_an_option_xla_does_not_know_is_a_value_error():
+    X, y = _data()
+    with pytest.raises(ValueError, match="cross_validate: XLA rejected compiler_options=.*xla_fnn_no_such_option"):
+        cv.cross_validate(_fit_line, _neg_mse, X, y.astype(np.float32), 2, key=jax.random.key(0),
+                          compiler_options={"xla_fnn_no_such_option": True})
+
+
+# --------------------------------------------------------------------------- the package
+
+
+def test_the_public_names_are_those_of_the_single_module():
+    # fnn.cv was one module; these names (and what they do) must not change
+    before = {"MaskSplit", "Split", "cross_val_score", "cross_validate", "from_indices", "grid_search", "holdout",
+              "kfold", "leave_one_out", "repeated_kfold", "stratified_kfold"}
+    assert set(cv.__all__) == before | {"CPU_FAST_COMPILE"}
+    assert cv.cross_validate is api.cross_validate and cv.kfold is splits.kfold
+    assert cv.CPU_FAST_COMPILE is engine.CPU_FAST_COMPILE
+
+
+@pytest.mark.parametrize("module", [cv, api, engine, program, splits], ids=lambda m: m.__name__)
+def test_a_namespace_shows_only_public_names(module):
+    submodules = ["api", "engine", "program", "splits"] if module is cv else []
+    assert dir(module) == sorted(module.__all__ + submodules)
+    for name in module.__all__:
+        assert not name.startswith("_") and hasattr(module, name)
+
+
+@pytest.mark.parametrize("path", sorted((Path(cv.__file__).parent).glob("*.py")), ids=lambda p: p.name)
+def test_no_module_uses_a_private_name_of_another(path):
+    tree = ast.parse(path.read_text())
+    modules = set()  # names bound to imported modules
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom):
+            private = [a.name for a in node.names if a.name.startswith("_")]
+            assert not private, f"{path.name}:{node.lineno} imports {private} from {node.module}"
+        elif isinstance(node, ast.Import):
+            modules |= {(a.asname or a.name).split(".")[0] for a in node.names}
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom):
+            modules |= {a.asname or a.name for a in node.names if node.module in ("fnn", "fnn.cv")}
+    for node in ast.walk(tree):
+        if (isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) and node.value.id in modules
+                and node.attr.startswith("_") and not node.attr.startswith("__")):
+            raise AssertionError(f"{path.name}:{node.lineno} uses {node.value.id}.{node.attr}")

@@ -1,9 +1,10 @@
 """Folds spread over devices: the same results on 1, 2, 4 and 8 (forced CPU) devices.
 
-JAX reads ``--xla_force_host_platform_device_count`` when it starts, so the sharded
-runs happen in a subprocess (``tests/_sharding_worker.py``); the reference is the
-plain single-device program run here. Budget: ~90 s on one loaded core (one
-subprocess compiling about forty tiny programs, one per device with ``chunk_size``).
+JAX fixes the number of CPU devices when its backend starts, so the 8-device runs
+happen in one subprocess (``tests/_sharding_worker.py``) that runs every case; the
+reference is the plain one-device program run here, in this one-device process,
+while the subprocess runs. Budget: ~35 s on one loaded core (the subprocess compiles
+about twenty tiny programs, one per device that runs a chunk with ``chunk_size``).
 """
 
 from __future__ import annotations
@@ -21,39 +22,54 @@ import pytest
 from fnn import cv
 
 _HERE = Path(__file__).resolve().parent
-_spec = importlib.util.spec_from_file_location("_sharding_worker", _HERE / "_sharding_worker.py")
-worker = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(worker)
+
+
+def _load_worker():
+    """The worker module, loaded once per process (its one-device reference is cached on it)."""
+    if "_sharding_worker" not in sys.modules:
+        spec = importlib.util.spec_from_file_location("_sharding_worker", _HERE / "_sharding_worker.py")
+        module = importlib.util.module_from_spec(spec)
+        sys.modules["_sharding_worker"] = module
+        spec.loader.exec_module(module)
+    return sys.modules["_sharding_worker"]
+
+
+worker = _load_worker()
 
 
 @pytest.fixture(scope="module")
-def sharded(tmp_path_factory):
+def runs(tmp_path_factory):
+    """``(sharded, reference)``: the subprocess's results and this process's one-device ones."""
     path = tmp_path_factory.mktemp("sharding") / "out.npz"
-    env = dict(os.environ, XLA_FLAGS="--xla_force_host_platform_device_count=8", JAX_PLATFORMS="cpu")
-    proc = subprocess.run([sys.executable, str(_HERE / "_sharding_worker.py"), str(path)], env=env,
-                          capture_output=True, text=True, timeout=600, cwd=_HERE.parent)
-    assert proc.returncode == 0, proc.stderr[-4000:]
-    return dict(np.load(path))
-
-
-@pytest.fixture(scope="module")
-def reference():
-    assert jax.device_count() == 1  # devices=None then runs the plain, unsharded program
-    return worker.run_all([("plain", None)], full=("plain",))
+    env = dict(os.environ, JAX_PLATFORMS="cpu")
+    env.pop("XLA_FLAGS", None)  # the worker asks for its 8 devices itself
+    proc = subprocess.Popen([sys.executable, str(_HERE / "_sharding_worker.py"), str(path)], env=env,
+                            cwd=_HERE.parent, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        reference = {**worker.reference("kfold"), **worker.reference("masks_and_grid")}  # while it runs
+        log = proc.communicate(timeout=600)[0]
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait(timeout=30)
+    assert proc.returncode == 0, log[-4000:]
+    return dict(np.load(path)), reference
 
 
 @pytest.mark.parametrize("devices", ["1", "2", "4", "8"])
-def test_with_a_fixed_chunk_size_results_are_bitwise_those_of_one_device(sharded, reference, devices):
+def test_with_a_fixed_chunk_size_results_are_bitwise_those_of_one_device(runs, devices):
     # Chunks of 2 folds: every device runs the same single-device program on the same
     # shapes as the unsharded run, so every bit agrees (5 folds: 3 chunks on 1 device,
-    # one chunk each on 2 and 4 devices, and on 8 devices 5 of them run one chunk).
+    # 2 and 1 on 2 devices, one chunk each on 3 of 4 or 8 devices).
+    sharded, reference = runs
     assert int(sharded[f"kfold2/{devices}/n_devices"]) == int(devices)
     for part in ("test", "train", "params"):
         np.testing.assert_array_equal(sharded[f"kfold2/{devices}/{part}"], reference[f"kfold2/plain/{part}"])
 
 
 @pytest.mark.parametrize("devices", ["1", "2", "4", "8"])
-def test_with_one_chunk_per_device_results_agree_to_float32_rounding(sharded, reference, devices):
+def test_with_one_chunk_per_device_results_agree_to_float32_rounding(runs, devices):
+    sharded, reference = runs
     assert int(sharded[f"kfold/{devices}/n_devices"]) == int(devices)
     # A device's chunk is ceil(5 / devices) folds: XLA's CPU code for 5 folds at once
     # may round differently from the code for 3 (vector widths, remainder loops), so
@@ -66,27 +82,43 @@ def test_with_one_chunk_per_device_results_agree_to_float32_rounding(sharded, re
         np.testing.assert_array_equal(sharded["kfold/1/params"], reference["kfold/plain/params"])
 
 
-def test_padding_folds_are_dropped(sharded):
-    # 5 folds on 8 devices: 3 empty folds padded in, none returned
+def test_padding_folds_are_dropped(runs):
+    sharded, _ = runs
+    # 5 folds on 8 devices: 3 padding folds, none returned
     assert sharded["kfold/8/test"].shape == (5,) and sharded["kfold/8/params"].shape[0] == 5
     assert np.all(np.isfinite(sharded["kfold/8/test"]))
 
 
-def test_overlapping_chunked_folds_and_grids_on_eight_devices(sharded, reference):
+def test_overlapping_chunked_folds_and_grids_on_eight_devices(runs):
+    sharded, reference = runs
     np.testing.assert_array_equal(sharded["masks_chunked/8/test"], reference["masks_chunked/plain/test"])
     np.testing.assert_array_equal(sharded["masks_chunked/8/params"], reference["masks_chunked/plain/params"])
     # 3 settings x 5 folds = 15 in chunks of 4: 4 chunks on 8 devices (or 1)
     np.testing.assert_array_equal(sharded["grid/8/test"], reference["grid/plain/test"])
 
 
-def test_a_second_run_with_new_data_seed_and_learning_rates_compiles_nothing(sharded):
+def test_a_second_run_with_new_data_seed_and_learning_rates_compiles_nothing(runs):
+    sharded, _ = runs
     assert int(sharded["device_count"]) == 8
     assert int(sharded["recompiles"]) == 0
 
 
-def test_one_partitioned_program_or_one_program_per_device(sharded):
+def test_one_partitioned_program_or_one_program_per_device_that_runs_a_chunk(runs):
+    sharded, _ = runs
     assert int(sharded["compiles/None"]) == 1  # shard_map over 8 devices: compiled once
-    assert int(sharded["compiles/2"]) == 8  # the single-device chunk program, for each device
+    assert int(sharded["compiles/2"]) == 3  # 5 folds in chunks of 2: the chunk program on 3 devices
+
+
+def test_the_engine_on_eight_devices(runs):
+    sharded, _ = runs
+    # 7 entries in chunks of 2 on 8 devices: 4 devices each compile and run one chunk;
+    # then on device 0 alone the same program (cached) runs all 4 chunks; the whole
+    # is one partitioned program of one entry per device.
+    np.testing.assert_array_equal(sharded["engine/compiles"], [4, 0, 1])
+    np.testing.assert_array_equal(sharded["engine/chunks"], sharded["engine/one"])
+    assert sharded["engine/chunks"].shape == (7, 4)
+    # float32 rounding: the partitioned program computes sin on rows of 1 entry, not 2
+    np.testing.assert_allclose(sharded["engine/whole"], sharded["engine/one"], rtol=1e-6, atol=1e-6)
 
 
 @pytest.mark.parametrize("devices, error, match", [

@@ -118,7 +118,7 @@ DEFAULT_JSON = Path("results") / "benchmarks" / "cross_validation.json"
 
 
 def _n_params(layers: Sequence[int]) -> int:
-    return sum(a * b + b for a, b in zip(layers[:-1], layers[1:]))
+    return sum(a * b + b for a, b in zip(layers[:-1], layers[1:], strict=True))
 
 
 def _fold_train_sizes(n: int, cv: int | str) -> list[int]:
@@ -269,7 +269,7 @@ def _worker_loop(case: Case, epochs: int) -> dict:
     keys = jax.random.split(jax.random.key(0), len(pairs))
     t1 = time.perf_counter()
     scores = []
-    for fold_key, (train_idx, test_idx) in zip(keys, pairs):
+    for fold_key, (train_idx, test_idx) in zip(keys, pairs, strict=True):
         params = fit_one(fold_key, X[train_idx], y[train_idx])
         scores.append(score_one(params, X[test_idx], y[test_idx]))
     scores = np.asarray(jax.block_until_ready(jnp.stack(scores)))
@@ -322,7 +322,7 @@ def _worker_torch(case: Case, epochs: int) -> dict:
     scores = []
     for train_idx, test_idx in pairs:
         layers: list[torch.nn.Module] = []
-        for i, (a, b) in enumerate(zip(case.layers[:-1], case.layers[1:])):
+        for i, (a, b) in enumerate(zip(case.layers[:-1], case.layers[1:], strict=True)):
             layers += [torch.nn.Linear(a, b)] + ([act()] if i < len(case.layers) - 2 else [])
         model = torch.nn.Sequential(*layers)
         opt = torch.optim.Adam(model.parameters(), lr=case.learning_rate)
