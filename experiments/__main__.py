@@ -14,8 +14,8 @@ import importlib
 import sys
 import time
 import traceback
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Sequence
 
 from experiments import _common
 from experiments.report import Entry, write_report
@@ -45,11 +45,17 @@ def load(name: str):
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="python -m experiments", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        prog="python -m experiments", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--full", action="store_true", help="run the full (longer) settings instead of the quick ones")
-    parser.add_argument("--only", action="append", choices=EXPERIMENTS, metavar="NAME",
-                        help="run only this experiment (repeatable); see --list")
+    parser.add_argument(
+        "--only",
+        action="append",
+        choices=EXPERIMENTS,
+        metavar="NAME",
+        help="run only this experiment (repeatable); see --list",
+    )
     parser.add_argument("--force", action="store_true", help="redo experiments already finished in this run folder")
     parser.add_argument("--list", action="store_true", help="list the experiments and exit")
     parser.add_argument("--run", default=None, help="run name, the folder under --results (default: a timestamp)")
@@ -92,8 +98,11 @@ def main(argv: Sequence[str] | None = None) -> int:
             tqdm.write(f"{name} failed:\n{traceback.format_exc()}", file=sys.stderr)
             entries.append(Entry(name, title, "failed", error=f"{type(e).__name__}: {e}"))
             continue
-        entries.append(Entry(name, title, "skipped (done earlier)" if metrics.get("skipped") else "done",
-                             metrics.get("wall_time_s")))
+        entries.append(
+            Entry(
+                name, title, "skipped (done earlier)" if metrics.get("skipped") else "done", metrics.get("wall_time_s")
+            )
+        )
     bar.close()
     report = write_report(run_dir, entries, mode=mode, total_s=time.perf_counter() - start)
     failed = [e.name for e in entries if e.status == "failed"]

@@ -44,8 +44,9 @@ import sys
 import tempfile
 import time
 import typing
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
-from typing import Any, Callable, Iterable, Sequence
+from typing import Any
 
 import matplotlib
 
@@ -120,8 +121,7 @@ def enable_compilation_cache(directory: str | os.PathLike | None = None) -> Path
 # --------------------------------------------------------------------------- atomic writes
 
 
-def atomic_write(path: str | os.PathLike, write: Callable[[io.IOBase], None], *,
-                 binary: bool = False) -> Path:
+def atomic_write(path: str | os.PathLike, write: Callable[[io.IOBase], None], *, binary: bool = False) -> Path:
     """Writes a file all-or-nothing: ``write(f)`` fills a temporary file in the same
     folder, which then replaces ``path`` with ``os.replace`` (atomic on POSIX and
     Windows). If ``write`` raises, the temporary file is removed and ``path`` is
@@ -219,8 +219,7 @@ def save_figure(fig, path: str | os.PathLike, *, dpi: int = 120) -> Path:
     import matplotlib.pyplot as plt
 
     try:
-        return atomic_write(path, lambda f: fig.savefig(f, format="png", dpi=dpi, bbox_inches="tight"),
-                            binary=True)
+        return atomic_write(path, lambda f: fig.savefig(f, format="png", dpi=dpi, bbox_inches="tight"), binary=True)
     finally:
         plt.close(fig)
 
@@ -251,8 +250,15 @@ class Summary:
         alt = re.sub(r"[\[\]\n]", " ", caption.split(".")[0])[:80]
         self.parts.append(f"![{alt}]({filename})\n\n{caption.strip()}")
 
-    def table(self, header: Sequence[str], rows: Iterable[Sequence[Any]], caption: str, *,
-              csv_name: str | None = None, digits: int = 4) -> None:
+    def table(
+        self,
+        header: Sequence[str],
+        rows: Iterable[Sequence[Any]],
+        caption: str,
+        *,
+        csv_name: str | None = None,
+        digits: int = 4,
+    ) -> None:
         link = f" ([csv]({csv_name}))" if csv_name else ""
         self.parts.append(f"{caption.strip()}{link}\n\n{markdown_table(header, rows, digits)}")
 
@@ -268,6 +274,7 @@ _LINK = re.compile(r"(!?\[[^\]]*\]\()([^)\s]+)(\))")
 
 def relink(markdown: str, prefix: str) -> str:
     """Prefixes relative links in a summary fragment (``![..](a.png)`` → ``![..](prefix/a.png)``)."""
+
     def fix(m: re.Match) -> str:
         target = m.group(2)
         if re.match(r"^([a-z]+:|/|#)", target):
@@ -299,9 +306,14 @@ def versions() -> dict:
 
     import fnn
 
-    return {"python": platform.python_version(), "jax": jax.__version__, "numpy": np.__version__,
-            "fnn": getattr(fnn, "__version__", "?"), "backend": jax.default_backend(),
-            "devices": jax.device_count()}
+    return {
+        "python": platform.python_version(),
+        "jax": jax.__version__,
+        "numpy": np.__version__,
+        "fnn": getattr(fnn, "__version__", "?"),
+        "backend": jax.default_backend(),
+        "devices": jax.device_count(),
+    }
 
 
 def is_done(workdir: str | os.PathLike, config: Any | None = None) -> bool:
@@ -330,6 +342,7 @@ def experiment(name: str) -> Callable:
 
     An exception leaves no ``done.json``, so the next run redoes the work.
     """
+
     def decorate(work: Callable[[Any, Path], dict]) -> Callable[..., dict]:
         @functools.wraps(work)
         def run(config: Any, workdir: str | os.PathLike, *, force: bool = False) -> dict:
@@ -344,9 +357,16 @@ def experiment(name: str) -> Callable:
             with contextlib.suppress(FileNotFoundError):
                 os.remove(workdir / DONE_FILE)
             resolved = config_to_dict(config)
-            write_json(workdir / CONFIG_FILE, {
-                "experiment": name, "seed": resolved.get("seed"), "config": resolved,
-                "started": timestamp(), "versions": versions()})
+            write_json(
+                workdir / CONFIG_FILE,
+                {
+                    "experiment": name,
+                    "seed": resolved.get("seed"),
+                    "config": resolved,
+                    "started": timestamp(),
+                    "versions": versions(),
+                },
+            )
             start = time.perf_counter()
             metrics = dict(work(config, workdir))
             metrics["wall_time_s"] = time.perf_counter() - start
@@ -389,30 +409,38 @@ def _field_parser(tp: Any) -> dict:
 def build_parser(config_cls: type, quick: Any, description: str | None, prog: str) -> argparse.ArgumentParser:
     """An argparse parser with one ``--option`` per config field (help from its metadata)."""
     parser = argparse.ArgumentParser(
-        prog=prog, description=description,
-        formatter_class=lambda prog: argparse.RawDescriptionHelpFormatter(prog, max_help_position=34))
+        prog=prog,
+        description=description,
+        formatter_class=lambda prog: argparse.RawDescriptionHelpFormatter(prog, max_help_position=34),
+    )
     hints = typing.get_type_hints(config_cls)
     group = parser.add_argument_group(
-        "settings", "defaults are the full settings; --quick starts from the quick ones "
-        "(options given here override either)")
+        "settings",
+        "defaults are the full settings; --quick starts from the quick ones (options given here override either)",
+    )
     for f in dataclasses.fields(config_cls):
         kw = _field_parser(hints[f.name])
         full, fast = f.default, getattr(quick, f.name)
         shown = f"full: {full!r}" + ("" if fast == full else f", quick: {fast!r}")
-        group.add_argument("--" + f.name.replace("_", "-"), dest=f.name, default=None,
-                           help=f"{f.metadata.get('help', '')} ({shown})", **kw)
+        group.add_argument(
+            "--" + f.name.replace("_", "-"),
+            dest=f.name,
+            default=None,
+            help=f"{f.metadata.get('help', '')} ({shown})",
+            **kw,
+        )
     run = parser.add_argument_group("run")
     run.add_argument("--quick", action="store_true", help="start from the quick settings")
-    run.add_argument("--workdir", default=None,
-                     help="output folder (default: results/<run>/<experiment>)")
+    run.add_argument("--workdir", default=None, help="output folder (default: results/<run>/<experiment>)")
     run.add_argument("--run", default=None, help="run name for the default workdir (default: a timestamp)")
     run.add_argument("--force", action="store_true", help="redo the work even if the folder holds a finished run")
     run.add_argument("--no-cache", action="store_true", help="do not use the persistent JAX compilation cache")
     return parser
 
 
-def cli(run: Callable[..., dict], config_cls: type, quick: Any, argv: Sequence[str] | None,
-        description: str | None) -> dict:
+def cli(
+    run: Callable[..., dict], config_cls: type, quick: Any, argv: Sequence[str] | None, description: str | None
+) -> dict:
     """The ``main(argv)`` of an experiment: parse options, run, print where the outputs are."""
     name = run.experiment_name
     parser = build_parser(config_cls, quick, description, prog=f"python -m experiments.{name}")

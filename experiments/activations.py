@@ -32,13 +32,13 @@ class Config:
     seed: int = option(0, "PRNG seed for initialisation and shuffling")
     depth: int = option(networks.DEEP_DEPTH, "number of hidden layers of the deep networks")
     width: int = option(networks.DEEP_WIDTH, "units per hidden layer")
-    deep_activations: tuple[str, ...] = option(networks.DEEP_ACTIVATIONS,
-                                               "hidden activations compared for vanishing gradients")
+    deep_activations: tuple[str, ...] = option(
+        networks.DEEP_ACTIVATIONS, "hidden activations compared for vanishing gradients"
+    )
     epochs: int = option(30, "training epochs of each deep network")
     batch_size: int = option(64, "mini-batch size")
     learning_rate: float = option(0.05, "SGD learning rate of the deep networks")
-    dead_learning_rates: tuple[float, ...] = option((0.05, 0.5),
-                                                    "SGD learning rates for the dying-ReLU comparison")
+    dead_learning_rates: tuple[float, ...] = option((0.05, 0.5), "SGD learning rates for the dying-ReLU comparison")
     n_train: int = option(1200, "digits examples used for training (the rest is held out)")
 
 
@@ -74,7 +74,8 @@ def _activation_figure(workdir: Path) -> list[list]:
     rows = []
     # Everything in one compiled program: cheaper than compiling each small eager operation.
     values = jax.jit(lambda x: [(fn(x), activations.derivative(fn)(x)) for _, fn, _ in panels])(
-        jnp.concatenate([x, jnp.zeros(1)]))
+        jnp.concatenate([x, jnp.zeros(1)])
+    )
     for ax, (name, _, label), (y, dy) in zip(axes.ravel(), panels, values, strict=True):
         y, dy = np.asarray(y), np.asarray(dy)
         f0, d0, y, dy = float(y[-1]), float(dy[-1]), y[:-1], dy[:-1]
@@ -123,6 +124,7 @@ def _selectable(names: tuple[str, ...]):
 def _loss_fn(net: mlp.MLP):
     def per_example(params, X, y):
         return losses.cross_entropy(net.apply(params, X), y, reduction="none")
+
     return per_example
 
 
@@ -137,7 +139,7 @@ def _dead_fraction(net: mlp.MLP, params, X) -> jax.Array:
     fractions = []
     for depth in range(1, len(params)):
         # The first `depth` layers alone, activated throughout: the outputs of hidden layer `depth`.
-        first = mlp.MLP(net.layer_sizes[:depth + 1], activation=net.activation, output_activation=net.activation)
+        first = mlp.MLP(net.layer_sizes[: depth + 1], activation=net.activation, output_activation=net.activation)
         hidden = first.apply(params[:depth], X)
         fractions.append(jnp.mean(jnp.all(hidden == 0, axis=0)))
     return jnp.stack(fractions)
@@ -170,23 +172,37 @@ def _deep_networks(config: Config, data) -> list[dict]:
             params = jax.tree.map(lambda leaf: leaf[i], init_params)
             net = deep(select(i))
             trained, history = train.fit(
-                _loss_fn(net), params, optim.sgd(lr), X, y, key=shuffle_key, epochs=config.epochs,
-                batch_size=config.batch_size, validation_data=(Xv, yv))
+                _loss_fn(net),
+                params,
+                optim.sgd(lr),
+                X,
+                y,
+                key=shuffle_key,
+                epochs=config.epochs,
+                batch_size=config.batch_size,
+                validation_data=(Xv, yv),
+            )
             accuracy = jnp.mean(jnp.argmax(net.apply(trained, Xv), axis=-1) == yv)
-            return {"grad_norm_init": _layer_gradient_norms(net, params, X, y),
-                    "grad_norm_trained": _layer_gradient_norms(net, trained, X, y),
-                    "dead_init": _dead_fraction(net, params, X),
-                    "dead_trained": _dead_fraction(net, trained, X),
-                    "train_loss": history.train_loss, "validation_loss": history.validation_loss,
-                    "validation_accuracy": accuracy, "diverged_epoch": history.diverged_epoch}
+            return {
+                "grad_norm_init": _layer_gradient_norms(net, params, X, y),
+                "grad_norm_trained": _layer_gradient_norms(net, trained, X, y),
+                "dead_init": _dead_fraction(net, params, X),
+                "dead_trained": _dead_fraction(net, trained, X),
+                "train_loss": history.train_loss,
+                "validation_loss": history.validation_loss,
+                "validation_accuracy": accuracy,
+                "diverged_epoch": history.diverged_epoch,
+            }
 
         return jax.vmap(one)(index, rate)
 
     index = jnp.array([names.index(a) for a, _, _ in runs])
     rate = jnp.array([lr for _, lr, _ in runs], dtype=X.dtype)
     out = jax.tree.map(np.asarray, train_all(index, rate))
-    return [{"activation": a, "learning_rate": lr, "part": part, **jax.tree.map(lambda v, i=i: v[i], out)}
-            for i, (a, lr, part) in enumerate(runs)]
+    return [
+        {"activation": a, "learning_rate": lr, "part": part, **jax.tree.map(lambda v, i=i: v[i], out)}
+        for i, (a, lr, part) in enumerate(runs)
+    ]
 
 
 def _vanishing_gradients(config: Config, workdir: Path, runs: list[dict], summary: _common.Summary) -> dict:
@@ -215,14 +231,30 @@ def _vanishing_gradients(config: Config, workdir: Path, runs: list[dict], summar
     fig.tight_layout()
     _common.save_figure(fig, workdir / "vanishing_gradients.png")
 
-    header = ["activation", "first/last layer gradient ratio (init)", "first/last (trained)",
-              "final validation loss", "validation accuracy"]
-    rows = [[name, r["grad_norm_init"][0] / r["grad_norm_init"][-1],
-             r["grad_norm_trained"][0] / r["grad_norm_trained"][-1],
-             float(r["validation_loss"][-1]), r["validation_accuracy"]] for name, r in results.items()]
+    header = [
+        "activation",
+        "first/last layer gradient ratio (init)",
+        "first/last (trained)",
+        "final validation loss",
+        "validation accuracy",
+    ]
+    rows = [
+        [
+            name,
+            r["grad_norm_init"][0] / r["grad_norm_init"][-1],
+            r["grad_norm_trained"][0] / r["grad_norm_trained"][-1],
+            float(r["validation_loss"][-1]),
+            r["validation_accuracy"],
+        ]
+        for name, r in results.items()
+    ]
     _common.write_csv(workdir / "vanishing_gradients.csv", header, rows)
-    per_layer = [[name, stage, layer, float(norm)] for name, r in results.items()
-                 for stage in ("init", "trained") for layer, norm in zip(layers, r[f"grad_norm_{stage}"], strict=True)]
+    per_layer = [
+        [name, stage, layer, float(norm)]
+        for name, r in results.items()
+        for stage in ("init", "trained")
+        for layer, norm in zip(layers, r[f"grad_norm_{stage}"], strict=True)
+    ]
     _common.write_csv(workdir / "gradient_norms.csv", ["activation", "stage", "layer", "gradient_norm"], per_layer)
     summary.figure(
         "vanishing_gradients.png",
@@ -231,11 +263,24 @@ def _vanishing_gradients(config: Config, workdir: Path, runs: list[dict], summar
         "With sigmoid every layer multiplies the backpropagated signal by sigma' <= 0.25, so the "
         "gradient reaching the first layers is orders of magnitude smaller than at the output and the "
         "network barely learns: the vanishing-gradient problem. ReLU-family activations (derivative 1 "
-        "for x > 0) keep the gradient's size through the depth and train.")
-    summary.table(header, rows, "Ratio of the first to the last layer's gradient norm (1 = no vanishing) "
-                  "and the result of training.", csv_name="vanishing_gradients.csv", digits=3)
-    return {name: {"grad_ratio_init": row[1], "grad_ratio_trained": row[2], "validation_loss": row[3],
-                   "validation_accuracy": row[4]} for name, row in zip(results, rows, strict=True)}
+        "for x > 0) keep the gradient's size through the depth and train.",
+    )
+    summary.table(
+        header,
+        rows,
+        "Ratio of the first to the last layer's gradient norm (1 = no vanishing) and the result of training.",
+        csv_name="vanishing_gradients.csv",
+        digits=3,
+    )
+    return {
+        name: {
+            "grad_ratio_init": row[1],
+            "grad_ratio_trained": row[2],
+            "validation_loss": row[3],
+            "validation_accuracy": row[4],
+        }
+        for name, row in zip(results, rows, strict=True)
+    }
 
 
 def _dead_relus(config: Config, workdir: Path, runs: list[dict], summary: _common.Summary) -> dict:
@@ -263,23 +308,32 @@ def _dead_relus(config: Config, workdir: Path, runs: list[dict], summary: _commo
 
     header = ["stage", "dead units (% of all hidden)", "worst layer (%)", "diverged epoch"]
     rows = [["initialisation", 100 * at_init.mean(), 100 * at_init.max(), ""]]
-    rows += [[f"learning rate {lr:g}", 100 * frac.mean(), 100 * frac.max(), int(d) if d >= 0 else "no"]
-             for lr, frac, d in zip(config.dead_learning_rates, after, diverged, strict=True)]
+    rows += [
+        [f"learning rate {lr:g}", 100 * frac.mean(), 100 * frac.max(), int(d) if d >= 0 else "no"]
+        for lr, frac, d in zip(config.dead_learning_rates, after, diverged, strict=True)
+    ]
     _common.write_csv(workdir / "dead_relus.csv", header, rows)
     summary.figure(
         "dead_relus.png",
         "Fraction of hidden ReLU units that are dead (output 0, hence gradient 0, on every training "
         f"example) per layer: {100 * at_init.mean():.0f}% at initialisation, "
-        + ", ".join(f"{100 * f.mean():.0f}% after training with learning rate {lr:g}"
-                    for lr, f in zip(config.dead_learning_rates, after, strict=True))
+        + ", ".join(
+            f"{100 * f.mean():.0f}% after training with learning rate {lr:g}"
+            for lr, f in zip(config.dead_learning_rates, after, strict=True)
+        )
         + ". A dead unit passes no gradient, so it never recovers; large steps push more "
         "pre-activations below 0 for good, deeper layers most: the dying-ReLU problem that leaky ReLU "
-        "and ELU (non-zero slope for x < 0) avoid.")
-    summary.table(header, rows, "Dead ReLU units after training with each learning rate.",
-                  csv_name="dead_relus.csv", digits=3)
-    return {"dead_fraction_init": float(at_init.mean()),
-            "dead_fraction_trained": {f"{lr:g}": float(f.mean())
-                                      for lr, f in zip(config.dead_learning_rates, after, strict=True)}}
+        "and ELU (non-zero slope for x < 0) avoid.",
+    )
+    summary.table(
+        header, rows, "Dead ReLU units after training with each learning rate.", csv_name="dead_relus.csv", digits=3
+    )
+    return {
+        "dead_fraction_init": float(at_init.mean()),
+        "dead_fraction_trained": {
+            f"{lr:g}": float(f.mean()) for lr, f in zip(config.dead_learning_rates, after, strict=True)
+        },
+    }
 
 
 @_common.experiment(NAME)
@@ -295,9 +349,11 @@ def run(config: Config, workdir: Path) -> dict:
         "Every element-wise activation (solid) with its derivative as backpropagation computes it "
         "(dashed). The sigmoid's derivative never exceeds 0.25 and tanh's peaks at 1, both vanishing "
         "for large |x| (saturation); ReLU's derivative is 1 for x > 0 and 0 for x <= 0 (a unit stuck "
-        "at x <= 0 gets no gradient: a dead ReLU); leaky ReLU and ELU keep a gradient for x < 0.")
-    summary.table(header, rows, "Values at 0 and the largest derivative on the plotted range.",
-                  csv_name="activations.csv")
+        "at x <= 0 gets no gradient: a dead ReLU); leaky ReLU and ELU keep a gradient for x < 0.",
+    )
+    summary.table(
+        header, rows, "Values at 0 and the largest derivative on the plotted range.", csv_name="activations.csv"
+    )
     metrics = {"activation_table": {r[0]: dict(zip(header[1:], r[1:], strict=True)) for r in rows}}
     runs = _deep_networks(config, _digits(config))
     metrics["vanishing_gradients"] = _vanishing_gradients(config, workdir, runs, summary)

@@ -66,15 +66,16 @@ class Config:
     grid_folds: int = option(5, "grid: number of (shuffled) folds")
 
 
-QUICK = Config(epochs=30, holdout_seeds=10, spread_repeats=3, timing_folds=5, grid_lrs=(1e-3, 1e-2, 1e-1),
-               grid_folds=3)
+QUICK = Config(epochs=30, holdout_seeds=10, spread_repeats=3, timing_folds=5, grid_lrs=(1e-3, 1e-2, 1e-1), grid_folds=3)
 
 
 def _optimizer(name: str, lr: float) -> optax.GradientTransformation:
     factory = getattr(optim, name, None) if name in optim.__all__ else getattr(optax, name, None)
     if not callable(factory):
-        raise ValueError(f"cross_validation: unknown optimizer {name!r}; use a fnn.optim name "
-                         f"({', '.join(n for n in optim.__all__ if n.islower())}) or an optax one")
+        raise ValueError(
+            f"cross_validation: unknown optimizer {name!r}; use a fnn.optim name "
+            f"({', '.join(n for n in optim.__all__ if n.islower())}) or an optax one"
+        )
     return factory(learning_rate=lr)
 
 
@@ -83,7 +84,8 @@ def _hidden(text: str) -> list[int]:
         widths = [int(w) for w in text.split(",") if w.strip()]
     except ValueError:
         raise ValueError(
-            f"cross_validation: --hidden must be comma-separated ints like '32,16', got {text!r}") from None
+            f"cross_validation: --hidden must be comma-separated ints like '32,16', got {text!r}"
+        ) from None
     if any(w < 1 for w in widths):
         raise ValueError(f"cross_validation: hidden widths must be >= 1, got {text!r}")
     return widths
@@ -122,8 +124,17 @@ def make_task(config: Config, X, y, *, grid: bool = False):
             y_std = jnp.sqrt(jnp.sum(weights * (y - y_mean) ** 2) / jnp.sum(weights))
             scaler.update(y_mean=y_mean, y_std=y_std)
             target = (y - y_mean) / y_std
-        trained, history = train.fit(loss_fn, net.init(init_key), optimizer, Xs, target, key=shuffle_key,
-                                     epochs=config.epochs, batch_size=batch_size, weights=weights)
+        trained, history = train.fit(
+            loss_fn,
+            net.init(init_key),
+            optimizer,
+            Xs,
+            target,
+            key=shuffle_key,
+            epochs=config.epochs,
+            batch_size=batch_size,
+            weights=weights,
+        )
         return {"scaler": scaler, "net": trained}, history
 
     def fit_fn(key, X, y, weights):
@@ -151,10 +162,16 @@ def make_task(config: Config, X, y, *, grid: bool = False):
 def _check_study(config: Config) -> None:
     """Rejects study settings that cannot make a split, before any training."""
     if config.study_dataset in _REGRESSION:
-        raise ValueError(f"cross_validation: study_dataset must be a classification data set (iris, wine, "
-                         f"breast_cancer, digits), got {config.study_dataset!r}")
-    counts = {"holdout_seeds": (config.holdout_seeds, 1), "spread_repeats": (config.spread_repeats, 1),
-              "timing_folds": (config.timing_folds, 2), "grid_folds": (config.grid_folds, 2)}
+        raise ValueError(
+            f"cross_validation: study_dataset must be a classification data set (iris, wine, "
+            f"breast_cancer, digits), got {config.study_dataset!r}"
+        )
+    counts = {
+        "holdout_seeds": (config.holdout_seeds, 1),
+        "spread_repeats": (config.spread_repeats, 1),
+        "timing_folds": (config.timing_folds, 2),
+        "grid_folds": (config.grid_folds, 2),
+    }
     counts.update({f"spread_ks[{i}]": (k, 2) for i, k in enumerate(config.spread_ks)})
     counts.update({f"fold_scores_ks[{i}]": (k, 2) for i, k in enumerate(config.fold_scores_ks)})
     for name, (value, low) in counts.items():
@@ -189,8 +206,12 @@ def _spread_splits(config: Config, n: int) -> dict[str, tuple]:
     # name -> (split, number of estimates, folds per estimate, training fraction)
     parts: dict[str, tuple] = {}
     holdouts = [cv.holdout(n, test_size=0.25, key=k) for k in jax.random.split(keys[0], config.holdout_seeds)]
-    parts[f"hold-out 75/25 ({config.holdout_seeds} seeds)"] = (_concat(holdouts), config.holdout_seeds, 1,
-                                                                float(holdouts[0].train.sum()) / n)
+    parts[f"hold-out 75/25 ({config.holdout_seeds} seeds)"] = (
+        _concat(holdouts),
+        config.holdout_seeds,
+        1,
+        float(holdouts[0].train.sum()) / n,
+    )
     for k, rkey in zip(config.spread_ks, jax.random.split(keys[1], len(config.spread_ks)), strict=True):
         split = cv.repeated_kfold(n, k, config.spread_repeats, key=rkey)
         parts[f"{k}-fold ({config.spread_repeats} repeats)"] = (split, config.spread_repeats, k, (k - 1) / k)
@@ -202,8 +223,11 @@ def _spread_splits(config: Config, n: int) -> dict[str, tuple]:
 def _fold_splits(config: Config, n: int) -> dict[str, cv.Split]:
     """'K-fold unshuffled' / 'K-fold shuffled' -> split, for each K shown."""
     splits = {}
-    for k, key in zip(config.fold_scores_ks, jax.random.split(jax.random.key(config.seed + 1),
-                                                              len(config.fold_scores_ks)), strict=True):
+    for k, key in zip(
+        config.fold_scores_ks,
+        jax.random.split(jax.random.key(config.seed + 1), len(config.fold_scores_ks)),
+        strict=True,
+    ):
         splits[f"{k}-fold unshuffled"] = cv.kfold(n, k)
         splits[f"{k}-fold shuffled"] = cv.kfold(n, k, shuffle=True, key=key)
     return splits
@@ -216,34 +240,59 @@ def _spread_and_fold_scores(config: Config, workdir: Path, summary: _common.Summ
     spread = _spread_splits(config, n) if config.spread else {}
     folds = _fold_splits(config, n) if config.fold_scores else {}
     fit_fn, score_fn, score_name = make_task(study, X, y)
-    out = cv.cross_validate(fit_fn, score_fn, X, y, _concat([p[0] for p in spread.values()] + list(folds.values())),
-                            key=jax.random.key(config.seed + 4), return_train_score=False)
+    out = cv.cross_validate(
+        fit_fn,
+        score_fn,
+        X,
+        y,
+        _concat([p[0] for p in spread.values()] + list(folds.values())),
+        key=jax.random.key(config.seed + 4),
+        return_train_score=False,
+    )
     n_spread = sum(p[1] * p[2] for p in spread.values())
-    result = {"study_compile_seconds": float(out["compile_time"]), "study_fit_seconds": float(out["total_fit_time"]),
-              "study_folds": int(out["test_score"].shape[0])}
+    result = {
+        "study_compile_seconds": float(out["compile_time"]),
+        "study_fit_seconds": float(out["total_fit_time"]),
+        "study_folds": int(out["test_score"].shape[0]),
+    }
     if spread:
-        result.update(_spread(study, config, spread, out["test_score"][:n_spread], score_name, out, workdir,
-                              summary))
+        result.update(_spread(study, config, spread, out["test_score"][:n_spread], score_name, out, workdir, summary))
     if folds:
-        result.update(_fold_scores(study, config, folds, out["test_score"][n_spread:], score_name, workdir,
-                                   summary))
+        result.update(_fold_scores(study, config, folds, out["test_score"][n_spread:], score_name, workdir, summary))
     return result
 
 
-def _spread(study: Config, config: Config, parts: dict, scores: np.ndarray, score_name: str, out: dict,
-            workdir: Path, summary: _common.Summary) -> dict:
+def _spread(
+    study: Config,
+    config: Config,
+    parts: dict,
+    scores: np.ndarray,
+    score_name: str,
+    out: dict,
+    workdir: Path,
+    summary: _common.Summary,
+) -> dict:
     """Hold-out over many seeds vs repeated K-fold vs LOOCV: box and strip plot, table."""
     import matplotlib.pyplot as plt
 
     start, estimates = 0, {}
     for name, (_, n_estimates, per, _) in parts.items():
-        estimates[name] = scores[start: start + n_estimates * per].reshape(n_estimates, per).mean(axis=1)
+        estimates[name] = scores[start : start + n_estimates * per].reshape(n_estimates, per).mean(axis=1)
         start += n_estimates * per
-    rows = [[name, parts[name][3], len(e), parts[name][1] * parts[name][2], float(np.mean(e)),
-             float(np.std(e)) if len(e) > 1 else "", float(np.min(e)), float(np.max(e))]
-            for name, e in estimates.items()]
-    header = ["estimator", "training fraction", "estimates", "folds trained", f"mean {score_name}",
-              "std", "min", "max"]
+    rows = [
+        [
+            name,
+            parts[name][3],
+            len(e),
+            parts[name][1] * parts[name][2],
+            float(np.mean(e)),
+            float(np.std(e)) if len(e) > 1 else "",
+            float(np.min(e)),
+            float(np.max(e)),
+        ]
+        for name, e in estimates.items()
+    ]
+    header = ["estimator", "training fraction", "estimates", "folds trained", f"mean {score_name}", "std", "min", "max"]
     _common.write_csv(workdir / "spread.csv", header, rows)
     _common.write_json(workdir / "spread.json", {name: e.tolist() for name, e in estimates.items()})
 
@@ -259,36 +308,50 @@ def _spread(study: Config, config: Config, parts: dict, scores: np.ndarray, scor
     ax.set_xticks(np.arange(len(names)), [m.replace(" (", "\n(") for m in names], fontsize=8)
     ax.set_xlabel("estimator")
     ax.set_ylabel(f"estimated test {score_name}")
-    ax.set_title(f"Spread of the generalisation estimate: {study.dataset}, MLP {study.hidden}, "
-                 f"{study.epochs} epochs")
+    ax.set_title(f"Spread of the generalisation estimate: {study.dataset}, MLP {study.hidden}, {study.epochs} epochs")
     ax.grid(alpha=0.3, axis="y")
     ax.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.01, 1.0))
     fig.tight_layout()
     _common.save_figure(fig, workdir / "spread.png")
     holdout_name = names[0]
-    summary.figure("spread.png", (
-        f"Each point is one estimate of the test {score_name} on {study.dataset}: a 75/25 hold-out per seed, "
-        f"the mean over the K folds of one shuffled K-fold repeat, and LOOCV (K = n). All "
-        f"{out['test_score'].shape[0]} folds (with the next figure's) trained in one `cross_validate` call "
-        f"({out['compile_time']:.1f} s compile, "
-        f"{out['total_fit_time']:.2f} s fit). The hold-out estimate is noisy (std "
-        f"{np.std(estimates[holdout_name]):.3f} over seeds): one split's luck decides it. K-fold averages K "
-        "test folds and uses more of the data for training as K grows ((K-1)/K), so its estimate is steadier "
-        "and less pessimistic; LOOCV is K-fold with K = n, the most training data per fold, practical for a "
-        "small data set like this one (n folds of one row each)."))
+    summary.figure(
+        "spread.png",
+        (
+            f"Each point is one estimate of the test {score_name} on {study.dataset}: a 75/25 hold-out per seed, "
+            f"the mean over the K folds of one shuffled K-fold repeat, and LOOCV (K = n). All "
+            f"{out['test_score'].shape[0]} folds (with the next figure's) trained in one `cross_validate` call "
+            f"({out['compile_time']:.1f} s compile, "
+            f"{out['total_fit_time']:.2f} s fit). The hold-out estimate is noisy (std "
+            f"{np.std(estimates[holdout_name]):.3f} over seeds): one split's luck decides it. K-fold averages K "
+            "test folds and uses more of the data for training as K grows ((K-1)/K), so its estimate is steadier "
+            "and less pessimistic; LOOCV is K-fold with K = n, the most training data per fold, practical for a "
+            "small data set like this one (n folds of one row each)."
+        ),
+    )
     summary.table(header, rows, "Estimates of the test score by estimator.", csv_name="spread.csv", digits=3)
-    return {"spread": {name: {"mean": float(np.mean(e)), "std": float(np.std(e)), "n": int(len(e))}
-                       for name, e in estimates.items()}}
+    return {
+        "spread": {
+            name: {"mean": float(np.mean(e)), "std": float(np.std(e)), "n": int(len(e))}
+            for name, e in estimates.items()
+        }
+    }
 
 
-def _fold_scores(study: Config, config: Config, splits: dict, scores: np.ndarray, score_name: str,
-                 workdir: Path, summary: _common.Summary) -> dict:
+def _fold_scores(
+    study: Config,
+    config: Config,
+    splits: dict,
+    scores: np.ndarray,
+    score_name: str,
+    workdir: Path,
+    summary: _common.Summary,
+) -> dict:
     """Per-fold test scores of unshuffled vs shuffled K-fold on (ordered) data: bar chart, table."""
     import matplotlib.pyplot as plt
 
     start, per_fold = 0, {}
     for name, split in splits.items():
-        per_fold[name] = scores[start: start + split.n_folds]
+        per_fold[name] = scores[start : start + split.n_folds]
         start += split.n_folds
     rows = [[name, i, s] for name, s in per_fold.items() for i, s in enumerate(s)]
     _common.write_csv(workdir / "fold_scores.csv", ["splitter", "fold", f"test_{score_name}"], rows)
@@ -298,8 +361,7 @@ def _fold_scores(study: Config, config: Config, splits: dict, scores: np.ndarray
     for ax, k in zip(axes[0], ks, strict=True):
         for j, order in enumerate(("unshuffled", "shuffled")):
             s = per_fold[f"{k}-fold {order}"]
-            ax.bar(np.arange(k) + (j - 0.5) * 0.4, s, width=0.4,
-                   label=f"{order} (mean {np.mean(s):.3f})")
+            ax.bar(np.arange(k) + (j - 0.5) * 0.4, s, width=0.4, label=f"{order} (mean {np.mean(s):.3f})")
         ax.set_xticks(np.arange(k))
         ax.set_xlabel("test fold")
         ax.set_ylabel(f"test {score_name}")
@@ -310,12 +372,16 @@ def _fold_scores(study: Config, config: Config, splits: dict, scores: np.ndarray
     _common.save_figure(fig, workdir / "fold_scores.png")
     means = {name: float(np.mean(s)) for name, s in per_fold.items()}
     first = ks[0]
-    summary.figure("fold_scores.png", (
-        f"Per-fold test {score_name} of K-fold without and with shuffling. {study.dataset}'s rows are sorted "
-        f"by class, so an unshuffled fold is a block of one or two classes that its training set lacks or "
-        f"under-represents: {first}-fold unshuffled scores {means[f'{first}-fold unshuffled']:.3f} on average, "
-        f"shuffled {means[f'{first}-fold shuffled']:.3f}. Ordered data must be shuffled (or stratified) "
-        "before it is cut into folds."))
+    summary.figure(
+        "fold_scores.png",
+        (
+            f"Per-fold test {score_name} of K-fold without and with shuffling. {study.dataset}'s rows are sorted "
+            f"by class, so an unshuffled fold is a block of one or two classes that its training set lacks or "
+            f"under-represents: {first}-fold unshuffled scores {means[f'{first}-fold unshuffled']:.3f} on average, "
+            f"shuffled {means[f'{first}-fold shuffled']:.3f}. Ordered data must be shuffled (or stratified) "
+            "before it is cut into folds."
+        ),
+    )
     return {"fold_scores": {name: s.tolist() for name, s in per_fold.items()}, "fold_score_means": means}
 
 
@@ -334,16 +400,20 @@ def _timing(config: Config, workdir: Path, summary: _common.Summary, main_out: d
     key = jax.random.key(config.seed)
     # Fresh closures for each route, so neither finds the other's traces in memory.
     fit_fn, score_fn, score_name = make_task(study, X, y)
-    out = main_out if main_out is not None else cv.cross_validate(fit_fn, score_fn, X, y, split, key=key,
-                                                                  return_train_score=False)
+    out = (
+        main_out
+        if main_out is not None
+        else cv.cross_validate(fit_fn, score_fn, X, y, split, key=key, return_train_score=False)
+    )
     vmapped = {"excluded": out["total_fit_time"]}  # training and scoring: one program
     vmapped["included"] = vmapped["excluded"] + out["compile_time"]
 
     fit_fn, score_fn, _ = make_task(study, X, y)
     fit_one, score_one = jax.jit(fit_fn), jax.jit(score_fn)
     fold_keys = jax.random.split(key, K)
-    subsets = [(jnp.asarray(X[tr]), jnp.asarray(y[tr]), jnp.asarray(X[te]), jnp.asarray(y[te]))
-               for tr, te in split.split()]
+    subsets = [
+        (jnp.asarray(X[tr]), jnp.asarray(y[tr]), jnp.asarray(X[te]), jnp.asarray(y[te])) for tr, te in split.split()
+    ]
 
     def loop():
         scores = []
@@ -362,13 +432,14 @@ def _timing(config: Config, workdir: Path, summary: _common.Summary, main_out: d
     agree = float(np.max(np.abs(seq_scores - out["test_score"])))
 
     header = ["route", "compile included (s)", "compile excluded (s)"]
-    rows = [[f"vmapped: one cross_validate ({K} folds)", vmapped["included"], vmapped["excluded"]],
-            ["sequential: loop of jit(fit) on subsets", sequential["included"], sequential["excluded"]]]
+    rows = [
+        [f"vmapped: one cross_validate ({K} folds)", vmapped["included"], vmapped["excluded"]],
+        ["sequential: loop of jit(fit) on subsets", sequential["included"], sequential["excluded"]],
+    ]
     _common.write_csv(workdir / "timing.csv", header, rows)
     fig, ax = plt.subplots(figsize=(6.5, 4))
     for j, part in enumerate(("included", "excluded")):
-        ax.bar(np.arange(2) + (j - 0.5) * 0.38, [vmapped[part], sequential[part]], width=0.38,
-               label=f"compile {part}")
+        ax.bar(np.arange(2) + (j - 0.5) * 0.38, [vmapped[part], sequential[part]], width=0.38, label=f"compile {part}")
     ax.set_xticks(np.arange(2), ["vmapped folds", "sequential folds"])
     ax.set_xlabel("route")
     ax.set_ylabel("wall time (s)")
@@ -378,21 +449,27 @@ def _timing(config: Config, workdir: Path, summary: _common.Summary, main_out: d
     ax.grid(alpha=0.3, axis="y", which="both")
     fig.tight_layout()
     _common.save_figure(fig, workdir / "timing.png")
-    reused = " (the vmapped route is the main run above, which also scores the training rows)" \
-        if main_out is not None else ""
-    summary.figure("timing.png", (
-        f"Wall time of the same {K} folds trained as one vmapped program vs a Python loop over folds calling "
-        f"one jitted single-fold fit on each fold's rows (compiled {shapes} time(s), once per distinct fold "
-        f"size){reused}. Without compilation: vmapped {vmapped['excluded']:.3f} s, sequential "
-        f"{sequential['excluded']:.3f} s; with it: {vmapped['included']:.2f} s vs {sequential['included']:.2f} s. "
-        f"The two routes give the same test scores up to float32 rounding (largest difference {agree:.2g}). "
-        "At this tiny size on CPU compilation dominates both; without it the comparison leans to the loop, "
-        "whose time is a warm second pass while the vmapped time is the first run of a fresh program, each of "
-        "its folds computing on all n rows (held-out rows weighted 0). Vmapping pays off in one compilation "
-        "whatever the fold sizes, and in folds run in parallel on an accelerator."))
+    reused = (
+        " (the vmapped route is the main run above, which also scores the training rows)"
+        if main_out is not None
+        else ""
+    )
+    summary.figure(
+        "timing.png",
+        (
+            f"Wall time of the same {K} folds trained as one vmapped program vs a Python loop over folds calling "
+            f"one jitted single-fold fit on each fold's rows (compiled {shapes} time(s), once per distinct fold "
+            f"size){reused}. Without compilation: vmapped {vmapped['excluded']:.3f} s, sequential "
+            f"{sequential['excluded']:.3f} s; with it: {vmapped['included']:.2f} s vs {sequential['included']:.2f} s. "
+            f"The two routes give the same test scores up to float32 rounding (largest difference {agree:.2g}). "
+            "At this tiny size on CPU compilation dominates both; without it the comparison leans to the loop, "
+            "whose time is a warm second pass while the vmapped time is the first run of a fresh program, each of "
+            "its folds computing on all n rows (held-out rows weighted 0). Vmapping pays off in one compilation "
+            "whatever the fold sizes, and in folds run in parallel on an accelerator."
+        ),
+    )
     summary.table(header, rows, "Time of the two routes.", csv_name="timing.csv")
-    return {"timing": {"vmapped": vmapped, "sequential": sequential, "folds": K,
-                       "max_score_difference": agree}}
+    return {"timing": {"vmapped": vmapped, "sequential": sequential, "folds": K, "max_score_difference": agree}}
 
 
 def _grid(config: Config, workdir: Path, summary: _common.Summary) -> dict:
@@ -402,8 +479,7 @@ def _grid(config: Config, workdir: Path, summary: _common.Summary) -> dict:
     study, X, y = _study_data(config)
     split = cv.kfold(X.shape[0], config.grid_folds, shuffle=True, key=jax.random.key(config.seed + 3))
     fit_fn, score_fn, score_name = make_task(study, X, y, grid=True)
-    out = cv.grid_search(fit_fn, score_fn, X, y, split, {"lr": list(config.grid_lrs)},
-                         key=jax.random.key(config.seed))
+    out = cv.grid_search(fit_fn, score_fn, X, y, split, {"lr": list(config.grid_lrs)}, key=jax.random.key(config.seed))
     lrs = np.array([p["lr"] for p in out["params"]])
     mean, std = out["mean_test_score"], out["std_test_score"]
     best = float(out["best_params"]["lr"])
@@ -416,21 +492,33 @@ def _grid(config: Config, workdir: Path, summary: _common.Summary) -> dict:
     ax.set_xscale("log")
     ax.set_xlabel("learning rate")
     ax.set_ylabel(f"test {score_name}")
-    ax.set_title(f"{study.optimizer} on {study.dataset}: {len(lrs)} learning rates x {config.grid_folds} folds, "
-                 "one program")
+    ax.set_title(
+        f"{study.optimizer} on {study.dataset}: {len(lrs)} learning rates x {config.grid_folds} folds, one program"
+    )
     ax.grid(alpha=0.3, which="both")
     ax.legend(fontsize=8)
     fig.tight_layout()
     _common.save_figure(fig, workdir / "grid.png")
-    summary.figure("grid.png", (
-        f"Cross-validated test {score_name} per learning rate: {len(lrs)} settings x {config.grid_folds} "
-        f"folds = {len(lrs) * config.grid_folds} trainings vmapped in one compiled program "
-        f"({out['compile_time']:.1f} s compile, {out['total_fit_time']:.2f} s fit). Too small a rate has not "
-        f"converged in {study.epochs} epochs; the best is {best:g} ({out['best_score']:.3f}). Choosing it by "
-        "cross-validation uses only training data; a final test set would then measure the chosen model."))
+    summary.figure(
+        "grid.png",
+        (
+            f"Cross-validated test {score_name} per learning rate: {len(lrs)} settings x {config.grid_folds} "
+            f"folds = {len(lrs) * config.grid_folds} trainings vmapped in one compiled program "
+            f"({out['compile_time']:.1f} s compile, {out['total_fit_time']:.2f} s fit). Too small a rate has not "
+            f"converged in {study.epochs} epochs; the best is {best:g} ({out['best_score']:.3f}). Choosing it by "
+            "cross-validation uses only training data; a final test set would then measure the chosen model."
+        ),
+    )
     summary.table(header, rows, "Grid of learning rates.", csv_name="grid.csv")
-    return {"grid": {"lrs": lrs.tolist(), "mean": mean.tolist(), "std": std.tolist(), "best_lr": best,
-                     "best_score": float(out["best_score"])}}
+    return {
+        "grid": {
+            "lrs": lrs.tolist(),
+            "mean": mean.tolist(),
+            "std": std.tolist(),
+            "best_lr": best,
+            "best_score": float(out["best_score"]),
+        }
+    }
 
 
 @_common.experiment(NAME)
@@ -439,27 +527,39 @@ def run(config: Config, workdir: Path) -> dict:
     X, y = datasets.load(config.dataset)
     splitter = "loo" if config.cv == "loo" else int(config.cv)
     fit_fn, score_fn, score_name = make_task(config, X, y)
-    out = cv.cross_validate(fit_fn, score_fn, X, y, splitter, key=jax.random.key(config.seed),
-                            return_history=True)
+    out = cv.cross_validate(fit_fn, score_fn, X, y, splitter, key=jax.random.key(config.seed), return_history=True)
     test = out["test_score"]
     diverged = int(np.sum(out["history"].diverged_epoch >= 0))
     result = {
-        "dataset": config.dataset, "score": score_name, "n_folds": int(test.shape[0]),
-        "test_score": test.tolist(), "train_score": out["train_score"].tolist(),
-        "mean": float(np.mean(test)), "std": float(np.std(test)),
+        "dataset": config.dataset,
+        "score": score_name,
+        "n_folds": int(test.shape[0]),
+        "test_score": test.tolist(),
+        "train_score": out["train_score"].tolist(),
+        "mean": float(np.mean(test)),
+        "std": float(np.std(test)),
         "train_mean": float(np.mean(out["train_score"])),
         "fit_seconds": float(out["total_fit_time"]),  # training and scoring: one program
-        "compile_seconds": float(out["compile_time"]), "diverged_folds": diverged,
+        "compile_seconds": float(out["compile_time"]),
+        "diverged_folds": diverged,
     }
     rows = [[k, s, t] for k, (s, t) in enumerate(zip(test, out["train_score"], strict=True))]
     shown = rows if len(rows) <= 20 else rows[:10] + [["...", "", ""]] + rows[-5:]
-    summary = _common.Summary(TITLE, (
-        f"{config.dataset}, {result['n_folds']} folds ({config.cv}), MLP {config.hidden} "
-        f"{config.activation}, {config.optimizer} lr {config.lr}, {config.epochs} epochs: test {score_name} "
-        f"{result['mean']:.4f} ± {result['std']:.4f} (train {result['train_mean']:.4f}). All folds trained in "
-        f"one program: compile {result['compile_seconds']:.2f} s, fit {result['fit_seconds']:.3f} s."))
-    summary.table(["fold", f"test {score_name}", f"train {score_name}"], shown,
-                  "Per-fold scores (each fold standardised on its own training rows).", csv_name="folds.csv")
+    summary = _common.Summary(
+        TITLE,
+        (
+            f"{config.dataset}, {result['n_folds']} folds ({config.cv}), MLP {config.hidden} "
+            f"{config.activation}, {config.optimizer} lr {config.lr}, {config.epochs} epochs: test {score_name} "
+            f"{result['mean']:.4f} ± {result['std']:.4f} (train {result['train_mean']:.4f}). All folds trained in "
+            f"one program: compile {result['compile_seconds']:.2f} s, fit {result['fit_seconds']:.3f} s."
+        ),
+    )
+    summary.table(
+        ["fold", f"test {score_name}", f"train {score_name}"],
+        shown,
+        "Per-fold scores (each fold standardised on its own training rows).",
+        csv_name="folds.csv",
+    )
     _common.write_csv(workdir / "folds.csv", ["fold", "test_score", "train_score"], rows)
     if config.spread or config.fold_scores:
         result.update(_spread_and_fold_scores(config, workdir, summary))
@@ -478,8 +578,10 @@ def _table(result: dict) -> str:
         rows = rows[:10] + [["...", ""]] + rows[-5:]
     rows.append(["mean ± std", f"{result['mean']:.4f} ± {result['std']:.4f}"])
     text = _common.markdown_table(["fold", f"test {result['score']}"], rows)
-    return (f"{text}\ncompile {result['compile_seconds']:.2f} s, fit {result['fit_seconds']:.3f} s "
-            f"(all {result['n_folds']} folds trained and scored at once)")
+    return (
+        f"{text}\ncompile {result['compile_seconds']:.2f} s, fit {result['fit_seconds']:.3f} s "
+        f"(all {result['n_folds']} folds trained and scored at once)"
+    )
 
 
 def main(argv=None) -> dict:
@@ -488,9 +590,16 @@ def main(argv=None) -> dict:
     args = _common.build_parser(Config, QUICK, __doc__, prog=NAME).parse_args(argv)
     json_path = args.json if args.json is not None else (QUICK if args.quick else Config()).json
     if json_path:
-        _common.write_json(json_path, {
-            "test_score": result["test_score"], "mean": result["mean"], "std": result["std"],
-            "wall_seconds": time.perf_counter() - _PROCESS_START, "compile_seconds": result["compile_seconds"]})
+        _common.write_json(
+            json_path,
+            {
+                "test_score": result["test_score"],
+                "mean": result["mean"],
+                "std": result["std"],
+                "wall_seconds": time.perf_counter() - _PROCESS_START,
+                "compile_seconds": result["compile_seconds"],
+            },
+        )
     return result
 
 

@@ -44,6 +44,7 @@ QUICK = Config(approx_epochs=1500, overfit_epochs=1500)
 def _mse_loss(net: mlp.MLP):
     def per_example(p, X, y):
         return losses.mse(net.apply(p, X), y, reduction="none")
+
     return per_example
 
 
@@ -62,8 +63,9 @@ def _approximation(config: Config, workdir: Path, summary: _common.Summary) -> d
         # Both targets in one program: vmap over the target, the data X shared.
         @jax.jit
         def fit_both(Y, params=params, loss=loss):
-            return jax.vmap(lambda y: train.fit(loss, params, optim.adam(config.learning_rate), x, y,
-                                                epochs=config.approx_epochs))(Y)
+            return jax.vmap(
+                lambda y: train.fit(loss, params, optim.adam(config.learning_rate), x, y, epochs=config.approx_epochs)
+            )(Y)
 
         trained, history = fit_both(Y)
         fits[width] = np.asarray(jax.vmap(lambda p, net=net: net.apply(p, x))(trained))
@@ -100,7 +102,8 @@ def _approximation(config: Config, workdir: Path, summary: _common.Summary) -> d
         "a single tanh-shaped bend; with more units the sum of bends follows the target ever more "
         "closely, and the training error falls with width: a single hidden layer can approximate any "
         "continuous function on a bounded interval (universal approximation), even the step up to a "
-        "narrow band around the jump. It says nothing about data outside the training set.")
+        "narrow band around the jump. It says nothing about data outside the training set.",
+    )
     summary.table(header, rows, "Training error per width.", csv_name="universal_approximation.csv")
     return {str(w): dict(zip(targets, map(float, errors[w]), strict=True)) for w in config.widths}
 
@@ -116,9 +119,17 @@ def _overfitting(config: Config, workdir: Path, summary: _common.Summary) -> dic
     net = networks.overfitting_network(config.big_hidden)
     sizes = net.layer_sizes
     params = net.init(k_init)
-    trained, history = jax.jit(lambda p: train.fit(
-        _mse_loss(net), p, optim.adam(config.learning_rate), X, y, epochs=config.overfit_epochs,
-        validation_data=(Xv, yv)))(params)
+    trained, history = jax.jit(
+        lambda p: train.fit(
+            _mse_loss(net),
+            p,
+            optim.adam(config.learning_rate),
+            X,
+            y,
+            epochs=config.overfit_epochs,
+            validation_data=(Xv, yv),
+        )
+    )(params)
     tr, va = np.asarray(history.train_loss), np.asarray(history.validation_loss)
     best = int(np.argmin(va))
     epochs = np.arange(1, config.overfit_epochs + 1)
@@ -129,7 +140,7 @@ def _overfitting(config: Config, workdir: Path, summary: _common.Summary) -> dic
     ax.semilogy(epochs, tr, color="C0", label="training loss")
     ax.semilogy(epochs, va, color="C1", label="validation loss")
     ax.axvline(best + 1, color="k", ls="--", lw=1, label=f"lowest validation loss (epoch {best + 1})")
-    ax.axhline(config.noise ** 2, color="grey", ls=":", lw=1, label="noise variance (best possible)")
+    ax.axhline(config.noise**2, color="grey", ls=":", lw=1, label="noise variance (best possible)")
     ax.set_xlabel("epoch")
     ax.set_ylabel("MSE")
     ax.set_title(f"{'-'.join(map(str, sizes))} tanh network on {config.n_small} noisy points")
@@ -139,8 +150,13 @@ def _overfitting(config: Config, workdir: Path, summary: _common.Summary) -> dic
     ax.scatter(np.asarray(Xv[:, 0]), np.asarray(yv[:, 0]), s=6, color="C1", alpha=0.4, label="validation data")
     ax.scatter(np.asarray(X[:, 0]), np.asarray(y[:, 0]), s=30, color="C0", edgecolor="k", label="training data")
     ax.plot(np.asarray(grid[:, 0]), np.sin(np.asarray(grid[:, 0])), "k--", lw=1, label="sin(x)")
-    ax.plot(np.asarray(grid[:, 0]), np.asarray(net.apply(trained, grid)[:, 0]), "C3", lw=1.5,
-            label=f"network after {config.overfit_epochs} epochs")
+    ax.plot(
+        np.asarray(grid[:, 0]),
+        np.asarray(net.apply(trained, grid)[:, 0]),
+        "C3",
+        lw=1.5,
+        label=f"network after {config.overfit_epochs} epochs",
+    )
     ax.set_ylim(-2.5, 2.5)
     ax.set_xlabel("x")
     ax.set_ylabel("y")
@@ -149,17 +165,25 @@ def _overfitting(config: Config, workdir: Path, summary: _common.Summary) -> dic
     ax.legend(fontsize=8)
     fig.tight_layout()
     _common.save_figure(fig, workdir / "overfitting.png")
-    _common.write_csv(workdir / "overfitting_curves.csv", ["epoch", "training loss", "validation loss"],
-                      [[int(e), float(a), float(b)] for e, a, b in zip(epochs, tr, va, strict=True)])
+    _common.write_csv(
+        workdir / "overfitting_curves.csv",
+        ["epoch", "training loss", "validation loss"],
+        [[int(e), float(a), float(b)] for e, a, b in zip(epochs, tr, va, strict=True)],
+    )
     summary.figure(
         "overfitting.png",
         f"A network far larger than {config.n_small} points need: the training loss keeps falling towards "
         f"0 (below the noise variance: it memorises the noise) while the validation loss reaches its "
         f"minimum {va[best]:.3f} at epoch {best + 1} and then rises to {va[-1]:.3f}. The validation set, "
         "never trained on, is what reveals overfitting and picks the stopping point; a separate test set "
-        "then measures the chosen model.")
-    return {"best_epoch": best + 1, "best_validation_loss": float(va[best]), "final_validation_loss": float(va[-1]),
-            "final_training_loss": float(tr[-1])}
+        "then measures the chosen model.",
+    )
+    return {
+        "best_epoch": best + 1,
+        "best_validation_loss": float(va[best]),
+        "final_validation_loss": float(va[-1]),
+        "final_training_loss": float(tr[-1]),
+    }
 
 
 @_common.experiment(NAME)
@@ -167,8 +191,10 @@ def run(config: Config, workdir: Path) -> dict:
     """Universal approximation with one hidden layer, and overfitting on a small noisy set."""
     workdir = Path(workdir)
     summary = _common.Summary(TITLE)
-    result = {"universal_approximation": _approximation(config, workdir, summary),
-              "overfitting": _overfitting(config, workdir, summary)}
+    result = {
+        "universal_approximation": _approximation(config, workdir, summary),
+        "overfitting": _overfitting(config, workdir, summary),
+    }
     summary.write(workdir)
     return result
 

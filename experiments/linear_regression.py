@@ -51,16 +51,25 @@ def _mse_per_example(params, X, y):
 def _size_only(config: Config, workdir: Path, summary: _common.Summary) -> dict:
     import matplotlib.pyplot as plt
 
-    X, y, coef = datasets.housing(jax.random.key(config.seed), config.n_houses, features="size",
-                                  noise=config.noise)
+    X, y, coef = datasets.housing(jax.random.key(config.seed), config.n_houses, features="size", noise=config.noise)
     exact = linear.normal_equation(X, y)
     fig, ax = plt.subplots(figsize=(6.5, 4.3))
     ax.scatter(np.asarray(X[:, 0]), np.asarray(y), s=10, alpha=0.6, label="houses")
     xs = jnp.linspace(50.0, 250.0, 2)[:, None]
-    ax.plot(xs[:, 0], linear.predict_linear(exact, xs), "C3", lw=2,
-            label=f"normal equation: y = {float(exact['w'][0]):.2f} x + {float(exact['b']):.1f}")
-    ax.plot(xs[:, 0], xs[:, 0] * coef["w"][0] + coef["b"], "k--", lw=1,
-            label=f"true: y = {float(coef['w'][0]):g} x + {float(coef['b']):g}")
+    ax.plot(
+        xs[:, 0],
+        linear.predict_linear(exact, xs),
+        "C3",
+        lw=2,
+        label=f"normal equation: y = {float(exact['w'][0]):.2f} x + {float(exact['b']):.1f}",
+    )
+    ax.plot(
+        xs[:, 0],
+        xs[:, 0] * coef["w"][0] + coef["b"],
+        "k--",
+        lw=1,
+        label=f"true: y = {float(coef['w'][0]):g} x + {float(coef['b']):g}",
+    )
     ax.set_xlabel("size (square metres)")
     ax.set_ylabel("price (thousands)")
     ax.set_title("Housing price from size: y_hat = w x + b")
@@ -68,16 +77,21 @@ def _size_only(config: Config, workdir: Path, summary: _common.Summary) -> dict:
     ax.legend()
     fig.tight_layout()
     _common.save_figure(fig, workdir / "price_vs_size.png")
-    summary.figure("price_vs_size.png",
-                   "One feature: the normal equation's line through the noisy prices recovers the slope "
-                   "and intercept that generated them (dashed).")
-    return {"w": float(exact["w"][0]), "b": float(exact["b"]), "true_w": float(coef["w"][0]),
-            "true_b": float(coef["b"])}
+    summary.figure(
+        "price_vs_size.png",
+        "One feature: the normal equation's line through the noisy prices recovers the slope "
+        "and intercept that generated them (dashed).",
+    )
+    return {
+        "w": float(exact["w"][0]),
+        "b": float(exact["b"]),
+        "true_w": float(coef["w"][0]),
+        "true_b": float(coef["b"]),
+    }
 
 
 def _all_features(config: Config):
-    X, y, coef = datasets.housing(jax.random.key(config.seed), config.n_houses, features="all",
-                                  noise=config.noise)
+    X, y, coef = datasets.housing(jax.random.key(config.seed), config.n_houses, features="all", noise=config.noise)
     # Standardised features make one learning rate suit every weight (sizes ~100, zip codes ~2).
     Xs, _, _ = datasets.standardize(X)
     return Xs, y
@@ -91,8 +105,9 @@ def _descent_variants(config: Config, workdir: Path, data, summary: _common.Summ
     best = float(jnp.mean(_mse_per_example(exact, X, y)))
     zeros = {"w": jnp.zeros(X.shape[1], X.dtype), "b": jnp.zeros((), X.dtype)}
     key = jax.random.key(config.seed + 1)
-    hand_params, hand_history = linear.fit_linear_gd(X, y, learning_rate=config.batch_learning_rate,
-                                                     epochs=config.epochs)
+    hand_params, hand_history = linear.fit_linear_gd(
+        X, y, learning_rate=config.batch_learning_rate, epochs=config.epochs
+    )
     variants = {
         "batch": (None, config.batch_learning_rate),
         "stochastic (batch 1)": (1, config.stochastic_learning_rate),
@@ -100,8 +115,11 @@ def _descent_variants(config: Config, workdir: Path, data, summary: _common.Summ
     }
     curves, finals = {}, {}
     for name, (batch_size, lr) in variants.items():
-        params, history = jax.jit(lambda p, k, b=batch_size, lr=lr: train.fit(
-            _mse_per_example, p, optim.sgd(lr), X, y, key=k, epochs=config.epochs, batch_size=b))(zeros, key)
+        params, history = jax.jit(
+            lambda p, k, b=batch_size, lr=lr: train.fit(
+                _mse_per_example, p, optim.sgd(lr), X, y, key=k, epochs=config.epochs, batch_size=b
+            )
+        )(zeros, key)
         curves[name] = np.asarray(history.train_loss)
         finals[name] = params
     # train.fit reports the loss before each full-batch step; the hand-gradient route reports
@@ -122,11 +140,23 @@ def _descent_variants(config: Config, workdir: Path, data, summary: _common.Summ
 
     header = ["method", "learning rate", "final training MSE", "max |w - w_normal_equation|"]
     rows = [["normal equation", "", best, 0.0]]
-    rows.append(["batch GD, hand gradients", config.batch_learning_rate, float(hand_history[-1]),
-                 float(jnp.max(jnp.abs(hand_params["w"] - exact["w"])))])
+    rows.append(
+        [
+            "batch GD, hand gradients",
+            config.batch_learning_rate,
+            float(hand_history[-1]),
+            float(jnp.max(jnp.abs(hand_params["w"] - exact["w"]))),
+        ]
+    )
     for name, params in finals.items():
-        rows.append([f"{name} GD", variants[name][1], float(jnp.mean(_mse_per_example(params, X, y))),
-                     float(jnp.max(jnp.abs(params["w"] - exact["w"])))])
+        rows.append(
+            [
+                f"{name} GD",
+                variants[name][1],
+                float(jnp.mean(_mse_per_example(params, X, y))),
+                float(jnp.max(jnp.abs(params["w"] - exact["w"]))),
+            ]
+        )
     _common.write_csv(workdir / "methods.csv", header, rows)
     summary.figure(
         "loss_curves.png",
@@ -135,11 +165,12 @@ def _descent_variants(config: Config, workdir: Path, data, summary: _common.Summ
         "takes one noisy step per example, so it gets near the minimum in fewer epochs but keeps "
         "jittering around it; mini-batch descent is in between. All approach the closed form, which "
         "needs no learning rate but a solve with X^T X (costly with many features, impossible when "
-        "X^T X is singular).")
-    summary.table(header, rows, "Final training error and distance of the weights from the closed form.",
-                  csv_name="methods.csv")
-    return {"normal_equation_mse": best, **{f"{r[0]} mse": r[2] for r in rows[1:]},
-            "hand_gd_weight_error": rows[1][3]}
+        "X^T X is singular).",
+    )
+    summary.table(
+        header, rows, "Final training error and distance of the weights from the closed form.", csv_name="methods.csv"
+    )
+    return {"normal_equation_mse": best, **{f"{r[0]} mse": r[2] for r in rows[1:]}, "hand_gd_weight_error": rows[1][3]}
 
 
 def _sweep(config: Config, workdir: Path, data, summary: _common.Summary) -> dict:
@@ -149,8 +180,9 @@ def _sweep(config: Config, workdir: Path, data, summary: _common.Summary) -> dic
     best = float(jnp.mean(_mse_per_example(linear.normal_equation(X, y), X, y)))
     rates = jnp.geomspace(config.sweep_min, config.sweep_max, config.sweep_points).astype(X.dtype)
     # One compiled program for all learning rates: the rate is a vmapped array, not a constant.
-    params, histories = jax.jit(jax.vmap(
-        lambda lr: linear.fit_linear_gd(X, y, learning_rate=lr, epochs=config.sweep_epochs)))(rates)
+    params, histories = jax.jit(
+        jax.vmap(lambda lr: linear.fit_linear_gd(X, y, learning_rate=lr, epochs=config.sweep_epochs))
+    )(rates)
     histories = np.asarray(histories)
     final = histories[:, -1]
     diverged = ~np.isfinite(final) | (final > histories[:, 0])
@@ -160,8 +192,13 @@ def _sweep(config: Config, workdir: Path, data, summary: _common.Summary) -> dic
     cmap = plt.get_cmap("viridis")
     epochs = np.arange(1, config.sweep_epochs + 1)
     for i, (lr, h) in enumerate(zip(rates, histories, strict=True)):
-        axes[0].semilogy(epochs, np.where(np.isfinite(h), h, np.nan), color=cmap(i / max(len(rates) - 1, 1)),
-                         lw=1.3, label=f"{lr:.3g}" + (" (diverges)" if diverged[i] else ""))
+        axes[0].semilogy(
+            epochs,
+            np.where(np.isfinite(h), h, np.nan),
+            color=cmap(i / max(len(rates) - 1, 1)),
+            lw=1.3,
+            label=f"{lr:.3g}" + (" (diverges)" if diverged[i] else ""),
+        )
     axes[0].axhline(best, color="C3", ls="--", lw=1)
     axes[0].set_ylim(best * 0.7, float(np.nanmax(histories[:, 0])) * 100)  # divergent curves leave the top
     axes[0].set_xlabel("epoch")
@@ -173,8 +210,14 @@ def _sweep(config: Config, workdir: Path, data, summary: _common.Summary) -> dic
     axes[1].loglog(rates[~diverged], shown[~diverged], "o-", color="C0", label="converging / slow")
     if diverged.any():
         top = np.nanmax(shown) if np.isfinite(shown).any() else best
-        axes[1].scatter(rates[diverged], np.where(np.isfinite(shown[diverged]), shown[diverged], top * 10),
-                        marker="x", s=60, color="C3", label="diverged (loss grows; inf shown at top)")
+        axes[1].scatter(
+            rates[diverged],
+            np.where(np.isfinite(shown[diverged]), shown[diverged], top * 10),
+            marker="x",
+            s=60,
+            color="C3",
+            label="diverged (loss grows; inf shown at top)",
+        )
     axes[1].axhline(best, color="C3", ls="--", lw=1, label="normal equation")
     axes[1].set_xlabel("learning rate")
     axes[1].set_ylabel(f"training MSE after {config.sweep_epochs} epochs")
@@ -194,12 +237,17 @@ def _sweep(config: Config, workdir: Path, data, summary: _common.Summary) -> dic
         "vmapped program. Too small a rate barely moves in the epochs given; the loss falls fastest just "
         "below the stability limit; beyond it each step overshoots the minimum by more than it corrects "
         f"and the loss grows without bound (first divergent rate here: "
-        f"{rates[diverged].min():.3g})." if diverged.any() else
-        f"{len(rates)} learning rates, trained as one vmapped program; none diverged in this range.")
+        f"{rates[diverged].min():.3g})."
+        if diverged.any()
+        else f"{len(rates)} learning rates, trained as one vmapped program; none diverged in this range.",
+    )
     summary.table(header, rows, "Final loss per learning rate.", csv_name="learning_rate_sweep.csv", digits=3)
-    return {"best_rate": float(good[np.argmin(final[~diverged])]) if good.size else None,
-            "first_divergent_rate": float(rates[diverged].min()) if diverged.any() else None,
-            "smallest_rate_final_mse": float(final[0]), "normal_equation_mse": best}
+    return {
+        "best_rate": float(good[np.argmin(final[~diverged])]) if good.size else None,
+        "first_divergent_rate": float(rates[diverged].min()) if diverged.any() else None,
+        "smallest_rate_final_mse": float(final[0]),
+        "normal_equation_mse": best,
+    }
 
 
 @_common.experiment(NAME)

@@ -50,11 +50,13 @@ def _split(config: Config):
 
 
 def _scores(y_true, y_pred) -> dict:
-    return {"accuracy": float(metrics.accuracy(y_true, y_pred)),
-            "precision": float(metrics.precision(y_true, y_pred)),
-            "recall": float(metrics.recall(y_true, y_pred)),
-            "specificity": float(metrics.specificity(y_true, y_pred)),
-            "f1": float(metrics.f1_score(y_true, y_pred))}
+    return {
+        "accuracy": float(metrics.accuracy(y_true, y_pred)),
+        "precision": float(metrics.precision(y_true, y_pred)),
+        "recall": float(metrics.recall(y_true, y_pred)),
+        "specificity": float(metrics.specificity(y_true, y_pred)),
+        "f1": float(metrics.f1_score(y_true, y_pred)),
+    }
 
 
 def _sklearn_scores(y_true, y_pred) -> tuple[dict, np.ndarray]:
@@ -62,9 +64,16 @@ def _sklearn_scores(y_true, y_pred) -> tuple[dict, np.ndarray]:
 
     cm = skm.confusion_matrix(y_true, y_pred, labels=[0, 1])
     tn, fp = cm[0]
-    return ({"accuracy": skm.accuracy_score(y_true, y_pred), "precision": skm.precision_score(y_true, y_pred),
-             "recall": skm.recall_score(y_true, y_pred), "specificity": tn / (tn + fp),
-             "f1": skm.f1_score(y_true, y_pred)}, cm)
+    return (
+        {
+            "accuracy": skm.accuracy_score(y_true, y_pred),
+            "precision": skm.precision_score(y_true, y_pred),
+            "recall": skm.recall_score(y_true, y_pred),
+            "specificity": tn / (tn + fp),
+            "f1": skm.f1_score(y_true, y_pred),
+        },
+        cm,
+    )
 
 
 @_common.experiment(NAME)
@@ -83,8 +92,11 @@ def run(config: Config, workdir: Path) -> dict:
         return losses.binary_cross_entropy_with_logits(X @ p["w"] + p["b"], y, reduction="none")
 
     zeros = {"w": jnp.zeros(X.shape[1], X.dtype), "b": jnp.zeros((), X.dtype)}
-    params, history = jax.jit(lambda p: train.fit(per_example, p, optim.sgd(config.learning_rate), X, y,
-                                                  epochs=config.epochs, validation_data=(Xt, yt)))(zeros)
+    params, history = jax.jit(
+        lambda p: train.fit(
+            per_example, p, optim.sgd(config.learning_rate), X, y, epochs=config.epochs, validation_data=(Xt, yt)
+        )
+    )(zeros)
     y_pred = linear.predict_logistic(params, Xt)
     ours = _scores(yt.astype(jnp.int32), y_pred.astype(jnp.int32))
     cm = np.asarray(metrics.confusion_matrix(yt.astype(jnp.int32), y_pred.astype(jnp.int32), num_classes=2))
@@ -111,8 +123,15 @@ def run(config: Config, workdir: Path) -> dict:
     for ax, matrix, name in ((axes[1], cm, "fnn (gradient descent)"), (axes[2], sk_cm, "scikit-learn")):
         ax.imshow(matrix, cmap="Blues")
         for (i, j), v in np.ndenumerate(matrix):
-            ax.text(j, i, f"{int(v)}", ha="center", va="center", fontsize=14,
-                    color="white" if v > matrix.max() / 2 else "black")
+            ax.text(
+                j,
+                i,
+                f"{int(v)}",
+                ha="center",
+                va="center",
+                fontsize=14,
+                color="white" if v > matrix.max() / 2 else "black",
+            )
         ax.set_xticks([0, 1], ["malignant (0)", "benign (1)"])
         ax.set_yticks([0, 1], ["malignant (0)", "benign (1)"])
         ax.set_xlabel("predicted")
@@ -129,17 +148,27 @@ def run(config: Config, workdir: Path) -> dict:
         f"Left: training and test log loss over {config.epochs} full-batch steps; the hand-written "
         "gradient 1/N sum (y_hat - y) x (dotted) retraces the jax.grad training loop. The log loss is "
         "convex, so gradient descent settles smoothly. Middle and right: confusion matrices on the "
-        f"{len(yt)} held-out tumours (positive class: benign).")
-    summary.table(header, rows,
-                  "Test metrics: accuracy alone hides which errors are made; precision, recall "
-                  "(sensitivity), specificity and F1 separate false positives from false negatives, which "
-                  "matters when classes are imbalanced or errors cost differently. fnn.metrics agrees "
-                  f"with scikit-learn's metrics on the same predictions to {metric_gap:.1e}.",
-                  csv_name="test_metrics.csv")
+        f"{len(yt)} held-out tumours (positive class: benign).",
+    )
+    summary.table(
+        header,
+        rows,
+        "Test metrics: accuracy alone hides which errors are made; precision, recall "
+        "(sensitivity), specificity and F1 separate false positives from false negatives, which "
+        "matters when classes are imbalanced or errors cost differently. fnn.metrics agrees "
+        f"with scikit-learn's metrics on the same predictions to {metric_gap:.1e}.",
+        csv_name="test_metrics.csv",
+    )
     summary.write(workdir)
-    return {"fnn": ours, "sklearn": theirs, "confusion_matrix": cm, "metric_gap_vs_sklearn": metric_gap,
-            "hand_vs_grad_max_weight_gap": agree_hand, "final_train_loss": float(history.train_loss[-1]),
-            "final_test_loss": float(history.validation_loss[-1])}
+    return {
+        "fnn": ours,
+        "sklearn": theirs,
+        "confusion_matrix": cm,
+        "metric_gap_vs_sklearn": metric_gap,
+        "hand_vs_grad_max_weight_gap": agree_hand,
+        "final_train_loss": float(history.train_loss[-1]),
+        "final_test_loss": float(history.validation_loss[-1]),
+    }
 
 
 def main(argv=None) -> dict:

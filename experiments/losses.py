@@ -51,10 +51,13 @@ def _line(config: Config, workdir: Path, summary: _common.Summary) -> dict:
     zeros = {"w": jnp.zeros((1,)), "b": jnp.zeros(())}
     fits = {}
     for name, loss in (("MAE", losses.mae), ("MSE", losses.mse)):
+
         def per_example(p, X, y, loss=loss):
             return loss(X @ p["w"] + p["b"], y, reduction="none")
-        params, _ = jax.jit(lambda p, f=per_example: train.fit(f, p, optim.adam(config.learning_rate), X, y,
-                                                            epochs=config.line_epochs))(zeros)
+
+        params, _ = jax.jit(
+            lambda p, f=per_example: train.fit(f, p, optim.adam(config.learning_rate), X, y, epochs=config.line_epochs)
+        )(zeros)
         fits[name] = (float(params["w"][0]), float(params["b"]))
 
     fig, ax = plt.subplots(figsize=(6.5, 4.3))
@@ -78,7 +81,8 @@ def _line(config: Config, workdir: Path, summary: _common.Summary) -> dict:
         f"{config.n_outliers} outliers among {config.n_points} points. Minimising MAE (the gradient of |e| "
         "has the same size for every error) keeps the line near the true one; minimising MSE (gradient "
         "2e, proportional to the error) lets the large errors dominate and pulls the line towards the "
-        "outliers: MAE is robust to outliers, MSE sensitive to them.")
+        "outliers: MAE is robust to outliers, MSE sensitive to them.",
+    )
     return {name: {"w": w, "b": b} for name, (w, b) in fits.items()}
 
 
@@ -95,25 +99,62 @@ def _tasks(config: Config, workdir: Path, summary: _common.Summary) -> dict:
     # (task, data set, output activation, loss, per-example loss from logits, targets, metric)
     Xd, yd = datasets.load("diabetes")
     yd = (yd - yd.mean()) / yd.std()
-    tasks.append(("regression", "diabetes", "linear (identity)", "MSE", Xd, yd[:, None], 1,
-                  lambda z, t: losses.mse(activations.identity(z), t, reduction="none"),
-                  lambda z, t: ("R^2", float(metrics.r2_score(t[:, 0], z[:, 0])))))
+    tasks.append(
+        (
+            "regression",
+            "diabetes",
+            "linear (identity)",
+            "MSE",
+            Xd,
+            yd[:, None],
+            1,
+            lambda z, t: losses.mse(activations.identity(z), t, reduction="none"),
+            lambda z, t: ("R^2", float(metrics.r2_score(t[:, 0], z[:, 0]))),
+        )
+    )
     Xb, yb = datasets.load("breast_cancer")
-    tasks.append(("binary classification", "breast_cancer", "sigmoid", "binary cross-entropy", Xb,
-                  yb.astype(jnp.float32)[:, None], 1,
-                  lambda z, t: losses.binary_cross_entropy(activations.sigmoid(z), t, reduction="none"),
-                  lambda z, t: ("accuracy", float(metrics.accuracy(t[:, 0].astype(int),
-                                                                   (z[:, 0] >= 0).astype(int))))))
+    tasks.append(
+        (
+            "binary classification",
+            "breast_cancer",
+            "sigmoid",
+            "binary cross-entropy",
+            Xb,
+            yb.astype(jnp.float32)[:, None],
+            1,
+            lambda z, t: losses.binary_cross_entropy(activations.sigmoid(z), t, reduction="none"),
+            lambda z, t: ("accuracy", float(metrics.accuracy(t[:, 0].astype(int), (z[:, 0] >= 0).astype(int)))),
+        )
+    )
     Xw, yw = datasets.load("wine")
-    tasks.append(("multi-class classification", "wine", "softmax", "cross-entropy", Xw, yw, 3,
-                  lambda z, t: losses.cross_entropy(z, t, reduction="none"),  # softmax inside, from logits
-                  lambda z, t: ("accuracy", float(metrics.accuracy(t, jnp.argmax(z, axis=-1))))))
+    tasks.append(
+        (
+            "multi-class classification",
+            "wine",
+            "softmax",
+            "cross-entropy",
+            Xw,
+            yw,
+            3,
+            lambda z, t: losses.cross_entropy(z, t, reduction="none"),  # softmax inside, from logits
+            lambda z, t: ("accuracy", float(metrics.accuracy(t, jnp.argmax(z, axis=-1)))),
+        )
+    )
     Xg, yg = datasets.load("digits")
     multi = jnp.stack([(yg % 2 == 0), (yg >= 5)], axis=1).astype(jnp.float32)
-    tasks.append(("multi-label classification", "digits: even? and >= 5?", "sigmoid per label",
-                  "binary cross-entropy", Xg, multi, 2,
-                  lambda z, t: losses.binary_cross_entropy(activations.sigmoid(z), t, reduction="none"),
-                  lambda z, t: ("exact-match accuracy", float(jnp.mean(jnp.all((z >= 0) == (t == 1), axis=1))))))
+    tasks.append(
+        (
+            "multi-label classification",
+            "digits: even? and >= 5?",
+            "sigmoid per label",
+            "binary cross-entropy",
+            Xg,
+            multi,
+            2,
+            lambda z, t: losses.binary_cross_entropy(activations.sigmoid(z), t, reduction="none"),
+            lambda z, t: ("exact-match accuracy", float(jnp.mean(jnp.all((z >= 0) == (t == 1), axis=1)))),
+        )
+    )
 
     rows, out = [], {}
     for i, (task, data, act, loss_name, X, y, d_out, loss_fn, score) in enumerate(tasks):
@@ -125,20 +166,25 @@ def _tasks(config: Config, workdir: Path, summary: _common.Summary) -> dict:
         def per_example(p, X, y, loss_fn=loss_fn, net=net):
             return loss_fn(net.apply(p, X), y)
 
-        trained, history = jax.jit(lambda p, f=per_example, X=Xs[tr], y=y[tr]: train.fit(
-            f, p, optim.adam(config.learning_rate), X, y, epochs=config.task_epochs))(params)
+        trained, history = jax.jit(
+            lambda p, f=per_example, X=Xs[tr], y=y[tr]: train.fit(
+                f, p, optim.adam(config.learning_rate), X, y, epochs=config.task_epochs
+            )
+        )(params)
         metric_name, value = score(net.apply(trained, Xs[te]), y[te])
         rows.append([task, data, act, loss_name, float(history.train_loss[-1]), metric_name, value])
         out[task] = {"metric": metric_name, "test_value": value}
     header = ["task", "data", "output activation", "loss", "final training loss", "test metric", "value"]
     _common.write_csv(workdir / "tasks.csv", header, rows)
     summary.table(
-        header, rows,
+        header,
+        rows,
         f"The material's table, each row trained (a {config.hidden}-unit ReLU hidden layer, Adam, 70/30 "
         "split): a regression output is linear and trained with MSE; a binary output is one sigmoid "
         "with binary cross-entropy; a multi-class output is a softmax over classes with cross-entropy; "
         "a multi-label output is one independent sigmoid per label, each with binary cross-entropy.",
-        csv_name="tasks.csv")
+        csv_name="tasks.csv",
+    )
     return out
 
 

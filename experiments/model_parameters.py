@@ -11,8 +11,8 @@ drawn, saved with :func:`fnn.inspect.save` and read back with
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 import jax
 import jax.numpy as jnp
@@ -55,6 +55,7 @@ def _linear_unit(d: int, what: str) -> Model:
     def init(key):
         # Small random weights, as fnn.perceptron.fit draws them from a key.
         return {"w": 0.01 * jax.random.normal(key, (d,), jnp.float32), "b": jnp.zeros((), jnp.float32)}
+
     return Model(f"{what}, {d} inputs", init)
 
 
@@ -89,11 +90,16 @@ def run(config: Config, workdir: Path) -> dict:
     # Shapes only: jax.eval_shape draws nothing.
     tables = {name: inspect.summary(jax.eval_shape(model.init, key)) for name, model in every.items()}
     header = ["model", "architecture", "parameter arrays", "parameters", "bytes"]
-    rows = [[name, model.architecture, len(tables[name].rows), tables[name].total_count, tables[name].total_bytes]
-            for name, model in every.items()]
+    rows = [
+        [name, model.architecture, len(tables[name].rows), tables[name].total_count, tables[name].total_bytes]
+        for name, model in every.items()
+    ]
     _common.write_csv(workdir / "models.csv", header, rows)
-    detail = [[name, r.path, "x".join(map(str, r.shape)) or "scalar", str(r.dtype), r.count, r.bytes]
-              for name, t in tables.items() for r in t.rows]
+    detail = [
+        [name, r.path, "x".join(map(str, r.shape)) or "scalar", str(r.dtype), r.count, r.bytes]
+        for name, t in tables.items()
+        for r in t.rows
+    ]
     _common.write_csv(workdir / "parameter_tables.csv", ["model", "path", "shape", "dtype", "count", "bytes"], detail)
 
     fig, ax = plt.subplots(figsize=(8, 4.3))
@@ -121,24 +127,37 @@ def run(config: Config, workdir: Path) -> dict:
     same_structure = jax.tree.structure(loaded) == jax.tree.structure(params)
     exact = same_structure and all(
         a.dtype == b.dtype and a.shape == b.shape and np.array_equal(np.asarray(a), np.asarray(b))
-        for a, b in zip(jax.tree.leaves(loaded), jax.tree.leaves(params), strict=True))
+        for a, b in zip(jax.tree.leaves(loaded), jax.tree.leaves(params), strict=True)
+    )
     size = path.stat().st_size
 
-    summary.figure("parameter_counts.png",
-                   "Parameters per model: a dense layer from d_in to d_out holds d_in x d_out weights and "
-                   "d_out biases, so width and depth drive the count; the 10-layer network of the "
-                   "vanishing-gradient experiment and the overfitting network dwarf the linear models.")
+    summary.figure(
+        "parameter_counts.png",
+        "Parameters per model: a dense layer from d_in to d_out holds d_in x d_out weights and "
+        "d_out biases, so width and depth drive the count; the 10-layer network of the "
+        "vanishing-gradient experiment and the overfitting network dwarf the linear models.",
+    )
     summary.table(header, rows, "Every model used in the experiments (full settings).", csv_name="models.csv")
-    summary.text(f"Parameter table of the {config.saved_model} (`fnn.inspect.format_summary`; all tables in "
-                 "[parameter_tables.csv](parameter_tables.csv)):\n\n```\n"
-                 + inspect.format_summary(inspect.summary(params)) + "\n```")
-    summary.text(f"Save and load: `fnn.inspect.save` wrote {size:,} bytes to `saved_model.msgpack`; "
-                 f"`fnn.inspect.load` read back {'the identical tree, bit for bit' if exact else 'A DIFFERENT TREE'} "
-                 "(same structure, shapes, dtypes and values).")
+    summary.text(
+        f"Parameter table of the {config.saved_model} (`fnn.inspect.format_summary`; all tables in "
+        "[parameter_tables.csv](parameter_tables.csv)):\n\n```\n"
+        + inspect.format_summary(inspect.summary(params))
+        + "\n```"
+    )
+    summary.text(
+        f"Save and load: `fnn.inspect.save` wrote {size:,} bytes to `saved_model.msgpack`; "
+        f"`fnn.inspect.load` read back {'the identical tree, bit for bit' if exact else 'A DIFFERENT TREE'} "
+        "(same structure, shapes, dtypes and values)."
+    )
     summary.write(workdir)
-    return {"counts": {n: int(c) for n, c in zip(names, counts, strict=True)}, "round_trip_exact": bool(exact),
-            "saved_model": config.saved_model, "saved_architecture": chosen.architecture,
-            "saved_bytes": int(size), "saved_param_count": inspect.param_count(params)}
+    return {
+        "counts": {n: int(c) for n, c in zip(names, counts, strict=True)},
+        "round_trip_exact": bool(exact),
+        "saved_model": config.saved_model,
+        "saved_architecture": chosen.architecture,
+        "saved_bytes": int(size),
+        "saved_param_count": inspect.param_count(params),
+    }
 
 
 def main(argv=None) -> dict:

@@ -8,7 +8,7 @@ experiment, and a network's activation is written once, in its spec.
 
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 from fnn.mlp import MLP
 

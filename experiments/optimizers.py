@@ -27,9 +27,18 @@ TITLE = "Optimizers on test functions and on an MLP, against optax"
 # name -> (learning rate on the 2-D functions, learning rate on the MLP). optax's alias of the
 # same name is the twin ("momentum"/"nesterov" are optax.sgd with momentum 0.9).
 OPTIMIZERS = {
-    "sgd": (2e-3, 0.1), "momentum": (1e-3, 0.05), "nesterov": (1e-3, 0.05), "adagrad": (0.3, 0.05),
-    "adadelta": (10.0, 1.0), "rmsprop": (0.01, 1e-3), "adam": (0.05, 1e-3), "amsgrad": (0.05, 1e-3),
-    "adamax": (0.05, 2e-3), "nadam": (0.05, 1e-3), "adamw": (0.05, 1e-3), "lion": (0.01, 1e-4),
+    "sgd": (2e-3, 0.1),
+    "momentum": (1e-3, 0.05),
+    "nesterov": (1e-3, 0.05),
+    "adagrad": (0.3, 0.05),
+    "adadelta": (10.0, 1.0),
+    "rmsprop": (0.01, 1e-3),
+    "adam": (0.05, 1e-3),
+    "amsgrad": (0.05, 1e-3),
+    "adamax": (0.05, 2e-3),
+    "nadam": (0.05, 1e-3),
+    "adamw": (0.05, 1e-3),
+    "lion": (0.01, 1e-4),
 }
 
 
@@ -48,20 +57,29 @@ def _make(name: str, lr, library: str):
 TORCH_TWINS = {
     "sgd": (lambda lr: ("SGD", dict(lr=lr)), lambda lr: optim.sgd(lr)),
     "momentum": (lambda lr: ("SGD", dict(lr=lr, momentum=0.9)), lambda lr: optim.sgd(lr, momentum=0.9)),
-    "nesterov": (lambda lr: ("SGD", dict(lr=lr, momentum=0.9, nesterov=True)),
-                 lambda lr: optim.nesterov(lr, momentum=0.9)),
-    "adagrad": (lambda lr: ("Adagrad", dict(lr=lr, eps=1e-10)),
-                lambda lr: optim.adagrad(lr, initial_accumulator_value=0.0, eps=1e-10, eps_in_sqrt=False)),
-    "adadelta": (lambda lr: ("Adadelta", dict(lr=lr, rho=0.9, eps=1e-6)),
-                 lambda lr: optim.adadelta(lr, rho=0.9, eps=1e-6)),
-    "rmsprop": (lambda lr: ("RMSprop", dict(lr=lr, alpha=0.99, eps=1e-8)),
-                lambda lr: optim.rmsprop(lr, decay=0.99, eps=1e-8, eps_in_sqrt=False)),
+    "nesterov": (
+        lambda lr: ("SGD", dict(lr=lr, momentum=0.9, nesterov=True)),
+        lambda lr: optim.nesterov(lr, momentum=0.9),
+    ),
+    "adagrad": (
+        lambda lr: ("Adagrad", dict(lr=lr, eps=1e-10)),
+        lambda lr: optim.adagrad(lr, initial_accumulator_value=0.0, eps=1e-10, eps_in_sqrt=False),
+    ),
+    "adadelta": (
+        lambda lr: ("Adadelta", dict(lr=lr, rho=0.9, eps=1e-6)),
+        lambda lr: optim.adadelta(lr, rho=0.9, eps=1e-6),
+    ),
+    "rmsprop": (
+        lambda lr: ("RMSprop", dict(lr=lr, alpha=0.99, eps=1e-8)),
+        lambda lr: optim.rmsprop(lr, decay=0.99, eps=1e-8, eps_in_sqrt=False),
+    ),
     "adam": (lambda lr: ("Adam", dict(lr=lr)), lambda lr: optim.adam(lr)),
-    "amsgrad": (lambda lr: ("Adam", dict(lr=lr, amsgrad=True)),
-                lambda lr: optim.amsgrad(lr, max_before_bias_correction=True)),
+    "amsgrad": (
+        lambda lr: ("Adam", dict(lr=lr, amsgrad=True)),
+        lambda lr: optim.amsgrad(lr, max_before_bias_correction=True),
+    ),
     "adamax": (lambda lr: ("Adamax", dict(lr=lr)), lambda lr: optim.adamax(lr)),
-    "nadam": (lambda lr: ("NAdam", dict(lr=lr, momentum_decay=4e-3)),
-              lambda lr: optim.nadam(lr, momentum_decay=4e-3)),
+    "nadam": (lambda lr: ("NAdam", dict(lr=lr, momentum_decay=4e-3)), lambda lr: optim.nadam(lr, momentum_decay=4e-3)),
     "adamw": (lambda lr: ("AdamW", dict(lr=lr, weight_decay=1e-4)), lambda lr: optim.adamw(lr, weight_decay=1e-4)),
 }
 NO_TORCH = "n/a (torch not installed)"
@@ -83,7 +101,7 @@ def _rosenbrock(p):
 
 def _beale(p):
     x, y = p[0], p[1]
-    return (1.5 - x + x * y) ** 2 + (2.25 - x + x * y ** 2) ** 2 + (2.625 - x + x * y ** 3) ** 2
+    return (1.5 - x + x * y) ** 2 + (2.25 - x + x * y**2) ** 2 + (2.625 - x + x * y**3) ** 2
 
 
 def _saddle(p):
@@ -126,6 +144,7 @@ def _trajectories(name: str, lr: float, library: str, steps: int):
             updates, state = opt.update(g, state, p)
             p = optax.apply_updates(p, updates)
             return (p, state), p
+
         _, ps = jax.lax.scan(step, (start, opt.init(start)), None, length=steps)
         return jnp.concatenate([start[None], ps])
 
@@ -175,7 +194,8 @@ def _test_functions(config: Config, workdir: Path, summary: _common.Summary) -> 
         "(Adagrad, RMSprop, Adam and its variants) rescale each coordinate by its gradient history, so "
         "their steps keep about the learning rate's size whatever the gradient's scale. On the saddle, "
         "started almost on the ridge, the direction of descent is tiny at first: adaptive and "
-        "sign-based (Lion) methods amplify it and escape, plain SGD barely moves.")
+        "sign-based (Lion) methods amplify it and escape, plain SGD barely moves.",
+    )
     summary.table(header, rows, "Function value at the end of each path.", csv_name="test_functions.csv", digits=3)
     return {"final_values": finals, "max_deviation_from_optax_2d": deviation}
 
@@ -194,36 +214,45 @@ def _mlp(config: Config, workdir: Path, summary: _common.Summary) -> dict:
 
     curves, deviations, ratios, torch_ratios = {}, {}, {}, {}
     torch = _torch()
-    grads = jax.grad(lambda p: jnp.mean(per_example(p, X[:config.batch_size], y[:config.batch_size])))(params)
+    grads = jax.grad(lambda p: jnp.mean(per_example(p, X[: config.batch_size], y[: config.batch_size])))(params)
     for name in config.mlp_optimizers:
         lr = OPTIMIZERS[name][1]
         results = {}
         for library in ("fnn", "optax"):
             opt = _make(name, lr, library)
-            results[library] = jax.jit(lambda p, k, opt=opt: train.fit(
-                per_example, p, opt, X, y, key=k, epochs=config.epochs, batch_size=config.batch_size))(
-                    params, shuffle_key)
+            results[library] = jax.jit(
+                lambda p, k, opt=opt: train.fit(
+                    per_example, p, opt, X, y, key=k, epochs=config.epochs, batch_size=config.batch_size
+                )
+            )(params, shuffle_key)
         curves[name] = np.asarray(results["fnn"][1].train_loss)
-        deviations[name] = max(float(jnp.max(jnp.abs(a - b))) for a, b in zip(
-            jax.tree.leaves(results["fnn"][0]), jax.tree.leaves(results["optax"][0]), strict=True))
+        deviations[name] = max(
+            float(jnp.max(jnp.abs(a - b)))
+            for a, b in zip(jax.tree.leaves(results["fnn"][0]), jax.tree.leaves(results["optax"][0]), strict=True)
+        )
         times = {}
         for library in ("fnn", "optax"):
             opt = _make(name, lr, library)
             state = opt.init(params)
             update = jax.jit(opt.update)
-            times[library] = _common.time_call(lambda update=update, state=state: update(grads, state, params),
-                                               repeats=config.timing_repeats)
+            times[library] = _common.time_call(
+                lambda update=update, state=state: update(grads, state, params), repeats=config.timing_repeats
+            )
         ratios[name] = times["fnn"] / times["optax"]
         if torch is not None and name in TORCH_TWINS:
-            torch_ratios[name] = times["fnn"] / _torch_step_time(name, lr, params, grads, config.timing_repeats,
-                                                                 torch)
+            torch_ratios[name] = times["fnn"] / _torch_step_time(name, lr, params, grads, config.timing_repeats, torch)
 
     fig, ax = plt.subplots(figsize=(7.5, 4.5))
     cmap = plt.get_cmap("tab20")
     order = list(OPTIMIZERS)
     for name, curve in curves.items():
-        ax.semilogy(np.arange(1, config.epochs + 1), curve, color=cmap(order.index(name)), lw=1.6,
-                    label=f"{name} (lr {OPTIMIZERS[name][1]:g})")
+        ax.semilogy(
+            np.arange(1, config.epochs + 1),
+            curve,
+            color=cmap(order.index(name)),
+            lw=1.6,
+            label=f"{name} (lr {OPTIMIZERS[name][1]:g})",
+        )
     ax.set_xlabel("epoch")
     ax.set_ylabel("training cross-entropy")
     ax.set_title(f"64-{config.hidden}-10 ReLU MLP on digits, mini-batch {config.batch_size}")
@@ -235,9 +264,14 @@ def _mlp(config: Config, workdir: Path, summary: _common.Summary) -> dict:
         "mlp_loss_curves.png",
         "Training loss of the same MLP, initialisation and batches under each optimizer (Keras-style "
         "default learning rates for the adaptive ones). Momentum speeds SGD up; the adaptive methods "
-        "reach a low loss in the fewest epochs at their small default rates.")
-    return {"final_loss": {n: float(c[-1]) for n, c in curves.items()}, "max_deviation_from_optax_mlp": deviations,
-            "step_time_ratio_fnn_over_optax": ratios, "torch_step_time_ratio": torch_ratios}
+        "reach a low loss in the fewest epochs at their small default rates.",
+    )
+    return {
+        "final_loss": {n: float(c[-1]) for n, c in curves.items()},
+        "max_deviation_from_optax_mlp": deviations,
+        "step_time_ratio_fnn_over_optax": ratios,
+        "torch_step_time_ratio": torch_ratios,
+    }
 
 
 def _torch_deviation(name: str, lr: float, steps: int, torch) -> float:
@@ -272,6 +306,7 @@ def _torch_deviation(name: str, lr: float, steps: int, torch) -> float:
                 updates, state = fnn_opt.update(g, state, q)
                 q = optax.apply_updates(q, updates)
                 return (q, state), q
+
             return jax.lax.scan(step, (start, fnn_opt.init(start)), g)[1]
 
         shape = (len(FUNCTIONS), steps, 2)
@@ -320,14 +355,29 @@ def run(config: Config, workdir: Path) -> dict:
     versus_torch = torch_column(config, net)
     net.pop("torch_step_time_ratio")
     # no "|" in the names: it would split a markdown table's cells
-    header = ["optimizer", "max abs(fnn - optax), 2-D paths", "max abs(fnn - optax), MLP params",
-              "step time fnn / optax", "max abs(fnn - torch), 2-D paths (float64)", "step time fnn / torch"]
-    rows = [[n, two_d["max_deviation_from_optax_2d"][n], net["max_deviation_from_optax_mlp"].get(n, ""),
-             net["step_time_ratio_fnn_over_optax"].get(n, ""), versus_torch["max_deviation_from_torch_2d"][n],
-             versus_torch["step_time_ratio_fnn_over_torch"][n]] for n in config.optimizers]
+    header = [
+        "optimizer",
+        "max abs(fnn - optax), 2-D paths",
+        "max abs(fnn - optax), MLP params",
+        "step time fnn / optax",
+        "max abs(fnn - torch), 2-D paths (float64)",
+        "step time fnn / torch",
+    ]
+    rows = [
+        [
+            n,
+            two_d["max_deviation_from_optax_2d"][n],
+            net["max_deviation_from_optax_mlp"].get(n, ""),
+            net["step_time_ratio_fnn_over_optax"].get(n, ""),
+            versus_torch["max_deviation_from_torch_2d"][n],
+            versus_torch["step_time_ratio_fnn_over_torch"][n],
+        ]
+        for n in config.optimizers
+    ]
     _common.write_csv(workdir / "optax_comparison.csv", header, rows)
     summary.table(
-        header, rows,
+        header,
+        rows,
         f"Each fnn optimizer against its optax twin: the largest parameter difference over the whole run "
         f"({config.steps} steps on the three test functions; {config.epochs} epochs of the MLP, where "
         "measured), and the ratio of their jitted step times measured side by side in this process (1 = "
@@ -336,7 +386,9 @@ def run(config: Config, workdir: Path) -> dict:
         f"torch's gradient sequence on the three test functions, in float64, and the step time is fnn's jitted "
         "update over one eager torch `step()` on tensors shaped as the MLP's parameters (where the MLP was trained); "
         "differences near 1e-16 say the update rules are the same.",
-        csv_name="optax_comparison.csv", digits=3)
+        csv_name="optax_comparison.csv",
+        digits=3,
+    )
     summary.write(workdir)
     return {**two_d, **net, **versus_torch}
 

@@ -55,15 +55,26 @@ def _gates(config: Config, workdir: Path, summary: _common.Summary) -> dict:
         X, y = datasets.logic_gate(gate, encoding="bipolar")
         params, mistakes = perceptron.fit(X, y, learning_rate=config.learning_rate, epochs=config.epochs)
         results[gate] = {
-            "w": np.asarray(params["w"]), "b": float(params["b"]), "mistakes": np.asarray(mistakes),
+            "w": np.asarray(params["w"]),
+            "b": float(params["b"]),
+            "mistakes": np.asarray(mistakes),
             "accuracy": float(jnp.mean(perceptron.predict(params, X) == y)),
-            "separable": perceptron.is_linearly_separable(X, y)}
+            "separable": perceptron.is_linearly_separable(X, y),
+        }
 
     epochs = np.arange(1, config.epochs + 1)
     fig, ax = plt.subplots(figsize=(6.5, 4))
     for i, (gate, r) in enumerate(results.items()):
-        ax.plot(epochs, r["mistakes"], "o-", color=f"C{i}", label=gate.upper(), ms=4,
-                alpha=0.9, lw=2 if gate == "xor" else 1.5)
+        ax.plot(
+            epochs,
+            r["mistakes"],
+            "o-",
+            color=f"C{i}",
+            label=gate.upper(),
+            ms=4,
+            alpha=0.9,
+            lw=2 if gate == "xor" else 1.5,
+        )
     ax.set_xlabel("epoch")
     ax.set_ylabel("misclassified examples (of 4)")
     ax.set_title(f"Perceptron learning rule (eta = {config.learning_rate:g}): mistakes per epoch")
@@ -103,22 +114,33 @@ def _gates(config: Config, workdir: Path, summary: _common.Summary) -> dict:
     _common.save_figure(fig, workdir / "decision_lines.png")
 
     header = ["gate", "linearly separable", "w1", "w2", "b", "mistakes in last epoch", "accuracy"]
-    rows = [[g.upper(), r["separable"], r["w"][0], r["w"][1], r["b"], int(r["mistakes"][-1]), r["accuracy"]]
-            for g, r in results.items()]
+    rows = [
+        [g.upper(), r["separable"], r["w"][0], r["w"][1], r["b"], int(r["mistakes"][-1]), r["accuracy"]]
+        for g, r in results.items()
+    ]
     _common.write_csv(workdir / "gates.csv", header, rows)
     summary.figure(
         "mistakes.png",
         "Misclassified examples per epoch of Rosenblatt's rule w <- w + eta (y - y_hat) x. On AND, OR "
         "and NAND the mistakes reach 0 within a few epochs and stay there (the perceptron convergence "
-        "theorem for linearly separable data); on XOR they never do.")
+        "theorem for linearly separable data); on XOR they never do.",
+    )
     summary.figure(
         "decision_lines.png",
         "The learned line w.x + b = 0 and the regions it assigns to each output. A single line "
         "separates the classes of AND, OR and NAND; for XOR no line exists (an exact linear-programming "
-        "check), so a single-layer perceptron cannot represent it.")
+        "check), so a single-layer perceptron cannot represent it.",
+    )
     summary.table(header, rows, "Learned weights and the separability check per gate.", csv_name="gates.csv")
-    return {g: {"separable": r["separable"], "last_epoch_mistakes": int(r["mistakes"][-1]),
-                "mistakes": r["mistakes"], "accuracy": r["accuracy"]} for g, r in results.items()}
+    return {
+        g: {
+            "separable": r["separable"],
+            "last_epoch_mistakes": int(r["mistakes"][-1]),
+            "mistakes": r["mistakes"],
+            "accuracy": r["accuracy"],
+        }
+        for g, r in results.items()
+    }
 
 
 def _xor_networks(config: Config, workdir: Path, summary: _common.Summary) -> dict:
@@ -140,8 +162,9 @@ def _xor_networks(config: Config, workdir: Path, summary: _common.Summary) -> di
     def per_example(p, X, y):
         return losses.binary_cross_entropy_with_logits(net.apply(p, X)[:, 0], y, reduction="none")
 
-    trained, history = jax.jit(lambda p: train.fit(
-        per_example, p, optim.adam(config.mlp_learning_rate), X, y, epochs=config.mlp_epochs))(params0)
+    trained, history = jax.jit(
+        lambda p: train.fit(per_example, p, optim.adam(config.mlp_learning_rate), X, y, epochs=config.mlp_epochs)
+    )(params0)
     prob = lambda p, X: jax.nn.sigmoid(net.apply(p, X)[:, 0])  # noqa: E731
     accuracy = float(jnp.mean((prob(trained, X) >= 0.5) == (y == 1)))
     corner_out = np.asarray(prob(trained, Xg) >= 0.5).astype(float)
@@ -187,20 +210,26 @@ def _xor_networks(config: Config, workdir: Path, summary: _common.Summary) -> di
     _common.save_figure(fig, workdir / "xor_networks.png")
 
     header = ["x1", "x2", "hidden AND", "hidden OR", "hand-set network", "trained MLP", "XOR"]
-    rows = [[int(a), int(b), int(h[0]), int(h[1]), int(o), int(m), int(t)]
-            for (a, b), h, o, m, t in zip(Xc, hand_hidden, hand_out, corner_out, yc, strict=True)]
+    rows = [
+        [int(a), int(b), int(h[0]), int(h[1]), int(o), int(m), int(t)]
+        for (a, b), h, o, m, t in zip(Xc, hand_hidden, hand_out, corner_out, yc, strict=True)
+    ]
     _common.write_csv(workdir / "xor_truth_table.csv", header, rows)
     summary.figure(
         "xor_networks.png",
         "XOR with a hidden layer. Left: the material's hand-set 2-2-1 network with step activations; its "
-        "hidden units are the AND and OR perceptrons (two lines) and the output fires for \"OR and not "
-        "AND\", carving out the XOR region no single line can. Middle: a 2-"
+        'hidden units are the AND and OR perceptrons (two lines) and the output fires for "OR and not '
+        'AND", carving out the XOR region no single line can. Middle: a 2-'
         f"{config.hidden}-1 MLP trained by gradient descent (binary cross-entropy, Adam) on {config.n_points} "
-        "noisy XOR points learns a non-linear boundary. Right: its training loss.")
+        "noisy XOR points learns a non-linear boundary. Right: its training loss.",
+    )
     summary.table(header, rows, "Truth table of both networks on the four corners.", csv_name="xor_truth_table.csv")
-    return {"hand_set_network_correct": bool(np.all(hand_out == yc)), "mlp_accuracy": accuracy,
-            "mlp_corners_correct": bool(np.all(corner_out == yc)),
-            "mlp_final_loss": float(history.train_loss[-1])}
+    return {
+        "hand_set_network_correct": bool(np.all(hand_out == yc)),
+        "mlp_accuracy": accuracy,
+        "mlp_corners_correct": bool(np.all(corner_out == yc)),
+        "mlp_final_loss": float(history.train_loss[-1]),
+    }
 
 
 @_common.experiment(NAME)

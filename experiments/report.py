@@ -9,8 +9,8 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import sys
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Sequence
 
 from experiments import _common
 
@@ -40,8 +40,9 @@ def _entries_from_folder(run_dir: Path) -> list[Entry]:
     return entries
 
 
-def write_report(run_dir: str | Path, entries: Sequence[Entry], *, mode: str = "",
-                 total_s: float | None = None) -> Path:
+def write_report(
+    run_dir: str | Path, entries: Sequence[Entry], *, mode: str = "", total_s: float | None = None
+) -> Path:
     """Writes ``run_dir/report.md``: an index with status and time, then every fragment.
 
     Image and file links in each fragment are made relative to ``run_dir``.
@@ -54,7 +55,8 @@ def write_report(run_dir: str | Path, entries: Sequence[Entry], *, mode: str = "
     lines = [
         "# fnn experiments report",
         "",
-        f"Run `{run_dir.name}`" + (f", {mode} settings" if mode else "")
+        f"Run `{run_dir.name}`"
+        + (f", {mode} settings" if mode else "")
         + (f", {total_s:.1f} s in all" if total_s is not None else "")
         + f"; jax {versions['jax']} on {versions['backend']} ({versions['devices']} device(s)), "
         f"python {versions['python']}. Each experiment's folder holds its resolved config and seed "

@@ -60,8 +60,10 @@ def check_learning_rate_scalar(learning_rate, dtype, where: str) -> Array:
     """
     lr = as_float_array("learning_rate", learning_rate, where)
     if lr.shape != ():
-        raise ValueError(f"{where}: learning_rate must be a scalar, got shape {lr.shape}; "
-                         f"vmap the fit over an array of rates for a sweep")
+        raise ValueError(
+            f"{where}: learning_rate must be a scalar, got shape {lr.shape}; "
+            f"vmap the fit over an array of rates for a sweep"
+        )
     # The value of the input itself: inside an outer jit even a concrete array's jnp ops are staged.
     if is_concrete(learning_rate):
         value = float(np.asarray(learning_rate, dtype=np.float64))
@@ -79,10 +81,11 @@ def check_key(key, where: str) -> None:
         if dtype == jnp.uint32 and key.shape == (2,):
             return
     raise TypeError(
-            f"{where}: key must be a JAX PRNG key such as jax.random.key(0) "
-            f"(or a raw uint32[2] key from jax.random.PRNGKey), got "
-            f"{type(key).__name__}{getattr(key, 'shape', '')} "
-            f"{getattr(key, 'dtype', '')}".rstrip())
+        f"{where}: key must be a JAX PRNG key such as jax.random.key(0) "
+        f"(or a raw uint32[2] key from jax.random.PRNGKey), got "
+        f"{type(key).__name__}{getattr(key, 'shape', '')} "
+        f"{getattr(key, 'dtype', '')}".rstrip()
+    )
 
 
 def check_design_matrix(X: ArrayLike, where: str) -> Array:
@@ -90,8 +93,9 @@ def check_design_matrix(X: ArrayLike, where: str) -> Array:
     X = as_float_array("X", X, where)
     if X.ndim != 2:
         raise ValueError(
-                f"{where}: X must be 2-D (n_examples, n_features), got shape {X.shape}; "
-                f"use X[:, None] for a single feature or X[None, :] for a single example")
+            f"{where}: X must be 2-D (n_examples, n_features), got shape {X.shape}; "
+            f"use X[:, None] for a single feature or X[None, :] for a single example"
+        )
     if X.shape[0] < 1 or X.shape[1] < 1:
         raise ValueError(f"{where}: X must have at least one example and one feature, got shape {X.shape}")
     return X
@@ -105,13 +109,13 @@ def check_linear_params(params: Params, d: int, where: str) -> tuple[Array, Arra
     b = as_float_array("params['b']", params["b"], where)
     if w.shape != (d,) or b.shape != ():
         raise ValueError(
-                f"{where}: params must have w of shape ({d},) to match X's {d} features and a scalar b, "
-                f"got w {w.shape} and b {b.shape}")
+            f"{where}: params must have w of shape ({d},) to match X's {d} features and a scalar b, "
+            f"got w {w.shape} and b {b.shape}"
+        )
     return w, b
 
 
-def check_sample_weights(weights: ArrayLike | None, n: int, where: str, *,
-                         name: str = "weights") -> Array | None:
+def check_sample_weights(weights: ArrayLike | None, n: int, where: str, *, name: str = "weights") -> Array | None:
     """Per-example weights of shape ``(n,)``: finite, non-negative and not all 0.
 
     The value checks run only on concrete weights (under ``jit`` a fold's weights are
@@ -127,9 +131,12 @@ def check_sample_weights(weights: ArrayLike | None, n: int, where: str, *,
         if not np.all(np.isfinite(values)):
             raise ValueError(f"{where}: {name} must be finite, got {values[~np.isfinite(values)][:3]}")
         if np.any(values < 0):
-            raise ValueError(f"{where}: {name} must be non-negative, got minimum {values.min()}; "
-                             f"use 0 to leave an example out")
+            raise ValueError(
+                f"{where}: {name} must be non-negative, got minimum {values.min()}; use 0 to leave an example out"
+            )
         if n > 0 and not np.any(values > 0):
-            raise ValueError(f"{where}: {name} are all zero, so the weighted mean is undefined; "
-                             f"give at least one example a positive weight")
+            raise ValueError(
+                f"{where}: {name} are all zero, so the weighted mean is undefined; "
+                f"give at least one example a positive weight"
+            )
     return w

@@ -29,7 +29,7 @@ both read it).
 from __future__ import annotations
 
 import types
-from typing import Callable
+from collections.abc import Callable
 
 import jax
 import jax.numpy as jnp
@@ -221,8 +221,9 @@ def maxout(x: ArrayLike, num_pieces: int, axis: int = -1) -> Array:
     if size % num_pieces:
         raise ValueError(
             f"maxout: the size of axis {axis} ({size}) must be a multiple of num_pieces={num_pieces}; "
-            f"give the layer before it {num_pieces} outputs per maxout unit")
-    grouped = x.reshape(x.shape[:axis] + (size // num_pieces, num_pieces) + x.shape[axis + 1:])
+            f"give the layer before it {num_pieces} outputs per maxout unit"
+        )
+    grouped = x.reshape(x.shape[:axis] + (size // num_pieces, num_pieces) + x.shape[axis + 1 :])
     # Gather at the argmax rather than jnp.max, whose gradient splits ties evenly: this sends
     # the whole gradient to the first maximal piece (argmax also picks a NaN, which propagates).
     winner = jnp.argmax(grouped, axis=axis + 1, keepdims=True)
@@ -251,17 +252,19 @@ def derivative(fn: Callable[[Array], Array]) -> Callable[[ArrayLike], Array]:
 #: The activations by name (read-only): what :func:`get` looks up and :func:`name_of`
 #: inverts. ``maxout`` is not here: it changes the number of units, so it is not an
 #: element-wise choice for a layer.
-ACTIVATIONS: types.MappingProxyType[str, Callable[..., Array]] = types.MappingProxyType({
-    "identity": identity,
-    "step": step,
-    "sigmoid": sigmoid,
-    "tanh": tanh,
-    "relu": relu,
-    "leaky_relu": leaky_relu,
-    "elu": elu,
-    "softmax": softmax,
-    "log_softmax": log_softmax,
-})
+ACTIVATIONS: types.MappingProxyType[str, Callable[..., Array]] = types.MappingProxyType(
+    {
+        "identity": identity,
+        "step": step,
+        "sigmoid": sigmoid,
+        "tanh": tanh,
+        "relu": relu,
+        "leaky_relu": leaky_relu,
+        "elu": elu,
+        "softmax": softmax,
+        "log_softmax": log_softmax,
+    }
+)
 # Other spellings accepted by name; "linear" is what Keras calls the identity.
 _ALIASES = {"linear": "identity"}
 
@@ -285,7 +288,8 @@ def get(activation: str | Callable[[Array], Array] | None) -> Callable[[Array], 
         if name in ACTIVATIONS:
             return ACTIVATIONS[name]
     raise ValueError(
-        f"unknown activation {activation!r}; expected a callable or one of {sorted([*ACTIVATIONS, *_ALIASES])}")
+        f"unknown activation {activation!r}; expected a callable or one of {sorted([*ACTIVATIONS, *_ALIASES])}"
+    )
 
 
 def name_of(activation: str | Callable | None) -> str | None:

@@ -33,8 +33,7 @@ from __future__ import annotations
 
 import functools
 import inspect
-from collections.abc import Mapping
-from typing import Callable
+from collections.abc import Callable, Mapping
 
 import jax
 import jax.numpy as jnp
@@ -61,8 +60,7 @@ LOSSES = ("mse", "binary_cross_entropy", "binary_cross_entropy_with_logits", "cr
 _HAND_WRITTEN = ("identity", "step", "sigmoid", "tanh", "relu", "leaky_relu", "elu")
 # The keyword arguments each accepts (through functools.partial), read from its signature
 # in the one table of activations: every parameter after the input.
-_KEYWORDS = {name: tuple(inspect.signature(_activations.ACTIVATIONS[name]).parameters)[1:]
-             for name in _HAND_WRITTEN}
+_KEYWORDS = {name: tuple(inspect.signature(_activations.ACTIVATIONS[name]).parameters)[1:] for name in _HAND_WRITTEN}
 
 
 def _resolve_activation(activation, where: str, role: str, allow_softmax: bool) -> tuple[str, dict]:
@@ -77,7 +75,8 @@ def _resolve_activation(activation, where: str, role: str, allow_softmax: bool) 
         raise ValueError(
             f"{where}: the {role} {given!r} has no hand-written derivative here; use one of "
             f"{known} (by name, as the fnn.activations function, or as functools.partial of "
-            f"leaky_relu/elu with negative_slope/alpha), or jax.grad for other activations")
+            f"leaky_relu/elu with negative_slope/alpha), or jax.grad for other activations"
+        )
     allowed = _KEYWORDS.get(name, ())
     unknown = sorted(set(kwargs) - set(allowed))
     if unknown:
@@ -210,14 +209,16 @@ def _targets(loss: str, y, out_shape: tuple, dtype, keep: Array | None) -> Array
         if y.shape != (n,):
             raise ValueError(
                 f"{where}: cross_entropy targets must be integer labels of shape ({n},) or one-hot "
-                f"targets of the output's shape {out_shape}, got shape {y.shape}")
+                f"targets of the output's shape {out_shape}, got shape {y.shape}"
+            )
         if y.dtype == jnp.bool_ or not jnp.issubdtype(y.dtype, jnp.integer):
             raise TypeError(f"{where}: labels of shape ({n},) must be integers, got dtype {y.dtype}")
         if keep is not None:
             y = where_kept(y, keep)  # a dropped row's label, even out of range, is not checked
         if is_concrete(y) and n > 0 and (int(y.min()) < 0 or int(y.max()) >= num_classes):
             raise ValueError(
-                f"{where}: labels must lie in [0, {num_classes}), got labels from {int(y.min())} to {int(y.max())}")
+                f"{where}: labels must lie in [0, {num_classes}), got labels from {int(y.min())} to {int(y.max())}"
+            )
         # Out-of-range traced labels give a row of NaN, never a silently wrong class.
         one_hot = jax.nn.one_hot(y, num_classes, dtype=dtype)
         valid = ((y >= 0) & (y < num_classes))[:, None]
@@ -287,7 +288,8 @@ def gradients(
     if not isinstance(net, MLP):
         raise TypeError(
             f"{where}: net must be an fnn.mlp.MLP spec such as MLP([2, 4, 1], activation='tanh'), "
-            f"got {type(net).__name__}; call gradients(net, params, x, y, loss=...)")
+            f"got {type(net).__name__}; call gradients(net, params, x, y, loss=...)"
+        )
     check_params(params, net.layer_sizes, where=where)
     hidden = _resolve_activation(net.activation, where, "activation", False)
     output = _resolve_activation(net.output_activation, where, "output_activation", True)
@@ -295,12 +297,12 @@ def gradients(
     if loss in ("binary_cross_entropy_with_logits", "cross_entropy") and output[0] != "identity":
         raise ValueError(
             f"{where}: loss {loss!r} takes logits, so the network's output_activation must be None, got "
-            f"{net.output_activation!r}; drop the output activation (the loss applies it)")
+            f"{net.output_activation!r}; drop the output activation (the loss applies it)"
+        )
     x = as_float_array("x", x, where)
     d_in, d_out = net.layer_sizes[0], net.layer_sizes[-1]
     if x.ndim != 2 or x.shape[1] != d_in:
-        raise ValueError(
-            f"{where}: x must be a batch of shape (n, {d_in}), got {x.shape}; wrap one example as x[None]")
+        raise ValueError(f"{where}: x must be a batch of shape (n, {d_in}), got {x.shape}; wrap one example as x[None]")
     n = x.shape[0]
     if n == 0:
         raise ValueError(f"{where}: x holds no examples (shape {x.shape})")
@@ -335,8 +337,9 @@ def gradients(
         if i > 0:
             z, a_prev = pre_activations[i - 1], inputs[i]
             delta = (delta @ params[i]["w"].T) * _derivative(*hidden, z, a_prev)
-    grads = [{key: g.astype(jnp.asarray(params[i][key]).dtype) for key, g in layer.items()}
-             for i, layer in enumerate(grads)]
+    grads = [
+        {key: g.astype(jnp.asarray(params[i][key]).dtype) for key, g in layer.items()} for i, layer in enumerate(grads)
+    ]
     return loss_value.astype(dtype), grads
 
 
@@ -355,8 +358,8 @@ def layer_gradient_norms(grads: Params) -> Array:
     """
     if isinstance(grads, Mapping) or not isinstance(grads, (list, tuple)) or len(grads) == 0:
         raise TypeError(
-            f"layer_gradient_norms: grads must be a non-empty list with one entry per layer, "
-            f"got {type(grads).__name__}")
+            f"layer_gradient_norms: grads must be a non-empty list with one entry per layer, got {type(grads).__name__}"
+        )
     norms = []
     for layer in grads:
         leaves = jax.tree.leaves(layer)

@@ -72,8 +72,9 @@ _HOUSING_WEIGHTS = (1.5, 10.0, 8.0, 3.0)
 def _check_encoding(encoding: str, where: str) -> None:
     if encoding not in _ENCODINGS:
         raise ValueError(
-                f"{where}: encoding must be 'binary' (inputs and labels in {{0, 1}}) or "
-                f"'bipolar' (in {{-1, 1}}), got {encoding!r}")
+            f"{where}: encoding must be 'binary' (inputs and labels in {{0, 1}}) or "
+            f"'bipolar' (in {{-1, 1}}), got {encoding!r}"
+        )
 
 
 def _check_count(n, where: str) -> int:
@@ -177,8 +178,9 @@ def _xor_cloud_draw(key: PRNGKey, corners: Array, labels: Array, noise: float, *
     return X[order], y[order]
 
 
-def housing(key: PRNGKey, n: int, *, features: str = "size",
-            noise: float = 20.0) -> tuple[Array, Array, dict[str, Array]]:
+def housing(
+    key: PRNGKey, n: int, *, features: str = "size", noise: float = 20.0
+) -> tuple[Array, Array, dict[str, Array]]:
     r"""A toy housing market: the price of a house from its size (and more), with a known answer.
 
     The material's regression example ("housing price from size; from size,
@@ -244,8 +246,7 @@ def _housing_draw(key: PRNGKey, noise: float, *, n: int, features: str) -> tuple
     return X, y, {"w": w, "b": b}
 
 
-_FILES = {"iris": "iris.csv", "breast_cancer": "breast_cancer.csv", "wine": "wine_data.csv",
-          "digits": "digits.csv.gz"}
+_FILES = {"iris": "iris.csv", "breast_cancer": "breast_cancer.csv", "wine": "wine_data.csv", "digits": "digits.csv.gz"}
 
 
 def _read(name: str) -> bytes:
@@ -254,7 +255,7 @@ def _read(name: str) -> bytes:
 
 
 def _table(name: str, *, skip_header: bool, delimiter: str | None = ",") -> np.ndarray:
-    lines = _read(name).decode("ascii").splitlines()[1 if skip_header else 0:]
+    lines = _read(name).decode("ascii").splitlines()[1 if skip_header else 0 :]
     return np.loadtxt(lines, delimiter=delimiter, dtype=np.float64, ndmin=2)
 
 
@@ -361,8 +362,9 @@ def standardize(X: ArrayLike, *, weights: ArrayLike | None = None) -> tuple[Arra
     """
     X = as_float_array("X", X, "standardize")
     if X.ndim != 2:
-        raise ValueError(f"standardize: X must be 2-D (n, d), got shape {X.shape}; "
-                         f"reshape a single feature with X[:, None]")
+        raise ValueError(
+            f"standardize: X must be 2-D (n, d), got shape {X.shape}; reshape a single feature with X[:, None]"
+        )
     n = X.shape[0]
     if n < 1:
         raise ValueError("standardize: X has no rows; need at least one")

@@ -177,6 +177,7 @@ def format_summary(table: Summary) -> str:
 
 # --------------------------------------------------------------------------- save / load
 
+
 def _to_plain(tree: Any, where: str) -> Any:
     """Lists of dicts of numpy arrays, as msgpack stores them (tuples become lists)."""
     if isinstance(tree, Mapping):
@@ -195,7 +196,8 @@ def _to_plain(tree: Any, where: str) -> Any:
     if isinstance(tree, (bool, int, float)):
         return tree
     raise TypeError(
-        f"{where}: can save nested dicts/lists of arrays and numbers, got a leaf of type {type(tree).__name__}")
+        f"{where}: can save nested dicts/lists of arrays and numbers, got a leaf of type {type(tree).__name__}"
+    )
 
 
 def save(path: str | os.PathLike, params: Params) -> None:
@@ -234,8 +236,10 @@ def _to_jax(tree: Any, where: str) -> Any:
         if kept != leaf.dtype:
             raise ValueError(
                 f"{where}: {_path_text(path)} is stored as {leaf.dtype}, which JAX would truncate to "
-                f"{kept}; enable 64-bit mode first: jax.config.update('jax_enable_x64', True)")
+                f"{kept}; enable 64-bit mode first: jax.config.update('jax_enable_x64', True)"
+            )
         return jnp.asarray(leaf)
+
     return jax.tree_util.tree_map_with_path(convert, tree)
 
 
@@ -246,8 +250,7 @@ def _restore_like(restored: Any, like: Any, where: str) -> Any:
     got_def = jax.tree.structure(state)
     want_def = jax.tree.structure(_flax_serialization().to_state_dict(like))
     if got_def != want_def:
-        raise ValueError(
-            f"{where}: the file's structure does not match `like`:\n  file: {got_def}\n  like: {want_def}")
+        raise ValueError(f"{where}: the file's structure does not match `like`:\n  file: {got_def}\n  like: {want_def}")
     restored = _flax_serialization().from_state_dict(like, state)
     got_leaves = jax.tree_util.tree_flatten_with_path(restored)[0]
     for (path, got), want in zip(got_leaves, jax.tree.leaves(like), strict=True):
@@ -256,7 +259,8 @@ def _restore_like(restored: Any, like: Any, where: str) -> Any:
         if (got_shape, got_dtype) != (want_shape, want_dtype):
             raise ValueError(
                 f"{where}: {_path_text(path)} is {got_dtype}{list(got_shape)} in the file but "
-                f"{want_dtype}{list(want_shape)} in `like`")
+                f"{want_dtype}{list(want_shape)} in `like`"
+            )
     return restored
 
 
@@ -286,7 +290,8 @@ def load(path: str | os.PathLike, *, like: Params | None = None) -> Params:
         restored = _flax_serialization().msgpack_restore(data)
     except Exception as error:  # msgpack raises several types for bad bytes
         raise ValueError(
-            f"{where}: {os.fspath(path)!r} is not a readable msgpack file (corrupt or truncated?): {error}") from None
+            f"{where}: {os.fspath(path)!r} is not a readable msgpack file (corrupt or truncated?): {error}"
+        ) from None
     if isinstance(restored, dict) and restored.get(_FORMAT_KEY) is not None:
         if restored[_FORMAT_KEY] != _FORMAT_VERSION or _PARAMS_KEY not in restored:
             raise ValueError(f"{where}: unsupported fnn file format {restored[_FORMAT_KEY]!r} in {os.fspath(path)!r}")

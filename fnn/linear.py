@@ -77,8 +77,9 @@ def _check_Xy(X: ArrayLike, y: ArrayLike, where: str) -> tuple[Array, Array]:
     y = as_float_array("y", y, where)
     if y.shape != (X.shape[0],):
         raise ValueError(
-                f"{where}: y must have shape (n,) = ({X.shape[0]},) to match X's rows, got {y.shape}; "
-                f"pass a 1-D target (y.ravel() for a column vector)")
+            f"{where}: y must have shape (n,) = ({X.shape[0]},) to match X's rows, got {y.shape}; "
+            f"pass a 1-D target (y.ravel() for a column vector)"
+        )
     return X, y.astype(X.dtype)
 
 
@@ -92,8 +93,9 @@ def _check_binary_labels(y: Array, weights: Array, where: str) -> None:
         values = np.unique(np.asarray(y)[checked_rows(weights, y.shape[0])])
         if not set(values.tolist()) <= {0.0, 1.0}:
             raise ValueError(
-                    f"{where}: logistic regression needs labels in {{0, 1}}, got values {values[:5].tolist()}; "
-                    f"map {{-1, 1}} labels with (y + 1) / 2, and use softmax regression for more classes")
+                f"{where}: logistic regression needs labels in {{0, 1}}, got values {values[:5].tolist()}; "
+                f"map {{-1, 1}} labels with (y + 1) / 2, and use softmax regression for more classes"
+            )
 
 
 def _init_params(init: Params | None, d: int, dtype, where: str) -> Params:
@@ -113,8 +115,7 @@ def _centre(X: Array, y: Array, fit_intercept: bool) -> tuple[Array, Array, Arra
     return X - x_mean[None, :], y - y_mean, x_mean, y_mean
 
 
-def least_squares(X: ArrayLike, y: ArrayLike, *, fit_intercept: bool = True,
-                  rcond: float | None = None) -> Params:
+def least_squares(X: ArrayLike, y: ArrayLike, *, fit_intercept: bool = True, rcond: float | None = None) -> Params:
     r"""The minimum-norm least-squares fit, :math:`w = X^{+} y` (pseudo-inverse); never fails.
 
     With ``fit_intercept`` the data are centred first and :math:`b = \bar y - \bar x \cdot w`,
@@ -158,8 +159,9 @@ def _scaled_solve(X: Array, y: Array, scale: Array, *, fit_intercept: bool) -> P
     return {"w": w, "b": y_mean - x_mean @ w}
 
 
-def normal_equation(X: ArrayLike, y: ArrayLike, *, fit_intercept: bool = True, rcond: float | None = None,
-                    allow_singular: bool = False) -> Params:
+def normal_equation(
+    X: ArrayLike, y: ArrayLike, *, fit_intercept: bool = True, rcond: float | None = None, allow_singular: bool = False
+) -> Params:
     r"""Linear regression in closed form, :math:`w^* = (X^\top X)^{-1} X^\top y`, computed stably.
 
     The material's normal equation, solved without forming an inverse: the columns
@@ -205,8 +207,9 @@ def normal_equation(X: ArrayLike, y: ArrayLike, *, fit_intercept: bool = True, r
     for name, value in (("X", X), ("y", y)):
         if not is_concrete(value):
             raise TypeError(
-                    f"normal_equation: {name} is a traced value; the rank check needs concrete data, so call it "
-                    f"outside jit, or use least_squares (jit-able, minimum-norm) inside")
+                f"normal_equation: {name} is a traced value; the rank check needs concrete data, so call it "
+                f"outside jit, or use least_squares (jit-able, minimum-norm) inside"
+            )
     X, y = _check_Xy(X, y, "normal_equation")
     n, d = X.shape
     cutoff = float(np.sqrt(jnp.finfo(X.dtype).eps)) if rcond is None else float(rcond)
@@ -223,14 +226,17 @@ def normal_equation(X: ArrayLike, y: ArrayLike, *, fit_intercept: bool = True, r
         if n < columns:
             why = f"there are more parameters ({columns}, counting the bias) than samples ({n})"
         else:
-            why = ("columns are linearly dependent or nearly so (duplicate columns, a constant column "
-                   "alongside the bias, or one column a combination of others)")
+            why = (
+                "columns are linearly dependent or nearly so (duplicate columns, a constant column "
+                "alongside the bias, or one column a combination of others)"
+            )
         condition = singular_values[0] / singular_values[-1] if singular_values[-1] > 0 else np.inf
         raise ValueError(
-                f"normal_equation: X^T X is singular or ill-conditioned: {why}; numerical rank "
-                f"{rank + int(fit_intercept)} < {columns} columns (condition number of the scaled design "
-                f"{condition:.3g}, rcond {cutoff:.3g}). Pass allow_singular=True or use least_squares(X, y) "
-                f"for the minimum-norm (pseudo-inverse) solution, or remove the dependent columns")
+            f"normal_equation: X^T X is singular or ill-conditioned: {why}; numerical rank "
+            f"{rank + int(fit_intercept)} < {columns} columns (condition number of the scaled design "
+            f"{condition:.3g}, rcond {cutoff:.3g}). Pass allow_singular=True or use least_squares(X, y) "
+            f"for the minimum-norm (pseudo-inverse) solution, or remove the dependent columns"
+        )
     return _scaled_solve(X, y, jnp.asarray(safe, dtype=X.dtype), fit_intercept=bool(fit_intercept))
 
 
@@ -311,9 +317,11 @@ def log_loss(params: Params, X: ArrayLike, y: ArrayLike, *, weights: ArrayLike |
 
 def _on_kept_rows(core):
     """``core(w, b, X, y, weights)`` on X and y with the rows of weight 0 replaced by 0."""
+
     def on_kept_rows(w, b, X, y, weights):
         keep = kept(weights)
         return core(w, b, where_kept(X, keep), where_kept(y, keep), weights)
+
     return on_kept_rows
 
 
@@ -333,8 +341,7 @@ _mse_gradients_jit = jax.jit(_on_kept_rows(_mse_gradients))
 _log_loss_gradients_jit = jax.jit(_on_kept_rows(_log_loss_gradients))
 
 
-def mse_gradients(params: Params, X: ArrayLike, y: ArrayLike, *,
-                  weights: ArrayLike | None = None) -> dict[str, Array]:
+def mse_gradients(params: Params, X: ArrayLike, y: ArrayLike, *, weights: ArrayLike | None = None) -> dict[str, Array]:
     r"""The material's hand-derived gradient of the MSE of linear regression.
 
     .. math::
@@ -363,8 +370,9 @@ def mse_gradients(params: Params, X: ArrayLike, y: ArrayLike, *,
     return _mse_gradients_jit(w, b, X, y, weights)
 
 
-def log_loss_gradients(params: Params, X: ArrayLike, y: ArrayLike, *,
-                       weights: ArrayLike | None = None) -> dict[str, Array]:
+def log_loss_gradients(
+    params: Params, X: ArrayLike, y: ArrayLike, *, weights: ArrayLike | None = None
+) -> dict[str, Array]:
     r"""The material's hand-derived gradient of logistic regression's log loss.
 
     .. math::
@@ -427,8 +435,15 @@ def _descend(gradients, loss, params, X, y, weights, learning_rate, epochs):
 _descend_jit = jax.jit(_descend, static_argnames=("gradients", "loss", "epochs"))
 
 
-def fit_linear_gd(X: ArrayLike, y: ArrayLike, *, learning_rate: float | ArrayLike = 0.01, epochs: int = 1000,
-                  init: Params | None = None, weights: ArrayLike | None = None) -> tuple[Params, Array]:
+def fit_linear_gd(
+    X: ArrayLike,
+    y: ArrayLike,
+    *,
+    learning_rate: float | ArrayLike = 0.01,
+    epochs: int = 1000,
+    init: Params | None = None,
+    weights: ArrayLike | None = None,
+) -> tuple[Params, Array]:
     r"""Linear regression by full-batch gradient descent on the MSE with the hand-derived gradients.
 
     Each epoch is one step :math:`w \leftarrow w - \eta\,\partial L/\partial w`,
@@ -464,8 +479,15 @@ def fit_linear_gd(X: ArrayLike, y: ArrayLike, *, learning_rate: float | ArrayLik
     return _descend_jit(_mse_gradients, _mse_value, params, X, y, weights, lr, epochs)
 
 
-def fit_logistic_gd(X: ArrayLike, y: ArrayLike, *, learning_rate: float | ArrayLike = 0.1, epochs: int = 1000,
-                    init: Params | None = None, weights: ArrayLike | None = None) -> tuple[Params, Array]:
+def fit_logistic_gd(
+    X: ArrayLike,
+    y: ArrayLike,
+    *,
+    learning_rate: float | ArrayLike = 0.1,
+    epochs: int = 1000,
+    init: Params | None = None,
+    weights: ArrayLike | None = None,
+) -> tuple[Params, Array]:
     r"""Logistic regression by full-batch gradient descent on the log loss with the hand-derived gradients.
 
     Each epoch is one step with :func:`log_loss_gradients`, inside ``lax.scan``. The

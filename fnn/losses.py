@@ -67,10 +67,10 @@ _REDUCTIONS = ("mean", "sum", "none")
 
 # --------------------------------------------------------------------------- checks
 
+
 def _check_reduction(reduction, where: str) -> None:
     if not isinstance(reduction, str):
-        raise TypeError(
-            f"{where}: reduction must be one of {list(_REDUCTIONS)}, got {type(reduction).__name__}")
+        raise TypeError(f"{where}: reduction must be one of {list(_REDUCTIONS)}, got {type(reduction).__name__}")
     if reduction not in _REDUCTIONS:
         raise ValueError(f"{where}: reduction must be one of {list(_REDUCTIONS)}, got {reduction!r}")
 
@@ -79,7 +79,8 @@ def _check_batched(predictions: Array, where: str) -> None:
     if predictions.ndim == 0:
         raise ValueError(
             f"{where}: predictions must have a leading axis of examples, shape (n,) or (n, ...), "
-            f"got a scalar; wrap a single example as x[None]")
+            f"got a scalar; wrap a single example as x[None]"
+        )
 
 
 def _check_same_shape(predictions: Array, targets: Array, where: str) -> None:
@@ -90,7 +91,8 @@ def _check_same_shape(predictions: Array, targets: Array, where: str) -> None:
             hint = f"; reshape one of them, e.g. targets.reshape({predictions.shape})"
         raise ValueError(
             f"{where}: predictions and targets must have the same shape, "
-            f"got {predictions.shape} and {targets.shape}{hint}")
+            f"got {predictions.shape} and {targets.shape}{hint}"
+        )
 
 
 def _reduce(per_example: Array, weights: Array | None, reduction: str) -> Array:
@@ -147,8 +149,10 @@ def _prepare(where: str, predictions, targets, weights, reduction):
 
 # --------------------------------------------------------------------------- regression
 
-def mae(predictions: ArrayLike, targets: ArrayLike, *, weights: ArrayLike | None = None,
-        reduction: str = "mean") -> Array:
+
+def mae(
+    predictions: ArrayLike, targets: ArrayLike, *, weights: ArrayLike | None = None, reduction: str = "mean"
+) -> Array:
     r"""Mean absolute error :math:`\frac{1}{n}\sum_i |\hat y_i - y_i|`, robust to outliers.
 
     For outputs of shape ``(n, d)`` the per-example loss is
@@ -172,8 +176,9 @@ def mae(predictions: ArrayLike, targets: ArrayLike, *, weights: ArrayLike | None
     return _reduce_elementwise(jnp.abs(predictions - targets), weights, reduction)
 
 
-def mse(predictions: ArrayLike, targets: ArrayLike, *, weights: ArrayLike | None = None,
-        reduction: str = "mean") -> Array:
+def mse(
+    predictions: ArrayLike, targets: ArrayLike, *, weights: ArrayLike | None = None, reduction: str = "mean"
+) -> Array:
     r"""Mean squared error :math:`\frac{1}{n}\sum_i (\hat y_i - y_i)^2`, sensitive to outliers.
 
     For outputs of shape ``(n, d)`` the per-example loss is
@@ -201,8 +206,10 @@ def mse(predictions: ArrayLike, targets: ArrayLike, *, weights: ArrayLike | None
 
 # --------------------------------------------------------------------------- binary
 
-def binary_cross_entropy(predictions: ArrayLike, targets: ArrayLike, *,
-                         weights: ArrayLike | None = None, reduction: str = "mean") -> Array:
+
+def binary_cross_entropy(
+    predictions: ArrayLike, targets: ArrayLike, *, weights: ArrayLike | None = None, reduction: str = "mean"
+) -> Array:
     r"""Binary cross-entropy (log loss) from probabilities.
 
     .. math::
@@ -240,16 +247,16 @@ def binary_cross_entropy(predictions: ArrayLike, targets: ArrayLike, *,
         if np.any(outside):
             raise ValueError(
                 f"{where}: predictions must be probabilities in [0, 1], got values such as "
-                f"{values[outside][:3]}; for raw scores (logits) use binary_cross_entropy_with_logits")
+                f"{values[outside][:3]}; for raw scores (logits) use binary_cross_entropy_with_logits"
+            )
     predictions, targets = _drop_rows(weights, (predictions, 0.5), (targets, 0.0))
-    elementwise = -(targets * clamped_log(predictions)
-                    + (1.0 - targets) * clamped_log(1.0 - predictions))
+    elementwise = -(targets * clamped_log(predictions) + (1.0 - targets) * clamped_log(1.0 - predictions))
     return _reduce_elementwise(elementwise, weights, reduction)
 
 
-def binary_cross_entropy_with_logits(predictions: ArrayLike, targets: ArrayLike, *,
-                                     weights: ArrayLike | None = None,
-                                     reduction: str = "mean") -> Array:
+def binary_cross_entropy_with_logits(
+    predictions: ArrayLike, targets: ArrayLike, *, weights: ArrayLike | None = None, reduction: str = "mean"
+) -> Array:
     r"""Binary cross-entropy of ``sigmoid(predictions)``, computed from the logits stably.
 
     .. math::
@@ -274,7 +281,8 @@ def binary_cross_entropy_with_logits(predictions: ArrayLike, targets: ArrayLike,
       Array(5000., dtype=float32)
     """
     predictions, targets, weights = _prepare(
-        "binary_cross_entropy_with_logits", predictions, targets, weights, reduction)
+        "binary_cross_entropy_with_logits", predictions, targets, weights, reduction
+    )
     predictions, targets = _drop_rows(weights, (predictions, 0.0), (targets, 0.0))
     elementwise = softplus(predictions) - targets * predictions
     return _reduce_elementwise(elementwise, weights, reduction)
@@ -282,8 +290,10 @@ def binary_cross_entropy_with_logits(predictions: ArrayLike, targets: ArrayLike,
 
 # --------------------------------------------------------------------------- multi-class
 
-def cross_entropy(predictions: ArrayLike, targets: ArrayLike, *, weights: ArrayLike | None = None,
-                  reduction: str = "mean") -> Array:
+
+def cross_entropy(
+    predictions: ArrayLike, targets: ArrayLike, *, weights: ArrayLike | None = None, reduction: str = "mean"
+) -> Array:
     r"""Softmax cross-entropy from logits: :math:`\ell_i = -\log \mathrm{softmax}(z_i)_{y_i}`.
 
     With probability (or one-hot) targets :math:`t_i` it is
@@ -314,7 +324,8 @@ def cross_entropy(predictions: ArrayLike, targets: ArrayLike, *, weights: ArrayL
     if logits.ndim != 2:
         raise ValueError(
             f"{where}: predictions must be logits of shape (n, C), got shape {logits.shape}"
-            + ("; wrap a single example as logits[None]" if logits.ndim == 1 else ""))
+            + ("; wrap a single example as logits[None]" if logits.ndim == 1 else "")
+        )
     n, num_classes = logits.shape
     if isinstance(targets, (str, bytes)) or targets is None:
         raise TypeError(f"{where}: targets must be an array, got {type(targets).__name__}")
@@ -324,19 +335,22 @@ def cross_entropy(predictions: ArrayLike, targets: ArrayLike, *, weights: ArrayL
         if targets.shape != (n,):
             raise ValueError(
                 f"{where}: targets must be integer labels of shape (n,) = ({n},) or one-hot / "
-                f"probability targets of the logits' shape {logits.shape}, got shape {targets.shape}")
+                f"probability targets of the logits' shape {logits.shape}, got shape {targets.shape}"
+            )
         if targets.dtype == jnp.bool_ or not jnp.issubdtype(targets.dtype, jnp.integer):
             raise TypeError(
                 f"{where}: targets of shape (n,) = ({n},) must be integer class labels, got dtype "
                 f"{targets.dtype}; convert with targets.astype(int), or pass one-hot targets of "
-                f"shape {logits.shape}")
+                f"shape {logits.shape}"
+            )
     weights = check_sample_weights(weights, n, where)
     if not one_hot_form and is_concrete(targets) and n > 0:
         labels = np.asarray(targets)[checked_rows(weights, n)]
         if labels.size and (labels.min() < 0 or labels.max() >= num_classes):
             raise ValueError(
                 f"{where}: labels must lie in [0, {num_classes}) for logits with {num_classes} "
-                f"classes, got labels from {labels.min()} to {labels.max()}")
+                f"classes, got labels from {labels.min()} to {labels.max()}"
+            )
 
     if one_hot_form:
         targets = as_float_array("targets", targets, where)

@@ -93,6 +93,7 @@ _AVERAGES = ("binary", "macro", "micro", "weighted", None)
 
 # --------------------------------------------------------------------------- checks
 
+
 def _as_labels(name: str, y, where: str) -> Array:
     if isinstance(y, (str, bytes)) or y is None:
         raise TypeError(f"{where}: {name} must be an array of labels, got {type(y).__name__}")
@@ -108,7 +109,8 @@ def _check_label_pair(y_true: Array, y_pred: Array, where: str) -> None:
     if y_true.ndim != 1 or y_true.shape != y_pred.shape:
         raise ValueError(
             f"{where}: y_true and y_pred must be label vectors of the same shape (n,), got "
-            f"{y_true.shape} and {y_pred.shape}; flatten (n, 1) columns with y.reshape(-1)")
+            f"{y_true.shape} and {y_pred.shape}; flatten (n, 1) columns with y.reshape(-1)"
+        )
     if y_true.shape[0] == 0:
         raise ValueError(f"{where}: needs at least one example, got empty inputs")
 
@@ -118,19 +120,20 @@ def _check_integer_labels(y_true: Array, y_pred: Array, where: str) -> None:
         if not jnp.issubdtype(y.dtype, jnp.integer):
             raise TypeError(
                 f"{where}: multi-class metrics need integer labels in [0, C), got {name} of dtype "
-                f"{y.dtype}; convert with {name}.astype(int) (e.g. argmax of the scores)")
+                f"{y.dtype}; convert with {name}.astype(int) (e.g. argmax of the scores)"
+            )
 
 
 def _num_classes(y_true: Array, y_pred: Array, weights: Array | None, num_classes, where: str) -> int:
     if num_classes is not None:
-        if isinstance(num_classes, bool) or not isinstance(num_classes, (int, np.integer)) \
-                or num_classes < 1:
+        if isinstance(num_classes, bool) or not isinstance(num_classes, (int, np.integer)) or num_classes < 1:
             raise ValueError(f"{where}: num_classes must be a positive int, got {num_classes!r}")
         num_classes = int(num_classes)
     elif not (is_concrete(y_true) and is_concrete(y_pred)):
         raise ValueError(
             f"{where}: num_classes is needed when the labels are traced (under jit/vmap); "
-            f"pass num_classes=C as a static argument")
+            f"pass num_classes=C as a static argument"
+        )
     if is_concrete(y_true) and is_concrete(y_pred):
         rows = checked_rows(weights, y_true.shape[0])
         both = np.concatenate([np.asarray(y_true)[rows], np.asarray(y_pred)[rows]])
@@ -142,7 +145,8 @@ def _num_classes(y_true: Array, y_pred: Array, weights: Array | None, num_classe
         elif high >= num_classes:
             raise ValueError(
                 f"{where}: labels must lie in [0, {num_classes}) for num_classes={num_classes}, "
-                f"got label {high}; raise num_classes or fix the labels")
+                f"got label {high}; raise num_classes or fix the labels"
+            )
     return num_classes
 
 
@@ -159,6 +163,7 @@ def _float_dtype(weights: Array | None):
 
 
 # --------------------------------------------------------------------------- classification
+
 
 def accuracy(y_true: ArrayLike, y_pred: ArrayLike, *, weights: ArrayLike | None = None) -> Array:
     r"""Accuracy: the (weighted) fraction of examples whose prediction equals the label.
@@ -185,8 +190,9 @@ def accuracy(y_true: ArrayLike, y_pred: ArrayLike, *, weights: ArrayLike | None 
     return weighted_mean(correct, weights)
 
 
-def confusion_matrix(y_true: ArrayLike, y_pred: ArrayLike, *, weights: ArrayLike | None = None,
-                     num_classes: int | None = None) -> Array:
+def confusion_matrix(
+    y_true: ArrayLike, y_pred: ArrayLike, *, weights: ArrayLike | None = None, num_classes: int | None = None
+) -> Array:
     r"""Confusion matrix :math:`C_{ij} = \sum_k w_k [y_k = i][\hat y_k = j]` (rows: true, columns: predicted).
 
     For two classes ``[[TN, FP], [FN, TP]]``, as ``sklearn.metrics.confusion_matrix``.
@@ -250,10 +256,10 @@ def _counts(where, y_true, y_pred, weights, average, pos_label, num_classes):
             if present.size > 2:
                 raise ValueError(
                     f"{where}: average='binary' needs at most two labels, got {present.size} "
-                    f"({present[:5]}); choose average='macro', 'micro' or 'weighted'")
+                    f"({present[:5]}); choose average='macro', 'micro' or 'weighted'"
+                )
             if present.size == 2 and pos_label not in present:
-                raise ValueError(
-                    f"{where}: pos_label={pos_label!r} is not one of the labels {present.tolist()}")
+                raise ValueError(f"{where}: pos_label={pos_label!r} is not one of the labels {present.tolist()}")
         true_pos = (y_true == pos_label).astype(dtype)
         pred_pos = (y_pred == pos_label).astype(dtype)
         tp = weighted_sum(true_pos * pred_pos, weights)
@@ -285,7 +291,8 @@ def _divide(numerator: Array, denominator: Array, zero_division: float) -> Array
 def _score(where, y_true, y_pred, weights, average, pos_label, num_classes, zero_division, ratio):
     zero_division = _check_zero_division(zero_division, where)
     weights, (tp, fp, fn, tn, present, support) = _counts(
-        where, y_true, y_pred, weights, average, pos_label, num_classes)
+        where, y_true, y_pred, weights, average, pos_label, num_classes
+    )
     # An empty fold's counts are all 0, which zero_division would turn into a plausible score.
     return nan_if_none_kept(_average(tp, fp, fn, tn, present, support, average, zero_division, ratio), weights)
 
@@ -335,55 +342,124 @@ def _classification_doc(name: str, formula: str, extra: str = "") -> str:
     """
 
 
-def precision(y_true: ArrayLike, y_pred: ArrayLike, *, weights: ArrayLike | None = None,
-              average: str | None = "binary", pos_label=1, num_classes: int | None = None,
-              zero_division: float = 0.0) -> Array:
-    return _score("precision", y_true, y_pred, weights, average, pos_label, num_classes,
-                  zero_division, lambda tp, fp, fn, tn: (tp, tp + fp))
+def precision(
+    y_true: ArrayLike,
+    y_pred: ArrayLike,
+    *,
+    weights: ArrayLike | None = None,
+    average: str | None = "binary",
+    pos_label=1,
+    num_classes: int | None = None,
+    zero_division: float = 0.0,
+) -> Array:
+    return _score(
+        "precision",
+        y_true,
+        y_pred,
+        weights,
+        average,
+        pos_label,
+        num_classes,
+        zero_division,
+        lambda tp, fp, fn, tn: (tp, tp + fp),
+    )
 
 
-def recall(y_true: ArrayLike, y_pred: ArrayLike, *, weights: ArrayLike | None = None,
-           average: str | None = "binary", pos_label=1, num_classes: int | None = None,
-           zero_division: float = 0.0) -> Array:
-    return _score("recall", y_true, y_pred, weights, average, pos_label, num_classes,
-                  zero_division, lambda tp, fp, fn, tn: (tp, tp + fn))
+def recall(
+    y_true: ArrayLike,
+    y_pred: ArrayLike,
+    *,
+    weights: ArrayLike | None = None,
+    average: str | None = "binary",
+    pos_label=1,
+    num_classes: int | None = None,
+    zero_division: float = 0.0,
+) -> Array:
+    return _score(
+        "recall",
+        y_true,
+        y_pred,
+        weights,
+        average,
+        pos_label,
+        num_classes,
+        zero_division,
+        lambda tp, fp, fn, tn: (tp, tp + fn),
+    )
 
 
-def specificity(y_true: ArrayLike, y_pred: ArrayLike, *, weights: ArrayLike | None = None,
-                average: str | None = "binary", pos_label=1, num_classes: int | None = None,
-                zero_division: float = 0.0) -> Array:
-    return _score("specificity", y_true, y_pred, weights, average, pos_label, num_classes,
-                  zero_division, lambda tp, fp, fn, tn: (tn, tn + fp))
+def specificity(
+    y_true: ArrayLike,
+    y_pred: ArrayLike,
+    *,
+    weights: ArrayLike | None = None,
+    average: str | None = "binary",
+    pos_label=1,
+    num_classes: int | None = None,
+    zero_division: float = 0.0,
+) -> Array:
+    return _score(
+        "specificity",
+        y_true,
+        y_pred,
+        weights,
+        average,
+        pos_label,
+        num_classes,
+        zero_division,
+        lambda tp, fp, fn, tn: (tn, tn + fp),
+    )
 
 
-def f1_score(y_true: ArrayLike, y_pred: ArrayLike, *, weights: ArrayLike | None = None,
-             average: str | None = "binary", pos_label=1, num_classes: int | None = None,
-             zero_division: float = 0.0) -> Array:
-    return _score("f1_score", y_true, y_pred, weights, average, pos_label, num_classes,
-                  zero_division, lambda tp, fp, fn, tn: (2 * tp, 2 * tp + fp + fn))
+def f1_score(
+    y_true: ArrayLike,
+    y_pred: ArrayLike,
+    *,
+    weights: ArrayLike | None = None,
+    average: str | None = "binary",
+    pos_label=1,
+    num_classes: int | None = None,
+    zero_division: float = 0.0,
+) -> Array:
+    return _score(
+        "f1_score",
+        y_true,
+        y_pred,
+        weights,
+        average,
+        pos_label,
+        num_classes,
+        zero_division,
+        lambda tp, fp, fn, tn: (2 * tp, 2 * tp + fp + fn),
+    )
 
 
 precision.__doc__ = _classification_doc(
     "Precision: of the examples predicted positive, the fraction that are",
     r"\mathrm{precision} = \frac{TP}{TP + FP}",
-    "Example: ``precision(jnp.array([0, 1, 1]), jnp.array([1, 1, 0]))`` is 0.5.\n\n    ")
+    "Example: ``precision(jnp.array([0, 1, 1]), jnp.array([1, 1, 0]))`` is 0.5.\n\n    ",
+)
 recall.__doc__ = _classification_doc(
     "Recall (sensitivity): of the positive examples, the fraction predicted positive",
     r"\mathrm{recall} = \frac{TP}{TP + FN}",
-    "Example: ``recall(jnp.array([0, 1, 1]), jnp.array([1, 1, 0]))`` is 0.5.\n\n    ")
+    "Example: ``recall(jnp.array([0, 1, 1]), jnp.array([1, 1, 0]))`` is 0.5.\n\n    ",
+)
 specificity.__doc__ = _classification_doc(
     "Specificity: of the negative examples, the fraction predicted negative",
     r"\mathrm{specificity} = \frac{TN}{TN + FP}",
     "The recall of the negative class; scikit-learn has no function for it.\n"
-    "    Example: ``specificity(jnp.array([0, 0, 1]), jnp.array([1, 0, 1]))`` is 0.5.\n\n    ")
+    "    Example: ``specificity(jnp.array([0, 0, 1]), jnp.array([1, 0, 1]))`` is 0.5.\n\n    ",
+)
 f1_score.__doc__ = _classification_doc(
     "F1 score: the harmonic mean of precision and recall, useful under class imbalance",
     r"F_1 = \frac{2\,\mathrm{precision}\cdot\mathrm{recall}}{\mathrm{precision} + \mathrm{recall}}"
     r" = \frac{2TP}{2TP + FP + FN}",
-    "Example: ``f1_score(jnp.array([0, 1, 1]), jnp.array([1, 1, 0]))`` is 0.5.\n\n    ")
+    "Example: ``f1_score(jnp.array([0, 1, 1]), jnp.array([1, 1, 0]))`` is 0.5.\n\n    ",
+)
 
 
 # --------------------------------------------------------------------------- regression
+
 
 def _regression_inputs(where, y_true, y_pred, weights):
     y_true = as_float_array("y_true", y_true, where)
@@ -391,10 +467,10 @@ def _regression_inputs(where, y_true, y_pred, weights):
     if y_true.shape != y_pred.shape:
         raise ValueError(
             f"{where}: y_true and y_pred must have the same shape, got {y_true.shape} and "
-            f"{y_pred.shape}; reshape one of them (e.g. y.reshape(-1) for an (n, 1) column)")
+            f"{y_pred.shape}; reshape one of them (e.g. y.reshape(-1) for an (n, 1) column)"
+        )
     if y_true.ndim not in (1, 2):
-        raise ValueError(
-            f"{where}: y_true and y_pred must have shape (n,) or (n, d), got {y_true.shape}")
+        raise ValueError(f"{where}: y_true and y_pred must have shape (n,) or (n, d), got {y_true.shape}")
     if y_true.shape[0] == 0:
         raise ValueError(f"{where}: needs at least one example, got empty inputs")
     weights = check_sample_weights(weights, y_true.shape[0], where)
@@ -508,6 +584,8 @@ def r2_score(y_true: ArrayLike, y_pred: ArrayLike, *, weights: ArrayLike | None 
     _, denominator = weighted_variance(y_true, weights)
     safe = jnp.where(denominator != 0, denominator, jnp.ones_like(denominator))
     scores = jnp.where(
-        numerator == 0, jnp.ones_like(numerator),
-        jnp.where(denominator == 0, jnp.zeros_like(numerator), 1 - numerator / safe))
+        numerator == 0,
+        jnp.ones_like(numerator),
+        jnp.where(denominator == 0, jnp.zeros_like(numerator), 1 - numerator / safe),
+    )
     return jnp.mean(scores)

@@ -40,8 +40,7 @@ import functools
 import math
 import operator
 import re
-from collections.abc import Mapping, Sequence
-from typing import Callable
+from collections.abc import Callable, Mapping, Sequence
 
 import jax
 import jax.numpy as jnp
@@ -102,6 +101,7 @@ def _zeros(key, shape, dtype):
 def _normal(stddev: float) -> Initializer:
     def initializer(key, shape, dtype):
         return jax.random.normal(key, shape, dtype) * jnp.asarray(stddev, dtype)
+
     return initializer
 
 
@@ -121,7 +121,8 @@ def _check_layer_sizes(layer_sizes, where: str) -> tuple[int, ...]:
     if isinstance(layer_sizes, (str, bytes)) or not isinstance(layer_sizes, Sequence):
         raise TypeError(
             f"{where}: layer_sizes must be a list of ints such as [4, 8, 3] (inputs, hidden..., outputs), "
-            f"got {type(layer_sizes).__name__}")
+            f"got {type(layer_sizes).__name__}"
+        )
     sizes = []
     for size in layer_sizes:
         if isinstance(size, bool):
@@ -131,8 +132,7 @@ def _check_layer_sizes(layer_sizes, where: str) -> tuple[int, ...]:
         except TypeError:
             raise TypeError(f"{where}: layer_sizes must hold ints, got {list(layer_sizes)!r}") from None
     if len(sizes) < 2:
-        raise ValueError(
-            f"{where}: layer_sizes needs at least 2 entries (input size and output size), got {sizes}")
+        raise ValueError(f"{where}: layer_sizes needs at least 2 entries (input size and output size), got {sizes}")
     if min(sizes) < 1:
         raise ValueError(f"{where}: every layer size must be at least 1, got {sizes}")
     return tuple(sizes)
@@ -144,7 +144,8 @@ def _check_hashable(value, what: str, where: str) -> None:
     except TypeError:
         raise TypeError(
             f"{where}: the {what} must be hashable, so that the network can be a jax.jit static argument, "
-            f"got an unhashable {type(value).__name__}; wrap it in a plain function") from None
+            f"got an unhashable {type(value).__name__}; wrap it in a plain function"
+        ) from None
 
 
 def _check_activation(activation, role: str, where: str) -> Activation:
@@ -157,11 +158,13 @@ def _check_activation(activation, role: str, where: str) -> Activation:
         raise ValueError(
             f"{where}: unknown {role} {activation!r}; use one of {sorted(_activations.ACTIVATIONS)} "
             f"(or 'linear', or None for the identity), or a callable such as "
-            f"functools.partial(fnn.activations.leaky_relu, negative_slope=0.1)")
+            f"functools.partial(fnn.activations.leaky_relu, negative_slope=0.1)"
+        )
     if not callable(activation):
         raise TypeError(
             f"{where}: the {role} must be a name such as 'relu', None or a callable, "
-            f"got {type(activation).__name__} {activation!r}")
+            f"got {type(activation).__name__} {activation!r}"
+        )
     _check_hashable(activation, role, where)
     return activation
 
@@ -171,12 +174,14 @@ def _check_initializer(initializer, where: str):
         if initializer not in _INITIALIZERS:
             raise ValueError(
                 f"{where}: unknown initializer {initializer!r}; expected a callable (key, shape, dtype) -> array "
-                f"or one of {list(_INITIALIZERS)}")
+                f"or one of {list(_INITIALIZERS)}"
+            )
         return initializer
     if not callable(initializer):
         raise TypeError(
             f"{where}: initializer must be a name in {list(_INITIALIZERS)} or a callable "
-            f"(key, shape, dtype) -> array, got {type(initializer).__name__} {initializer!r}")
+            f"(key, shape, dtype) -> array, got {type(initializer).__name__} {initializer!r}"
+        )
     _check_hashable(initializer, "initializer", where)
     return initializer
 
@@ -220,8 +225,7 @@ def _describe(value) -> str:
     if value is None or isinstance(value, str):
         return repr(value)
     if isinstance(value, functools.partial):
-        arguments = [_describe(value.func), *map(repr, value.args),
-                     *(f"{k}={v!r}" for k, v in value.keywords.items())]
+        arguments = [_describe(value.func), *map(repr, value.args), *(f"{k}={v!r}" for k, v in value.keywords.items())]
         return f"partial({', '.join(arguments)})"
     name = getattr(value, "__qualname__", None) or getattr(value, "__name__", None)
     return name if isinstance(name, str) else repr(value)
@@ -345,8 +349,7 @@ class MLP:
         """
         where = "MLP.apply"
         check_params(params, self.layer_sizes, where=where)
-        return _forward(params, x, _activations.get(self.activation), _activations.get(self.output_activation),
-                        where)
+        return _forward(params, x, _activations.get(self.activation), _activations.get(self.output_activation), where)
 
 
 def _init(net: MLP, key: PRNGKey, where: str) -> Params:
@@ -359,7 +362,8 @@ def _init(net: MLP, key: PRNGKey, where: str) -> Params:
         w = jnp.asarray(draw(layer_key, (fan_in, fan_out), net.dtype))
         if w.shape != (fan_in, fan_out):
             raise ValueError(
-                f"{where}: the initializer returned shape {w.shape} for a layer of shape {(fan_in, fan_out)}")
+                f"{where}: the initializer returned shape {w.shape} for a layer of shape {(fan_in, fan_out)}"
+            )
         params.append({"w": w.astype(net.dtype), "b": jnp.zeros((fan_out,), net.dtype)})
     return params
 
@@ -378,10 +382,10 @@ def _forward(params: Params, x: ArrayLike, hidden: Callable, output: Callable, w
     if x.ndim not in (1, 2):
         raise ValueError(
             f"{where}: x must be one example (d_in,) or a batch (n, d_in), got shape {x.shape}; "
-            f"reshape it to (-1, {d_in})")
+            f"reshape it to (-1, {d_in})"
+        )
     if x.shape[-1] != d_in:
-        raise ValueError(
-            f"{where}: x has {x.shape[-1]} features (shape {x.shape}) but the first layer expects {d_in}")
+        raise ValueError(f"{where}: x has {x.shape[-1]} features (shape {x.shape}) but the first layer expects {d_in}")
     if x.ndim == 1:
         return _forward_one(params, x, hidden, output)
     # Written for one example and vmapped over the batch.
@@ -477,7 +481,8 @@ def check_params(params: Params, layer_sizes: Sequence[int] | None = None, *, wh
     if isinstance(params, Mapping) or not isinstance(params, (list, tuple)):
         raise TypeError(
             f"{where}: params must be a list of {{'w', 'b'}} dicts as returned by fnn.mlp.MLP(...).init(key), "
-            f"got {type(params).__name__}")
+            f"got {type(params).__name__}"
+        )
     if len(params) == 0:
         raise ValueError(f"{where}: params is empty; build them with fnn.mlp.MLP([d_in, ..., d_out]).init(key)")
     for i, layer in enumerate(params):
@@ -490,19 +495,22 @@ def check_params(params: Params, layer_sizes: Sequence[int] | None = None, *, wh
         if b_shape != (w_shape[1],):
             raise ValueError(
                 f"{where}: layer {i} bias 'b' must have shape ({w_shape[1]},) to match its weight of "
-                f"shape {w_shape}, got {b_shape}")
+                f"shape {w_shape}, got {b_shape}"
+            )
         if i > 0:
             previous_out = np.shape(params[i - 1]["w"])[1]
             if w_shape[0] != previous_out:
                 raise ValueError(
                     f"{where}: layer sizes do not chain: layer {i - 1} has {previous_out} outputs but "
-                    f"layer {i} expects {w_shape[0]} inputs (weight shape {w_shape})")
+                    f"layer {i} expects {w_shape[0]} inputs (weight shape {w_shape})"
+                )
     if layer_sizes is not None:
         got = [int(np.shape(params[0]["w"])[0])] + [int(np.shape(layer["w"])[1]) for layer in params]
         if tuple(got) != tuple(layer_sizes):
             raise ValueError(
                 f"{where}: params have layer sizes {got} but the network has {list(layer_sizes)}; "
-                f"draw them with this network's init(key)")
+                f"draw them with this network's init(key)"
+            )
 
 
 def layer_sizes(params: Params) -> list[int]:
@@ -566,8 +574,7 @@ def to_flax(params: Params) -> dict:
       tree ``module.init`` returns for a module that calls ``nn.Dense`` once per layer.
     """
     check_params(params, where="to_flax")
-    return {"params": {f"Dense_{i}": {"kernel": layer["w"], "bias": layer["b"]}
-                       for i, layer in enumerate(params)}}
+    return {"params": {f"Dense_{i}": {"kernel": layer["w"], "bias": layer["b"]} for i, layer in enumerate(params)}}
 
 
 _DENSE_NAME = re.compile(r"Dense_(\d+)")
@@ -589,13 +596,15 @@ def from_flax(variables: Mapping) -> Params:
         if match is None or not isinstance(layer, Mapping) or set(layer) != {"kernel", "bias"}:
             raise ValueError(
                 f"from_flax: expected only Dense_<i> entries with 'kernel' and 'bias' (an nn.Dense stack), "
-                f"got entry {name!r}")
+                f"got entry {name!r}"
+            )
         indexed.append((int(match.group(1)), layer))
     indexed.sort(key=lambda item: item[0])
     if [i for i, _ in indexed] != list(range(len(indexed))):
         raise ValueError(
             f"from_flax: Dense layers must be numbered 0..{len(indexed) - 1} without gaps, "
-            f"got {[i for i, _ in indexed]}")
+            f"got {[i for i, _ in indexed]}"
+        )
     params = [{"w": jnp.asarray(layer["kernel"]), "b": jnp.asarray(layer["bias"])} for _, layer in indexed]
     check_params(params, where="from_flax")
     return params

@@ -51,8 +51,9 @@ _LOW = {"bipolar": -1.0, "binary": 0.0}
 def _check_encoding(encoding: str, where: str) -> float:
     if encoding not in _LOW:
         raise ValueError(
-                f"{where}: encoding must be 'bipolar' (outputs in {{-1, 1}}) or 'binary' "
-                f"(outputs in {{0, 1}}), got {encoding!r}")
+            f"{where}: encoding must be 'bipolar' (outputs in {{-1, 1}}) or 'binary' "
+            f"(outputs in {{0, 1}}), got {encoding!r}"
+        )
     return _LOW[encoding]
 
 
@@ -97,8 +98,7 @@ def predict(params: Params, X: ArrayLike, *, encoding: str = "bipolar") -> Array
     return jnp.where(z >= 0, jnp.ones_like(z), jnp.full_like(z, low))
 
 
-def _train(params: Params, X: Array, y: Array, learning_rate: Array, epochs: int,
-           low: float) -> tuple[Params, Array]:
+def _train(params: Params, X: Array, y: Array, learning_rate: Array, epochs: int, low: float) -> tuple[Params, Array]:
     def one_example(p, example):
         x, target = example
         output = jnp.where(x @ p["w"] + p["b"] >= 0, 1.0, low).astype(x.dtype)
@@ -116,9 +116,16 @@ def _train(params: Params, X: Array, y: Array, learning_rate: Array, epochs: int
 _train_jit = jax.jit(_train, static_argnames=("epochs", "low"))
 
 
-def fit(X: ArrayLike, y: ArrayLike, *, learning_rate: float | ArrayLike = 0.1, epochs: int = 10,
-        key: PRNGKey | None = None, init: Params | None = None,
-        encoding: str = "bipolar") -> tuple[Params, Array]:
+def fit(
+    X: ArrayLike,
+    y: ArrayLike,
+    *,
+    learning_rate: float | ArrayLike = 0.1,
+    epochs: int = 10,
+    key: PRNGKey | None = None,
+    init: Params | None = None,
+    encoding: str = "bipolar",
+) -> tuple[Params, Array]:
     r"""Trains a perceptron with Rosenblatt's rule, one example at a time, in the order given.
 
     For ``epochs`` passes over the rows of ``X`` (first to last), each example
@@ -162,8 +169,9 @@ def fit(X: ArrayLike, y: ArrayLike, *, learning_rate: float | ArrayLike = 0.1, e
         if not labels <= {low, 1.0}:
             other = "binary" if encoding == "bipolar" else "bipolar"
             raise ValueError(
-                    f"fit: with encoding={encoding!r} labels must be in {{{low:g}, 1}}, got values "
-                    f"{sorted(labels)[:5]}; map them (e.g. 2*y - 1) or pass encoding={other!r}")
+                f"fit: with encoding={encoding!r} labels must be in {{{low:g}, 1}}, got values "
+                f"{sorted(labels)[:5]}; map them (e.g. 2*y - 1) or pass encoding={other!r}"
+            )
     epochs = check_epochs(epochs, "fit")
     lr = check_learning_rate_scalar(learning_rate, X.dtype, "fit")
     if key is not None and init is not None:
@@ -206,8 +214,9 @@ def is_linearly_separable(X: ArrayLike, y: ArrayLike) -> bool:
     for name, value in (("X", X), ("y", y)):
         if not is_concrete(value):
             raise TypeError(
-                    f"is_linearly_separable: {name} is a traced value; this check solves a linear program "
-                    f"with SciPy on concrete data, so call it outside jit/vmap")
+                f"is_linearly_separable: {name} is a traced value; this check solves a linear program "
+                f"with SciPy on concrete data, so call it outside jit/vmap"
+            )
     X = np.asarray(check_design_matrix(X, "is_linearly_separable"), dtype=np.float64)
     y = np.asarray(as_float_array("y", y, "is_linearly_separable"), dtype=np.float64)
     n, d = X.shape
@@ -218,8 +227,9 @@ def is_linearly_separable(X: ArrayLike, y: ArrayLike) -> bool:
     classes = np.unique(y)
     if classes.size > 2:
         raise ValueError(
-                f"is_linearly_separable: y must have two classes (e.g. {{0, 1}} or {{-1, 1}}), got "
-                f"{classes.size} distinct values {classes[:5].tolist()}")
+            f"is_linearly_separable: y must have two classes (e.g. {{0, 1}} or {{-1, 1}}), got "
+            f"{classes.size} distinct values {classes[:5].tolist()}"
+        )
     if classes.size == 1:
         return True
     from scipy.optimize import linprog
@@ -227,8 +237,7 @@ def is_linearly_separable(X: ArrayLike, y: ArrayLike) -> bool:
     sign = np.where(y == classes[1], 1.0, -1.0)
     # Variables (w, b), free; constraints -s_i (x_i . w + b) <= -1; any feasible point will do.
     A_ub = -sign[:, None] * np.concatenate([X, np.ones((n, 1))], axis=1)
-    result = linprog(np.zeros(d + 1), A_ub=A_ub, b_ub=-np.ones(n), bounds=[(None, None)] * (d + 1),
-                     method="highs")
+    result = linprog(np.zeros(d + 1), A_ub=A_ub, b_ub=-np.ones(n), bounds=[(None, None)] * (d + 1), method="highs")
     if result.status == 0:
         return True
     if result.status == 2:

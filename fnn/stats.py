@@ -87,6 +87,7 @@ __all__ = [
 
 # --------------------------------------------------------------------------- results
 
+
 class _Result(tuple):
     """A result that unpacks as its first two fields and carries the others as attributes.
 
@@ -232,11 +233,13 @@ class BootstrapResult(_Result):
 
 # --------------------------------------------------------------------------- checks
 
+
 def _special():
     # Imported on first use: importing scipy.special costs ~0.25 s, which every
     # `import fnn` would pay. jax.scipy.stats cannot replace it: it has no t or F
     # survival function nor a t quantile, and computes in float32 unless x64 is on.
     from scipy import special
+
     return special
 
 
@@ -247,7 +250,8 @@ def _host_scores(name: str, x, where: str) -> np.ndarray:
     if not is_concrete(x):
         raise TypeError(
             f"{where}: {name} is a traced array; statistical tests run on the host on concrete "
-            f"scores; call {where} outside jit/vmap (e.g. on cross_validate's test_score)")
+            f"scores; call {where} outside jit/vmap (e.g. on cross_validate's test_score)"
+        )
     try:
         a = np.asarray(x)
     except ValueError as error:  # a ragged nested list
@@ -273,7 +277,8 @@ def _check_finite(name: str, a: np.ndarray, where: str, layout: str) -> None:
         raise ValueError(
             f"{where}: {name}{list(index)} is {a[index]} ({_fold_name(index, layout)}){more}; a fold "
             f"whose score is not finite (a diverged or failed fit) cannot enter a test: fix or rerun "
-            f"that fold rather than testing around it")
+            f"that fold rather than testing around it"
+        )
 
 
 def _paired_scores(where: str, scores_a, scores_b, layout: str) -> tuple[np.ndarray, np.ndarray]:
@@ -283,21 +288,24 @@ def _paired_scores(where: str, scores_a, scores_b, layout: str) -> tuple[np.ndar
     if a.shape != b.shape:
         raise ValueError(
             f"{where}: scores_a and scores_b must have the same shape (one score per fold, on the "
-            f"same folds for both learners), got {a.shape} and {b.shape}")
+            f"same folds for both learners), got {a.shape} and {b.shape}"
+        )
     if layout == "5x2":
         if a.shape != (5, 2):
-            fix = ("reshape the 10 fold scores in fold order with scores.reshape(5, 2)" if a.size == 10
-                   else "use corrected_resampled_ttest for K-fold or repeated K-fold scores")
+            fix = (
+                "reshape the 10 fold scores in fold order with scores.reshape(5, 2)"
+                if a.size == 10
+                else "use corrected_resampled_ttest for K-fold or repeated K-fold scores"
+            )
             raise ValueError(
                 f"{where}: scores must have shape (5, 2), 5 repetitions of 2-fold cross-validation, "
-                f"got {a.shape}; {fix}")
+                f"got {a.shape}; {fix}"
+            )
     else:
         if a.ndim not in (1, 2):
-            raise ValueError(
-                f"{where}: scores must have shape (J,) (one per fold) or (n_repeats, K), got {a.shape}")
+            raise ValueError(f"{where}: scores must have shape (J,) (one per fold) or (n_repeats, K), got {a.shape}")
         if a.size < 2:
-            raise ValueError(
-                f"{where}: needs at least 2 fold scores per learner to estimate a variance, got {a.size}")
+            raise ValueError(f"{where}: needs at least 2 fold scores per learner to estimate a variance, got {a.size}")
     _check_finite("scores_a", a, where, layout)
     _check_finite("scores_b", b, where, layout)
     with np.errstate(over="ignore"):
@@ -342,11 +350,12 @@ def _check_overflow(where: str, d: np.ndarray) -> None:
     # Finite scores can still overflow float64 in a difference or a square, and a NaN
     # statistic must never become a p-value.
     with np.errstate(over="ignore"):
-        overflow = not (np.all(np.isfinite(d)) and np.isfinite(np.sum(d ** 2)))
+        overflow = not (np.all(np.isfinite(d)) and np.isfinite(np.sum(d**2)))
     if overflow:
         raise ValueError(
             f"{where}: the score differences overflow float64 (largest |difference| "
-            f"{np.max(np.abs(d))}); rescale the scores, e.g. to [0, 1]")
+            f"{np.max(np.abs(d))}); rescale the scores, e.g. to [0, 1]"
+        )
 
 
 def _two_sided_t(t: float, df: int) -> float:
@@ -360,6 +369,7 @@ def _per_repetition(d: np.ndarray) -> np.ndarray:
 
 
 # --------------------------------------------------------------------------- 5x2cv
+
 
 def paired_ttest_5x2cv(scores_a: ArrayLike, scores_b: ArrayLike) -> TTest5x2Result:
     r"""Dietterich's 5×2cv paired t-test: do two learners differ, from 5 repetitions of 2-fold CV?
@@ -399,8 +409,9 @@ def paired_ttest_5x2cv(scores_a: ArrayLike, scores_b: ArrayLike) -> TTest5x2Resu
     d = a - b
     denominator = math.sqrt(float(np.mean(_per_repetition(d))))
     t = _ratio(float(d[0, 0]), denominator)
-    return TTest5x2Result(statistic=t, p_value=_two_sided_t(t, 5), mean_difference=float(np.mean(d)),
-                          standard_error=denominator, df=5)
+    return TTest5x2Result(
+        statistic=t, p_value=_two_sided_t(t, 5), mean_difference=float(np.mean(d)), standard_error=denominator, df=5
+    )
 
 
 def combined_ftest_5x2cv(scores_a: ArrayLike, scores_b: ArrayLike) -> FTest5x2Result:
@@ -436,16 +447,17 @@ def combined_ftest_5x2cv(scores_a: ArrayLike, scores_b: ArrayLike) -> FTest5x2Re
     where = "combined_ftest_5x2cv"
     a, b = _paired_scores(where, scores_a, scores_b, "5x2")
     d = a - b
-    f = _ratio(float(np.sum(d ** 2)), 2.0 * float(np.sum(_per_repetition(d))))
+    f = _ratio(float(np.sum(d**2)), 2.0 * float(np.sum(_per_repetition(d))))
     p = float(_special().fdtrc(10, 5, f))
-    return FTest5x2Result(statistic=f, p_value=p, mean_difference=float(np.mean(d)),
-                          df_numerator=10, df_denominator=5)
+    return FTest5x2Result(statistic=f, p_value=p, mean_difference=float(np.mean(d)), df_numerator=10, df_denominator=5)
 
 
 # --------------------------------------------------------------------------- K-fold
 
-def corrected_resampled_ttest(scores_a: ArrayLike, scores_b: ArrayLike, *, n_train: float, n_test: float,
-                              confidence: float = 0.95) -> CorrectedTTestResult:
+
+def corrected_resampled_ttest(
+    scores_a: ArrayLike, scores_b: ArrayLike, *, n_train: float, n_test: float, confidence: float = 0.95
+) -> CorrectedTTestResult:
     r"""Nadeau and Bengio's corrected resampled t-test, for K-fold, repeated K-fold or repeated hold-out scores.
 
     With the :math:`J` differences :math:`d_j` = ``scores_a - scores_b``, their
@@ -501,12 +513,18 @@ def corrected_resampled_ttest(scores_a: ArrayLike, scores_b: ArrayLike, *, n_tra
     standard_error = math.sqrt((1.0 / J + n_test / n_train) * float(np.var(d, ddof=1)))
     t = _ratio(mean, standard_error)
     half_width = float(_special().stdtrit(J - 1, 0.5 + confidence / 2)) * standard_error
-    return CorrectedTTestResult(statistic=t, p_value=_two_sided_t(t, J - 1), mean_difference=mean,
-                                standard_error=standard_error, df=J - 1,
-                                confidence_interval=(mean - half_width, mean + half_width))
+    return CorrectedTTestResult(
+        statistic=t,
+        p_value=_two_sided_t(t, J - 1),
+        mean_difference=mean,
+        standard_error=standard_error,
+        df=J - 1,
+        confidence_interval=(mean - half_width, mean + half_width),
+    )
 
 
 # --------------------------------------------------------------------------- one test set
+
 
 def _host_labels(name: str, y, where: str) -> np.ndarray:
     if isinstance(y, (str, bytes)) or y is None:
@@ -519,15 +537,17 @@ def _host_labels(name: str, y, where: str) -> np.ndarray:
     if y.ndim != 1:
         raise ValueError(
             f"{where}: {name} must be a label vector of shape (n,), got {y.shape}; flatten an (n, 1) "
-            f"column with y.reshape(-1), or take the argmax of (n, C) scores")
+            f"column with y.reshape(-1), or take the argmax of (n, C) scores"
+        )
     if jnp.issubdtype(y.dtype, jnp.floating) and not np.all(np.isfinite(y)):
         first = int(np.argmax(~np.isfinite(y)))
         raise ValueError(f"{where}: {name}[{first}] is {y[first]}; labels must be finite")
     return y
 
 
-def mcnemar(y_true: ArrayLike, pred_a: ArrayLike, pred_b: ArrayLike, *, exact: bool = False,
-            corrected: bool = True) -> McNemarResult:
+def mcnemar(
+    y_true: ArrayLike, pred_a: ArrayLike, pred_b: ArrayLike, *, exact: bool = False, corrected: bool = True
+) -> McNemarResult:
     r"""McNemar's test: do two classifiers have the same error rate on one test set?
 
     Of the examples exactly one classifier gets right, :math:`b` are A's and
@@ -579,7 +599,8 @@ def mcnemar(y_true: ArrayLike, pred_a: ArrayLike, pred_b: ArrayLike, *, exact: b
     if not y.shape == pa.shape == pb.shape:
         raise ValueError(
             f"{where}: y_true, pred_a and pred_b must have the same length (the same test examples), "
-            f"got {y.shape[0]}, {pa.shape[0]} and {pb.shape[0]}")
+            f"got {y.shape[0]}, {pa.shape[0]} and {pb.shape[0]}"
+        )
     if y.shape[0] == 0:
         raise ValueError(f"{where}: needs at least one test example, got empty inputs")
     right_a, right_b = y == pa, y == pb
@@ -602,8 +623,9 @@ def mcnemar(y_true: ArrayLike, pred_a: ArrayLike, pred_b: ArrayLike, *, exact: b
 _BOOTSTRAP_CHUNK = 1 << 20  # resampled scores gathered at a time (8 MiB of float64)
 
 
-def bootstrap_ci(scores: ArrayLike, *, key: PRNGKey, n_resamples: int = 10_000,
-                 confidence: float = 0.95) -> BootstrapResult:
+def bootstrap_ci(
+    scores: ArrayLike, *, key: PRNGKey, n_resamples: int = 10_000, confidence: float = 0.95
+) -> BootstrapResult:
     r"""Percentile bootstrap confidence interval of a mean cross-validation score.
 
     Draws ``n_resamples`` samples of the :math:`J` scores with replacement, takes
@@ -645,8 +667,10 @@ def bootstrap_ci(scores: ArrayLike, *, key: PRNGKey, n_resamples: int = 10_000,
     where = "bootstrap_ci"
     x = _host_scores("scores", scores, where)
     if x.ndim != 1:
-        raise ValueError(f"{where}: scores must have shape (J,), one score per fold, got {x.shape}; "
-                         f"flatten repeated folds with scores.reshape(-1)")
+        raise ValueError(
+            f"{where}: scores must have shape (J,), one score per fold, got {x.shape}; "
+            f"flatten repeated folds with scores.reshape(-1)"
+        )
     if x.size < 2:
         raise ValueError(f"{where}: needs at least 2 fold scores to resample, got {x.size}")
     _check_finite("scores", x, where, "folds")
@@ -658,20 +682,30 @@ def bootstrap_ci(scores: ArrayLike, *, key: PRNGKey, n_resamples: int = 10_000,
     J = x.size
     resamples = np.asarray(jax.random.randint(key, (n_resamples, J), 0, J))
     rows = max(1, _BOOTSTRAP_CHUNK // J)
-    means = np.concatenate([np.mean(x[resamples[i:i + rows]], axis=1) for i in range(0, n_resamples, rows)])
+    means = np.concatenate([np.mean(x[resamples[i : i + rows]], axis=1) for i in range(0, n_resamples, rows)])
     low, high = np.quantile(means, [(1 - confidence) / 2, (1 + confidence) / 2])
-    return BootstrapResult(low=float(low), high=float(high), mean=float(np.mean(x)),
-                           standard_error=float(np.std(means, ddof=1)))
+    return BootstrapResult(
+        low=float(low), high=float(high), mean=float(np.mean(x)), standard_error=float(np.std(means, ddof=1))
+    )
 
 
 # --------------------------------------------------------------------------- words
+
 
 def _format_p(p: float) -> str:
     return "p < 0.001" if p < 0.001 else f"p = {p:.3g}"
 
 
-def verdict(name_a: str, name_b: str, mean_a: float, mean_b: float, p_value: float, alpha: float = 0.05, *,
-            higher_is_better: bool = True) -> str:
+def verdict(
+    name_a: str,
+    name_b: str,
+    mean_a: float,
+    mean_b: float,
+    p_value: float,
+    alpha: float = 0.05,
+    *,
+    higher_is_better: bool = True,
+) -> str:
     r"""One sentence that states a test's outcome, for reports and ``cv.compare``.
 
     The difference is significant when :math:`p \le \alpha`; the better learner
@@ -704,15 +738,21 @@ def verdict(name_a: str, name_b: str, mean_a: float, mean_b: float, p_value: flo
             raise TypeError(f"{where}: {name} must be a str, got {type(value).__name__} {value!r}")
     means = []
     for name, value in (("mean_a", mean_a), ("mean_b", mean_b)):
-        if isinstance(value, bool) or not isinstance(value, (numbers.Real, np.ndarray, jax.Array)) \
-                or np.ndim(value) != 0:
+        if (
+            isinstance(value, bool)
+            or not isinstance(value, (numbers.Real, np.ndarray, jax.Array))
+            or np.ndim(value) != 0
+        ):
             raise TypeError(f"{where}: {name} must be a number, got {type(value).__name__} {value!r}")
         value = float(value)
         if not math.isfinite(value):
             raise ValueError(f"{where}: {name} must be finite, got {value}")
         means.append(value)
-    if isinstance(p_value, bool) or not isinstance(p_value, (numbers.Real, np.ndarray, jax.Array)) \
-            or np.ndim(p_value) != 0:
+    if (
+        isinstance(p_value, bool)
+        or not isinstance(p_value, (numbers.Real, np.ndarray, jax.Array))
+        or np.ndim(p_value) != 0
+    ):
         raise TypeError(f"{where}: p_value must be a number, got {type(p_value).__name__} {p_value!r}")
     p = float(p_value)
     if not 0 <= p <= 1:

@@ -40,7 +40,8 @@ finite values and ``History.diverged_epoch`` records the epoch.
 from __future__ import annotations
 
 import math
-from typing import Any, Callable, NamedTuple
+from collections.abc import Callable
+from typing import Any, NamedTuple
 
 import jax
 import jax.numpy as jnp
@@ -111,12 +112,12 @@ def _per_example(loss_fn: LossFn, params: Params, X: Array, y: Array, where: str
         raise ValueError(
             f"{where}: loss_fn(params, X, y) must return one loss per example, shape "
             f"({X.shape[0]},), got {getattr(losses, 'shape', type(losses).__name__)}; "
-            "use the loss with reduction='none'")
+            "use the loss with reduction='none'"
+        )
     return losses
 
 
-def weighted_mean_loss(loss_fn: LossFn, params: Params, X: Array, y: Array,
-                       weights: Array) -> tuple[Array, Array]:
+def weighted_mean_loss(loss_fn: LossFn, params: Params, X: Array, y: Array, weights: Array) -> tuple[Array, Array]:
     r"""The weighted mean loss :math:`\sum_i w_i \ell_i / \sum_i w_i` and its denominator.
 
     Rows of weight 0 contribute exactly 0, to the value and to the gradient with
@@ -146,8 +147,7 @@ def epoch_keys(key: PRNGKey, epochs: int) -> Array:
     return jax.random.split(key, epochs)
 
 
-def batch_order(key: PRNGKey, weights: ArrayLike, *, batch_size: int,
-                n_steps: int) -> tuple[Array, Array]:
+def batch_order(key: PRNGKey, weights: ArrayLike, *, batch_size: int, n_steps: int) -> tuple[Array, Array]:
     """One epoch's mini-batches: rows of weight > 0 first in random order, zero-weight rows last.
 
     The order is ``argsort`` of uniform draws in which zero-weight rows are given the
@@ -203,8 +203,9 @@ def _check_finite(name: str, a: Array, where: str) -> None:
         raise ValueError(f"{where}: {name} contains NaN or inf; remove or impute those rows first")
 
 
-def _drop_non_finite(X: Array, y: Array, weights: Array | None, validation_weights: Array | None,
-                     where: str) -> tuple[Array, Array]:
+def _drop_non_finite(
+    X: Array, y: Array, weights: Array | None, validation_weights: Array | None, where: str
+) -> tuple[Array, Array]:
     """``X`` and ``y`` with the inf and NaN of rows that count nowhere replaced by 0, or a ValueError.
 
     A row counts when its training weight (1 without weights) or its validation weight
@@ -212,18 +213,21 @@ def _drop_non_finite(X: Array, y: Array, weights: Array | None, validation_weigh
     the host keeps their non-finite values out of every gradient (0 times inf is NaN).
     """
     n = X.shape[0]
-    bad = {name: rows for name, rows in (("X", _non_finite_rows(X)), ("y", _non_finite_rows(y)))
-           if rows is not None}
+    bad = {name: rows for name, rows in (("X", _non_finite_rows(X)), ("y", _non_finite_rows(y))) if rows is not None}
     if not bad:
         return X, y
     named = " and ".join(bad) + (" contains" if len(bad) == 1 else " contain")
-    traced = [name for name, m in (("weights", weights), ("validation_weights", validation_weights))
-              if m is not None and not is_concrete(m)]
+    traced = [
+        name
+        for name, m in (("weights", weights), ("validation_weights", validation_weights))
+        if m is not None and not is_concrete(m)
+    ]
     if traced:
         raise ValueError(
             f"{where}: {named} NaN or inf while {' and '.join(traced)} are traced, so which rows "
             f"count cannot be checked; replace the non-finite values before tracing (e.g. with "
-            f"jnp.nan_to_num) or pass concrete weights")
+            f"jnp.nan_to_num) or pass concrete weights"
+        )
     counted = checked_rows(weights, n)
     if validation_weights is not None:
         counted = counted | checked_rows(validation_weights, n)
@@ -232,7 +236,8 @@ def _drop_non_finite(X: Array, y: Array, weights: Array | None, validation_weigh
         if hit.size:
             raise ValueError(
                 f"{where}: {name} contains NaN or inf in rows of positive weight (rows {hit[:5].tolist()}"
-                f"{', ...' if hit.size > 5 else ''}); remove or impute those rows first, or give them weight 0")
+                f"{', ...' if hit.size > 5 else ''}); remove or impute those rows first, or give them weight 0"
+            )
 
     def zeroed(a):
         a = np.asarray(a)
@@ -307,11 +312,14 @@ def fit(
     """
     where = "fit"
     if not callable(loss_fn):
-        raise TypeError(f"{where}: loss_fn must be callable loss_fn(params, X, y) -> (n,), "
-                        f"got {type(loss_fn).__name__}")
+        raise TypeError(
+            f"{where}: loss_fn must be callable loss_fn(params, X, y) -> (n,), got {type(loss_fn).__name__}"
+        )
     if not (hasattr(optimizer, "init") and hasattr(optimizer, "update")):
-        raise TypeError(f"{where}: optimizer must be an optax.GradientTransformation "
-                        f"(e.g. fnn.optim.sgd(0.1) or optax.adam(1e-3)), got {type(optimizer).__name__}")
+        raise TypeError(
+            f"{where}: optimizer must be an optax.GradientTransformation "
+            f"(e.g. fnn.optim.sgd(0.1) or optax.adam(1e-3)), got {type(optimizer).__name__}"
+        )
     epochs = check_epochs(epochs, where)
     X = as_float_array("X", X, where)
     y = jnp.asarray(y)
@@ -324,8 +332,10 @@ def fit(
     if batch_size is not None:
         batch_size = check_int(batch_size, "batch_size", where, 1, n)
         if key is None:
-            raise ValueError(f"{where}: mini-batch training (batch_size={batch_size}) shuffles "
-                             "every epoch and needs key=jax.random.key(seed)")
+            raise ValueError(
+                f"{where}: mini-batch training (batch_size={batch_size}) shuffles "
+                "every epoch and needs key=jax.random.key(seed)"
+            )
     if key is not None:
         check_key(key, where)
     max_rows = n if max_rows is None else check_int(max_rows, "max_rows", where, 1, n)
@@ -335,8 +345,10 @@ def fit(
     X, y = _drop_non_finite(X, y, weights, validation_weights, where)
     w = jnp.ones((n,), dtype) if weights is None else weights.astype(dtype)
     if is_concrete(w) and int(np.sum(checked_rows(w, n))) > max_rows:
-        raise ValueError(f"{where}: {int(np.sum(checked_rows(w, n)))} rows have weight > 0 but "
-                         f"max_rows={max_rows}; raise max_rows or leave it at its default (n)")
+        raise ValueError(
+            f"{where}: {int(np.sum(checked_rows(w, n)))} rows have weight > 0 but "
+            f"max_rows={max_rows}; raise max_rows or leave it at its default (n)"
+        )
 
     if validation_data is not None and validation_weights is not None:
         raise ValueError(f"{where}: give validation_data or validation_weights, not both")
@@ -359,17 +371,16 @@ def fit(
     else:
         Xv = yv = wv = None
     if metric_fn is not None and Xv is None:
-        raise ValueError(f"{where}: metric_fn is recorded on validation rows; give validation_data "
-                         "or validation_weights")
+        raise ValueError(
+            f"{where}: metric_fn is recorded on validation rows; give validation_data or validation_weights"
+        )
 
     n_steps = 1 if batch_size is None else math.ceil(max_rows / batch_size)
     shuffle_keys = epoch_keys(key, epochs) if batch_size is not None else jnp.zeros((epochs,))
-    return _fit(loss_fn, params, optimizer, X, y, w, Xv, yv, wv, metric_fn, shuffle_keys,
-                epochs, batch_size, n_steps)
+    return _fit(loss_fn, params, optimizer, X, y, w, Xv, yv, wv, metric_fn, shuffle_keys, epochs, batch_size, n_steps)
 
 
-def _fit(loss_fn, params, optimizer, X, y, w, Xv, yv, wv, metric_fn, shuffle_keys,
-         epochs, batch_size, n_steps):
+def _fit(loss_fn, params, optimizer, X, y, w, Xv, yv, wv, metric_fn, shuffle_keys, epochs, batch_size, n_steps):
     def step(carry, batch):
         params, opt_state, diverged = carry
         if batch_size is None:
@@ -379,7 +390,8 @@ def _fit(loss_fn, params, optimizer, X, y, w, Xv, yv, wv, metric_fn, shuffle_key
             idx, wb = batch
             xb, yb = X[idx], y[idx]
         (loss, batch_weight), grads = jax.value_and_grad(
-            lambda p: weighted_mean_loss(loss_fn, p, xb, yb, wb), has_aux=True)(params)
+            lambda p: weighted_mean_loss(loss_fn, p, xb, yb, wb), has_aux=True
+        )(params)
         updates, new_state = optimizer.update(grads, opt_state, params)
         new_params = optax.apply_updates(params, updates)
         active = batch_weight > 0
@@ -399,7 +411,8 @@ def _fit(loss_fn, params, optimizer, X, y, w, Xv, yv, wv, metric_fn, shuffle_key
         else:
             idx, slot_w = batch_order(shuffle_key, w, batch_size=batch_size, n_steps=n_steps)
             (params, opt_state, diverged), (batch_losses, batch_weights) = jax.lax.scan(
-                step, (params, opt_state, diverged), (idx, slot_w))
+                step, (params, opt_state, diverged), (idx, slot_w)
+            )
         diverged_epoch = jnp.where(diverged & (diverged_epoch < 0), e, diverged_epoch)
         nan = jnp.asarray(jnp.nan, batch_losses.dtype)
         ok = diverged_epoch < 0
@@ -415,5 +428,6 @@ def _fit(loss_fn, params, optimizer, X, y, w, Xv, yv, wv, metric_fn, shuffle_key
 
     init = (params, optimizer.init(params), jnp.asarray(False), jnp.asarray(-1, jnp.int32))
     (params, _, _, diverged_epoch), (train_loss, val_loss, val_metric) = jax.lax.scan(
-        epoch, init, (jnp.arange(epochs, dtype=jnp.int32), shuffle_keys))
+        epoch, init, (jnp.arange(epochs, dtype=jnp.int32), shuffle_keys)
+    )
     return params, History(train_loss, val_loss, val_metric, diverged_epoch)

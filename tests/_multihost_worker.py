@@ -16,8 +16,9 @@ import jax
 
 def main(port: int, process_id: int, path: str) -> None:
     jax.config.update("jax_num_cpu_devices", 2)
-    jax.distributed.initialize(coordinator_address=f"127.0.0.1:{port}", num_processes=2,
-                               process_id=process_id, initialization_timeout=120)
+    jax.distributed.initialize(
+        coordinator_address=f"127.0.0.1:{port}", num_processes=2, process_id=process_id, initialization_timeout=120
+    )
     import numpy as np
     from _sharding_worker import N_FOLDS, data, fit_fn, flat, score_fn
 
@@ -27,11 +28,18 @@ def main(port: int, process_id: int, path: str) -> None:
     X, y = data()  # every process holds the same data (replicated inputs)
     results = {}
     for chunk in (None, 2):
-        out = cv.cross_validate(fit_fn, score_fn, X, y, N_FOLDS, key=jax.random.key(0), return_params=True,
-                                chunk_size=chunk)
+        out = cv.cross_validate(
+            fit_fn, score_fn, X, y, N_FOLDS, key=jax.random.key(0), return_params=True, chunk_size=chunk
+        )
         tag = f"chunk{chunk}"
-        results.update({f"{tag}/test": out["test_score"], f"{tag}/train": out["train_score"],
-                        f"{tag}/n_devices": out["n_devices"], f"{tag}/params": flat(out["params"], N_FOLDS)})
+        results.update(
+            {
+                f"{tag}/test": out["test_score"],
+                f"{tag}/train": out["train_score"],
+                f"{tag}/n_devices": out["n_devices"],
+                f"{tag}/params": flat(out["params"], N_FOLDS),
+            }
+        )
     try:  # this process's devices only: the other process would wait for folds nobody runs
         cv.cross_validate(fit_fn, score_fn, X, y, N_FOLDS, key=jax.random.key(0), devices=jax.local_devices())
     except ValueError as err:

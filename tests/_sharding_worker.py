@@ -61,8 +61,17 @@ def run_kfold(name: str, devices) -> dict:
     out = {}
     for chunk in (None, 2):
         tag = f"kfold{chunk or ''}/{name}"
-        r = cv.cross_validate(fit_fn, score_fn, X, y, N_FOLDS, key=jax.random.key(0), return_params=True,
-                              chunk_size=chunk, devices=devices)
+        r = cv.cross_validate(
+            fit_fn,
+            score_fn,
+            X,
+            y,
+            N_FOLDS,
+            key=jax.random.key(0),
+            return_params=True,
+            chunk_size=chunk,
+            devices=devices,
+        )
         out[f"{tag}/test"], out[f"{tag}/train"] = r["test_score"], r["train_score"]
         out[f"{tag}/params"] = flat(r["params"], N_FOLDS)
         out[f"{tag}/n_devices"] = np.asarray(r["n_devices"])
@@ -74,17 +83,19 @@ def run_masks_and_grid(name: str, devices) -> dict:
     X, y = data()
     out = {}
     masks = cv.repeated_kfold(30, 3, 2, key=jax.random.key(1))  # 6 overlapping folds
-    r = cv.cross_validate(fit_fn, score_fn, X, y, masks, key=jax.random.key(2), chunk_size=2,
-                          return_params=True, devices=devices)
+    r = cv.cross_validate(
+        fit_fn, score_fn, X, y, masks, key=jax.random.key(2), chunk_size=2, return_params=True, devices=devices
+    )
     out[f"masks_chunked/{name}/test"] = r["test_score"]
     out[f"masks_chunked/{name}/params"] = flat(r["params"], 6)
-    g = cv.grid_search(fit_fn, score_fn, X, y, N_FOLDS, {"lr": [0.01, 0.1, 0.3]}, key=jax.random.key(3),
-                       chunk_size=4, devices=devices)
+    g = cv.grid_search(
+        fit_fn, score_fn, X, y, N_FOLDS, {"lr": [0.01, 0.1, 0.3]}, key=jax.random.key(3), chunk_size=4, devices=devices
+    )
     out[f"grid/{name}/test"] = g["test_score"]
     return out
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def reference(part: str) -> dict:
     """``run_kfold`` (``part="kfold"``) or ``run_masks_and_grid`` (``"masks_and_grid"``) on the
     one device of a one-device process, under the name ``"plain"``; computed once per process."""
@@ -95,6 +106,7 @@ def reference(part: str) -> dict:
 
 def _engine_runs(d) -> dict:
     """The engine's own interface on 8 devices, with a function that knows nothing of folds."""
+
     def fn(x, offset):
         return jnp.sin(x) * 3.0 + offset
 
@@ -102,15 +114,20 @@ def _engine_runs(d) -> dict:
     chunks = engine.run(fn, shared, entries, mesh=engine.device_mesh(d), chunk_size=2)  # 4 chunks on 8 devices
     one = engine.run(fn, shared, entries, mesh=engine.device_mesh(d[:1]), chunk_size=2)  # device 0's program again
     whole = engine.run(fn, shared, entries, mesh=engine.device_mesh(d))  # 1 entry per device, one program
-    return {"engine/one": one.outputs, "engine/chunks": chunks.outputs, "engine/whole": whole.outputs,
-            "engine/compiles": np.array([chunks.n_compiles, one.n_compiles, whole.n_compiles])}
+    return {
+        "engine/one": one.outputs,
+        "engine/chunks": chunks.outputs,
+        "engine/whole": whole.outputs,
+        "engine/compiles": np.array([chunks.n_compiles, one.n_compiles, whole.n_compiles]),
+    }
 
 
 def main(path: str) -> None:
     jax.config.update("jax_num_cpu_devices", 8)
     compiles: list[str] = []
     jax.monitoring.register_event_duration_secs_listener(
-        lambda name, _secs, **_kw: compiles.append(name) if name == _EVENT else None)
+        lambda name, _secs, **_kw: compiles.append(name) if name == _EVENT else None
+    )
     d = jax.devices()
     # 4 devices as a user-built mesh; 8 as devices=None (every device)
     options = [("1", d[:1]), ("2", d[:2]), ("4", jax.sharding.Mesh(np.array(d[:4]), ("folds",))), ("8", None)]
@@ -122,8 +139,9 @@ def main(path: str) -> None:
     X, y = data(1)
     before = len(compiles)
     cv.cross_validate(fit_fn, score_fn, X, y, N_FOLDS, key=jax.random.key(7), return_params=True, devices=d[:8])
-    cv.grid_search(fit_fn, score_fn, X, y, N_FOLDS, {"lr": [0.02, 0.2, 0.5]}, key=jax.random.key(8), chunk_size=4,
-                   devices=d[:8])
+    cv.grid_search(
+        fit_fn, score_fn, X, y, N_FOLDS, {"lr": [0.02, 0.2, 0.5]}, key=jax.random.key(8), chunk_size=4, devices=d[:8]
+    )
     out["recompiles"] = np.asarray(len(compiles) - before)
     # new shapes (31 rows): one partitioned program for all 8 devices; chunks: one program
     # per device that runs a chunk (5 folds in chunks of 2: 3 devices)

@@ -28,8 +28,11 @@ ELEMENTWISE = {
     "tanh": (A.tanh, jnp.tanh, "tanh"),
     "relu": (A.relu, jax.nn.relu, "relu"),
     "leaky_relu": (A.leaky_relu, functools.partial(jax.nn.leaky_relu, negative_slope=0.01), "leaky_relu"),
-    "leaky_relu_0.1": (functools.partial(A.leaky_relu, negative_slope=0.1),
-                       functools.partial(jax.nn.leaky_relu, negative_slope=0.1), "leaky_relu_0.1"),
+    "leaky_relu_0.1": (
+        functools.partial(A.leaky_relu, negative_slope=0.1),
+        functools.partial(jax.nn.leaky_relu, negative_slope=0.1),
+        "leaky_relu_0.1",
+    ),
     "elu": (A.elu, jax.nn.elu, "elu"),
     "elu_0.5": (functools.partial(A.elu, alpha=0.5), functools.partial(jax.nn.elu, alpha=0.5), "elu_0.5"),
 }
@@ -75,6 +78,7 @@ def _torch_value_and_grad(name, x):
 
 # ---------------------------------------------------------------------------- values
 
+
 @pytest.mark.parametrize("name", WITH_JAX)
 def test_values_match_jax_nn(name, dtype):
     fn, ref, _ = ELEMENTWISE[name]
@@ -107,6 +111,7 @@ def test_step_matches_the_material():
 
 
 # ---------------------------------------------------------------------------- derivatives
+
 
 @pytest.mark.parametrize("name", [n for n in WITH_JAX if not n.startswith("leaky_relu")])
 def test_derivatives_match_jax_nn(name, dtype):
@@ -160,8 +165,13 @@ def test_leaky_relu_kink_follows_torch_not_jax_nn():
 
 
 SMOOTH_AWAY_FROM_KINKS = [
-    ("sigmoid", A.sigmoid), ("tanh", A.tanh), ("relu", A.relu), ("leaky_relu", A.leaky_relu),
-    ("elu", A.elu), ("softmax", A.softmax), ("log_softmax", A.log_softmax),
+    ("sigmoid", A.sigmoid),
+    ("tanh", A.tanh),
+    ("relu", A.relu),
+    ("leaky_relu", A.leaky_relu),
+    ("elu", A.elu),
+    ("softmax", A.softmax),
+    ("log_softmax", A.log_softmax),
     ("maxout", functools.partial(A.maxout, num_pieces=2)),
 ]
 
@@ -176,6 +186,7 @@ def test_check_grads_away_from_kinks(enable_x64, name, fn):
 
 
 # ---------------------------------------------------------------------------- the material's facts
+
 
 def test_sigmoid_derivative_peaks_at_quarter(dtype):
     x = np.linspace(-20, 20, 4001).astype(dtype)  # includes 0 exactly
@@ -202,6 +213,7 @@ def test_relu_derivative_is_one_above_zero_and_zero_at_or_below():
 
 # ---------------------------------------------------------------------------- stability at extremes
 
+
 def test_no_overflow_at_extremes(dtype):
     big = np.array([-1e4, 1e4, -np.inf, np.inf], dtype)
     np.testing.assert_array_equal(A.sigmoid(big), [0.0, 1.0, 0.0, 1.0])
@@ -224,8 +236,7 @@ def test_softmax_matches_jax_nn_and_torch(name, axis, dtype):
     x = np.concatenate([rng.normal(size=(3, 5)) * 5, [[1e4, -1e4, 0.0, 1e4, 3.0]]]).astype(dtype)
     fn = getattr(A, name)
     got = jax.jit(lambda x: fn(x, axis=axis))(x)
-    np.testing.assert_allclose(got, jax.jit(lambda x: getattr(jax.nn, name)(x, axis=axis))(x),
-                               rtol=RTOL[dtype], atol=0)
+    np.testing.assert_allclose(got, jax.jit(lambda x: getattr(jax.nn, name)(x, axis=axis))(x), rtol=RTOL[dtype], atol=0)
     cotangent = rng.normal(size=x.shape).astype(dtype)
     grad = jax.jit(jax.grad(lambda x: jnp.sum(cotangent * fn(x, axis=axis))))(x)
     ref_grad = jax.jit(jax.grad(lambda x: jnp.sum(cotangent * getattr(jax.nn, name)(x, axis=axis))))(x)
@@ -241,14 +252,16 @@ def test_softmax_matches_jax_nn_and_torch(name, axis, dtype):
 
 # ---------------------------------------------------------------------------- maxout
 
+
 def _np_maxout(x, k, axis):
     x = np.moveaxis(x, axis, -1)
     out = x.reshape(x.shape[:-1] + (x.shape[-1] // k, k)).max(axis=-1)
     return np.moveaxis(out, -1, axis)
 
 
-@pytest.mark.parametrize("shape,k,axis", [((6,), 2, -1), ((4, 6), 3, -1), ((6, 4), 2, 0), ((2, 6, 3), 6, 1),
-                                          ((5,), 1, 0)])
+@pytest.mark.parametrize(
+    "shape,k,axis", [((6,), 2, -1), ((4, 6), 3, -1), ((6, 4), 2, 0), ((2, 6, 3), 6, 1), ((5,), 1, 0)]
+)
 def test_maxout_matches_numpy(shape, k, axis):
     x = np.random.default_rng(1).normal(size=shape).astype(np.float32)
     got = jax.jit(lambda x: A.maxout(x, k, axis=axis))(x)
@@ -262,15 +275,18 @@ def test_maxout_is_max_of_two_linear_pieces_and_tie_gradient_goes_to_first():
     np.testing.assert_array_equal(grad, [0, 1, 1, 0, 1, 0])
 
 
-@pytest.mark.parametrize("kwargs,error,match", [
-    ({"num_pieces": 4}, ValueError, "multiple of num_pieces"),
-    ({"num_pieces": 0}, ValueError, "positive int"),
-    ({"num_pieces": 2.0}, ValueError, "positive int"),
-    ({"num_pieces": True}, ValueError, "positive int"),
-    ({"num_pieces": 2, "axis": 2}, ValueError, "out of range"),
-    ({"num_pieces": 2, "axis": -3}, ValueError, "out of range"),
-    ({"num_pieces": 2, "axis": 0.0}, TypeError, "axis must be an int"),
-])
+@pytest.mark.parametrize(
+    "kwargs,error,match",
+    [
+        ({"num_pieces": 4}, ValueError, "multiple of num_pieces"),
+        ({"num_pieces": 0}, ValueError, "positive int"),
+        ({"num_pieces": 2.0}, ValueError, "positive int"),
+        ({"num_pieces": True}, ValueError, "positive int"),
+        ({"num_pieces": 2, "axis": 2}, ValueError, "out of range"),
+        ({"num_pieces": 2, "axis": -3}, ValueError, "out of range"),
+        ({"num_pieces": 2, "axis": 0.0}, TypeError, "axis must be an int"),
+    ],
+)
 def test_maxout_bad_input_raises(kwargs, error, match):
     with pytest.raises(error, match=match):
         A.maxout(np.zeros((2, 6)), **kwargs)
@@ -292,9 +308,20 @@ def test_non_real_input_raises(bad, error):
 
 # ---------------------------------------------------------------------------- get
 
+
 def test_get():
-    for name in ["identity", "linear", "step", "sigmoid", "tanh", "relu", "leaky_relu", "elu",
-                 "softmax", "log_softmax"]:
+    for name in [
+        "identity",
+        "linear",
+        "step",
+        "sigmoid",
+        "tanh",
+        "relu",
+        "leaky_relu",
+        "elu",
+        "softmax",
+        "log_softmax",
+    ]:
         assert callable(A.get(name))
     assert A.get("relu") is A.relu and A.get("linear") is A.identity and A.get(None) is A.identity
     assert A.get(jnp.sin) is jnp.sin
@@ -307,8 +334,17 @@ def test_get_unknown_name_raises(bad):
 
 
 def test_the_table_is_the_module_functions_by_their_own_names_and_read_only():
-    assert sorted(A.ACTIVATIONS) == ["elu", "identity", "leaky_relu", "log_softmax", "relu", "sigmoid",
-                                     "softmax", "step", "tanh"]
+    assert sorted(A.ACTIVATIONS) == [
+        "elu",
+        "identity",
+        "leaky_relu",
+        "log_softmax",
+        "relu",
+        "sigmoid",
+        "softmax",
+        "step",
+        "tanh",
+    ]
     for name, fn in A.ACTIVATIONS.items():
         assert fn is getattr(A, name) and fn.__name__ == name
         assert A.get(name) is fn and A.name_of(fn) == name and A.name_of(name) == name
@@ -316,15 +352,27 @@ def test_the_table_is_the_module_functions_by_their_own_names_and_read_only():
         A.ACTIVATIONS["swish"] = jax.nn.swish
 
 
-@pytest.mark.parametrize("activation,name", [
-    (None, "identity"), ("linear", "identity"), (A.identity, "identity"), ("relu", "relu"),
-    (jax.nn.relu, None), (jnp.sin, None), (lambda z: z, None), ("swish", None), ("maxout", None),
-    (A.maxout, None)])
+@pytest.mark.parametrize(
+    "activation,name",
+    [
+        (None, "identity"),
+        ("linear", "identity"),
+        (A.identity, "identity"),
+        ("relu", "relu"),
+        (jax.nn.relu, None),
+        (jnp.sin, None),
+        (lambda z: z, None),
+        ("swish", None),
+        ("maxout", None),
+        (A.maxout, None),
+    ],
+)
 def test_name_of(activation, name):
     assert A.name_of(activation) == name
 
 
 # ---------------------------------------------------------------------------- shapes, jit, vmap, dtypes
+
 
 @pytest.mark.parametrize("name", list(ELEMENTWISE))
 def test_any_shape_jit_vmap_and_int_promotion(name):
@@ -344,5 +392,20 @@ def test_any_shape_jit_vmap_and_int_promotion(name):
 
 def test_public_names():
     assert sorted(A.__all__) == sorted(
-        ["ACTIVATIONS", "derivative", "elu", "get", "identity", "leaky_relu", "log_softmax", "maxout",
-         "name_of", "relu", "sigmoid", "softmax", "step", "tanh"])
+        [
+            "ACTIVATIONS",
+            "derivative",
+            "elu",
+            "get",
+            "identity",
+            "leaky_relu",
+            "log_softmax",
+            "maxout",
+            "name_of",
+            "relu",
+            "sigmoid",
+            "softmax",
+            "step",
+            "tanh",
+        ]
+    )

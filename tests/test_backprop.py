@@ -41,30 +41,41 @@ def make_problem(seed, sizes, kind, n=7, dtype=jnp.float32):
     Drawn with numpy: no eager jax ops, so nothing compiles outside the jitted comparison.
     """
     rng = np.random.default_rng(seed)
-    params = [{"w": jnp.asarray(rng.normal(size=(i, o)) * np.sqrt(2.0 / (i + o)), dtype),
-               "b": jnp.asarray(0.3 * rng.normal(size=o), dtype)} for i, o in zip(sizes[:-1], sizes[1:], strict=True)]
+    params = [
+        {
+            "w": jnp.asarray(rng.normal(size=(i, o)) * np.sqrt(2.0 / (i + o)), dtype),
+            "b": jnp.asarray(0.3 * rng.normal(size=o), dtype),
+        }
+        for i, o in zip(sizes[:-1], sizes[1:], strict=True)
+    ]
     x = jnp.asarray(rng.normal(size=(n, sizes[0])), dtype)
     d_out = sizes[-1]
     labels = rng.integers(0, d_out, size=n)
-    y = {"real": lambda: jnp.asarray(rng.normal(size=(n, d_out)), dtype),
-         "binary": lambda: jnp.asarray(rng.integers(0, 2, size=(n, d_out)), dtype),
-         "labels": lambda: jnp.asarray(labels, jnp.int32),
-         "one_hot": lambda: jnp.asarray(np.eye(d_out)[labels], dtype)}[kind]()
+    y = {
+        "real": lambda: jnp.asarray(rng.normal(size=(n, d_out)), dtype),
+        "binary": lambda: jnp.asarray(rng.integers(0, 2, size=(n, d_out)), dtype),
+        "labels": lambda: jnp.asarray(labels, jnp.int32),
+        "one_hot": lambda: jnp.asarray(np.eye(d_out)[labels], dtype),
+    }[kind]()
     return params, x, y
 
 
 def reference(net, params, x, y, loss, weights=None):
     """jax.grad of the library loss on the library forward pass: an independent route."""
+
     def objective(p):
         return getattr(losses, loss)(net.apply(p, x), y, weights=weights)
+
     return jax.value_and_grad(objective)(params)
 
 
 def both_routes(net, params, x, y, loss, weights=None):
     """(hand loss, hand grads, jax.grad loss, jax.grad grads), compiled as one program."""
+
     def run(params, x, y, weights):
         got = backprop.gradients(net, params, x, y, loss=loss, weights=weights)
         return got, reference(net, params, x, y, loss, weights)
+
     (got_loss, got), (expected_loss, expected) = jax.jit(run)(params, x, y, weights)
     return got_loss, got, expected_loss, expected
 
@@ -97,12 +108,15 @@ def test_matches_jax_grad_every_loss(loss, output_activation, kind):
     assert_grads_close(grads, expected, rtol=1e-6)
 
 
-@pytest.mark.parametrize("activation,loss,output_activation,kind", [
-    ("sigmoid", "binary_cross_entropy", "sigmoid", "binary"),
-    ("elu", "cross_entropy", None, "labels"),
-    ("leaky_relu", "mse", "softmax", "real"),
-    ("relu", "binary_cross_entropy_with_logits", None, "binary"),
-])
+@pytest.mark.parametrize(
+    "activation,loss,output_activation,kind",
+    [
+        ("sigmoid", "binary_cross_entropy", "sigmoid", "binary"),
+        ("elu", "cross_entropy", None, "labels"),
+        ("leaky_relu", "mse", "softmax", "real"),
+        ("relu", "binary_cross_entropy_with_logits", None, "binary"),
+    ],
+)
 def test_matches_jax_grad_float64(enable_x64, activation, loss, output_activation, kind):
     params, x, y = make_problem(0, SIZES[5], kind, dtype=jnp.float64)
     net = MLP(SIZES[5], activation=activation, output_activation=output_activation, dtype=jnp.float64)
@@ -122,7 +136,8 @@ def test_weighted_mean_and_zero_weight():
     # Zero-weight rows do not enter: dropping them gives the same result.
     keep = np.asarray(weights) > 0
     _, dropped = jax.jit(functools.partial(backprop.gradients, net, loss="cross_entropy"))(
-        params, x[keep], y[keep], weights=weights[keep])
+        params, x[keep], y[keep], weights=weights[keep]
+    )
     # A different summation order over rows of size ~0.1 that partly cancel: float32
     # rounding of the terms (~1e-8) bounds the difference, not a fraction of the result.
     for g, e in zip(jax.tree.leaves(grads), jax.tree.leaves(dropped), strict=True):
@@ -150,8 +165,9 @@ def test_under_jit_equals_eager():
 
 
 @pytest.mark.parametrize("target", [0.0, 1.0])
-@pytest.mark.parametrize("loss,output_activation", [
-    ("binary_cross_entropy_with_logits", None), ("binary_cross_entropy", "sigmoid")])
+@pytest.mark.parametrize(
+    "loss,output_activation", [("binary_cross_entropy_with_logits", None), ("binary_cross_entropy", "sigmoid")]
+)
 def test_extreme_logits_match_jax_grad(target, loss, output_activation):
     # An identity layer on diag(logits): the weight gradient's diagonal entry i holds
     # logit i's gradient alone (times the logit), so every extreme is checked separately.
@@ -201,14 +217,17 @@ def test_activation_derivative_matches_jax_grad_of_activation(name):
 def test_activation_derivative_hand_values():
     z = jnp.array([-1.0, 0.0, 2.0])
     np.testing.assert_allclose(backprop.activation_derivative("sigmoid", z)[1], 0.25, rtol=1e-6)
-    np.testing.assert_allclose(backprop.activation_derivative("tanh", z),
-                               1.0 - np.tanh([-1.0, 0.0, 2.0]) ** 2, rtol=1e-6)
+    np.testing.assert_allclose(
+        backprop.activation_derivative("tanh", z), 1.0 - np.tanh([-1.0, 0.0, 2.0]) ** 2, rtol=1e-6
+    )
     np.testing.assert_array_equal(backprop.activation_derivative("relu", z), [0.0, 0.0, 1.0])
     np.testing.assert_allclose(backprop.activation_derivative("elu", z), [np.exp(-1.0), 1.0, 1.0], rtol=1e-6)
-    np.testing.assert_allclose(backprop.activation_derivative("elu", jnp.array([-30.0, -1e4])), [np.exp(-30.0), 0.0],
-                               rtol=1e-6, atol=0.0)
-    np.testing.assert_allclose(backprop.activation_derivative("sigmoid", jnp.array([-30.0])), [np.exp(-30.0)],
-                               rtol=1e-5)
+    np.testing.assert_allclose(
+        backprop.activation_derivative("elu", jnp.array([-30.0, -1e4])), [np.exp(-30.0), 0.0], rtol=1e-6, atol=0.0
+    )
+    np.testing.assert_allclose(
+        backprop.activation_derivative("sigmoid", jnp.array([-30.0])), [np.exp(-30.0)], rtol=1e-5
+    )
 
 
 def test_layer_gradient_norms_matches_numpy():
@@ -239,38 +258,51 @@ def _params():
     return [{"w": jnp.ones((2, 3)), "b": jnp.zeros(3)}, {"w": jnp.ones((3, 2)), "b": jnp.zeros(2)}]
 
 
-@pytest.mark.parametrize("kwargs,error,match", [
-    (dict(loss="hinge"), ValueError, "loss must be one of"),
-    (dict(activation="softmax"), ValueError, "no hand-written derivative"),
-    (dict(activation=lambda z: z ** 3), ValueError, "no hand-written derivative"),
-    (dict(activation=jax.nn.gelu), ValueError, "no hand-written derivative"),
-    (dict(activation=functools.partial(activations.elu, beta=2.0)), ValueError, "keyword arguments"),
-    (dict(output_activation=functools.partial(activations.softmax, axis=0)), ValueError,
-     "no hand-written derivative"),
-    (dict(loss="cross_entropy", output_activation="softmax", y=jnp.array([0, 1, 1])), ValueError,
-     "output_activation must be None"),
-    (dict(loss="binary_cross_entropy_with_logits", output_activation="sigmoid"), ValueError,
-     "output_activation must be None"),
-    (dict(y=jnp.zeros(6)), ValueError, "output's shape"),
-    (dict(y=jnp.zeros((3, 1))), ValueError, "output's shape"),
-    (dict(x=jnp.ones(2)), ValueError, r"batch of shape \(n, 2\)"),
-    (dict(x=jnp.ones((3, 4))), ValueError, r"batch of shape \(n, 2\)"),
-    (dict(x=jnp.ones((0, 2)), y=jnp.ones((0, 2))), ValueError, "no examples"),
-    (dict(weights=jnp.ones(4)), ValueError, "weights must have shape"),
-    (dict(weights=jnp.array([1.0, -1.0, 1.0])), ValueError, "non-negative"),
-    (dict(weights=jnp.array([1.0, jnp.nan, 1.0])), ValueError, "finite"),
-    (dict(weights=jnp.zeros(3)), ValueError, "all zero"),
-    (dict(loss="cross_entropy", y=jnp.array([0, 2, 1])), ValueError, r"labels must lie in \[0, 2\)"),
-    (dict(loss="cross_entropy", y=jnp.array([0.0, 1.0, 1.0])), TypeError, "must be integers"),
-    (dict(loss="cross_entropy", y=jnp.zeros((3, 3))), ValueError, "integer labels of shape"),
-    (dict(y="y"), TypeError, "array of numbers"),
-])
+@pytest.mark.parametrize(
+    "kwargs,error,match",
+    [
+        (dict(loss="hinge"), ValueError, "loss must be one of"),
+        (dict(activation="softmax"), ValueError, "no hand-written derivative"),
+        (dict(activation=lambda z: z**3), ValueError, "no hand-written derivative"),
+        (dict(activation=jax.nn.gelu), ValueError, "no hand-written derivative"),
+        (dict(activation=functools.partial(activations.elu, beta=2.0)), ValueError, "keyword arguments"),
+        (
+            dict(output_activation=functools.partial(activations.softmax, axis=0)),
+            ValueError,
+            "no hand-written derivative",
+        ),
+        (
+            dict(loss="cross_entropy", output_activation="softmax", y=jnp.array([0, 1, 1])),
+            ValueError,
+            "output_activation must be None",
+        ),
+        (
+            dict(loss="binary_cross_entropy_with_logits", output_activation="sigmoid"),
+            ValueError,
+            "output_activation must be None",
+        ),
+        (dict(y=jnp.zeros(6)), ValueError, "output's shape"),
+        (dict(y=jnp.zeros((3, 1))), ValueError, "output's shape"),
+        (dict(x=jnp.ones(2)), ValueError, r"batch of shape \(n, 2\)"),
+        (dict(x=jnp.ones((3, 4))), ValueError, r"batch of shape \(n, 2\)"),
+        (dict(x=jnp.ones((0, 2)), y=jnp.ones((0, 2))), ValueError, "no examples"),
+        (dict(weights=jnp.ones(4)), ValueError, "weights must have shape"),
+        (dict(weights=jnp.array([1.0, -1.0, 1.0])), ValueError, "non-negative"),
+        (dict(weights=jnp.array([1.0, jnp.nan, 1.0])), ValueError, "finite"),
+        (dict(weights=jnp.zeros(3)), ValueError, "all zero"),
+        (dict(loss="cross_entropy", y=jnp.array([0, 2, 1])), ValueError, r"labels must lie in \[0, 2\)"),
+        (dict(loss="cross_entropy", y=jnp.array([0.0, 1.0, 1.0])), TypeError, "must be integers"),
+        (dict(loss="cross_entropy", y=jnp.zeros((3, 3))), ValueError, "integer labels of shape"),
+        (dict(y="y"), TypeError, "array of numbers"),
+    ],
+)
 def test_bad_input(kwargs, error, match):
     args = dict(x=jnp.ones((3, 2)), y=jnp.zeros((3, 2)))
     args.update(kwargs)
     x, y = args.pop("x"), args.pop("y")
-    net = MLP([2, 3, 2], activation=args.pop("activation", "relu"),
-              output_activation=args.pop("output_activation", None))
+    net = MLP(
+        [2, 3, 2], activation=args.pop("activation", "relu"), output_activation=args.pop("output_activation", None)
+    )
     with pytest.raises(error, match=match):
         backprop.gradients(net, _params(), x, y, **args)
 
@@ -278,8 +310,12 @@ def test_bad_input(kwargs, error, match):
 def test_bad_params_and_net():
     x, y = jnp.ones((3, 2)), jnp.zeros((3, 2))
     with pytest.raises(ValueError, match="do not chain"):
-        backprop.gradients(MLP([2, 3, 2]), [{"w": jnp.ones((2, 3)), "b": jnp.zeros(3)},
-                                            {"w": jnp.ones((4, 2)), "b": jnp.zeros(2)}], x, y)
+        backprop.gradients(
+            MLP([2, 3, 2]),
+            [{"w": jnp.ones((2, 3)), "b": jnp.zeros(3)}, {"w": jnp.ones((4, 2)), "b": jnp.zeros(2)}],
+            x,
+            y,
+        )
     with pytest.raises(ValueError, match=r"params have layer sizes \[2, 3, 2\] but the network has \[2, 4, 2\]"):
         backprop.gradients(MLP([2, 4, 2]), _params(), x, y)
     # The signature before the spec, gradients(params, x, y, activation=...), is told how to call it.
@@ -299,17 +335,21 @@ def test_activation_without_a_derivative_is_refused_by_the_spec_first():
 POISON = [np.inf, -np.inf, np.nan]
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _hand(net, loss):
     """One compiled program per (spec, loss): the spec is hashable, so it can key a cache."""
     return jax.jit(functools.partial(backprop.gradients, net, loss=loss))
 
 
 @settings(max_examples=40, deadline=None, derandomize=True)
-@given(case=st.sampled_from(LOSS_CASES), seed=st.integers(0, 2 ** 16),
-       drop=st.lists(st.booleans(), min_size=5, max_size=5).filter(lambda d: not all(d)),
-       raw_weights=st.lists(st.floats(0.25, 4.0), min_size=5, max_size=5),
-       poison=st.sampled_from([None, *POISON]), poison_y=st.booleans())
+@given(
+    case=st.sampled_from(LOSS_CASES),
+    seed=st.integers(0, 2**16),
+    drop=st.lists(st.booleans(), min_size=5, max_size=5).filter(lambda d: not all(d)),
+    raw_weights=st.lists(st.floats(0.25, 4.0), min_size=5, max_size=5),
+    poison=st.sampled_from([None, *POISON]),
+    poison_y=st.booleans(),
+)
 def test_weight_zero_equals_deleting_the_row(case, seed, drop, raw_weights, poison, poison_y):
     """The one rule: a row of weight 0 is not there, even when its x or y is inf or NaN (traced weights)."""
     loss, output_activation, kind = case
@@ -346,8 +386,7 @@ def test_weight_zero_row_with_bad_values_and_concrete_weights():
     keep = np.asarray(weights) > 0
 
     def hand(x, y, weights):  # params and x traced; y and weights concrete, so their checks run
-        return jax.jit(lambda p, x: backprop.gradients(net, p, x, y, loss="cross_entropy", weights=weights))(
-            params, x)
+        return jax.jit(lambda p, x: backprop.gradients(net, p, x, y, loss="cross_entropy", weights=weights))(params, x)
 
     got_loss, got = hand(x, y, weights)
     want_loss, want = hand(x[keep], y[keep], weights[keep])
@@ -378,9 +417,9 @@ def test_material_single_chain_by_hand(enable_x64):
     sigma = lambda t: 1.0 / (1.0 + np.exp(-t))  # noqa: E731
     a1 = sigma(w1 * x + b1)
     a2 = sigma(w2 * a1 + b2)
-    dc_da2 = 2.0 * (a2 - y)                      # dC/da
-    dc_dz2 = dc_da2 * a2 * (1.0 - a2)            # . da/dz
-    dc_dz1 = dc_dz2 * w2 * a1 * (1.0 - a1)       # back through w2 to the hidden unit
+    dc_da2 = 2.0 * (a2 - y)  # dC/da
+    dc_dz2 = dc_da2 * a2 * (1.0 - a2)  # . da/dz
+    dc_dz1 = dc_dz2 * w2 * a1 * (1.0 - a1)  # back through w2 to the hidden unit
     expected = [{"w": [[dc_dz1 * x]], "b": [dc_dz1]}, {"w": [[dc_dz2 * a1]], "b": [dc_dz2]}]
     params = [{"w": jnp.array([[w1]]), "b": jnp.array([b1])}, {"w": jnp.array([[w2]]), "b": jnp.array([b2])}]
     net = MLP([1, 1, 1], activation="sigmoid", output_activation="sigmoid", dtype=jnp.float64)
@@ -401,6 +440,7 @@ def test_matches_central_finite_differences(enable_x64):
     def differences(flat):
         def loss_at(v):
             return losses.cross_entropy(net.apply(unravel(v), x), y)
+
         h = 1e-6
         steps = h * jnp.eye(flat.size, dtype=flat.dtype)
         return jax.vmap(lambda e: (loss_at(flat + e) - loss_at(flat - e)) / (2 * h))(steps)

@@ -41,12 +41,15 @@ def test_the_loop_gets_scikit_learns_folds_from_fnn(cv):
         np.testing.assert_array_equal(a_test, b_test)
 
 
-@pytest.mark.parametrize("argv, message", [
-    (["--alternatives", "fnn,keras"], "unknown"),
-    (["--alternatives", ","], "unknown"),
-    (["--repeats", "0"], "at least 1"),
-    (["--epochs", "0"], "at least 1"),
-])
+@pytest.mark.parametrize(
+    "argv, message",
+    [
+        (["--alternatives", "fnn,keras"], "unknown"),
+        (["--alternatives", ","], "unknown"),
+        (["--repeats", "0"], "at least 1"),
+        (["--epochs", "0"], "at least 1"),
+    ],
+)
 def test_bad_arguments_exit_with_a_message(argv, message):
     with pytest.raises(SystemExit, match=message):
         bench.main(argv)
@@ -54,8 +57,22 @@ def test_bad_arguments_exit_with_a_message(argv, message):
 
 def test_quick_run_writes_the_json(tmp_path, capsys):
     path = tmp_path / "out" / "cv.json"
-    assert bench.main(["--quick", "--epochs", "1", "--case", "iris_loo",
-                       "--alternatives", "fnn,fnn_warm,loop,sklearn", "--json", str(path)]) == 0
+    assert (
+        bench.main(
+            [
+                "--quick",
+                "--epochs",
+                "1",
+                "--case",
+                "iris_loo",
+                "--alternatives",
+                "fnn,fnn_warm,loop,sklearn",
+                "--json",
+                str(path),
+            ]
+        )
+        == 0
+    )
     printed = capsys.readouterr().out
     assert "| iris_loo | fnn |" in printed and f"wrote {path}" in printed
     results = json.loads(path.read_text())
@@ -80,18 +97,24 @@ def test_quick_run_writes_the_json(tmp_path, capsys):
     assert warm["worker"]["compile_s"] < fnn["worker"]["compile_s"]
     assert "fnn_warm_fill_s" in entry
     assert entry["alternatives"]["loop"]["worker"]["compilations"] == 1  # LOOCV: one training size
-    np.testing.assert_allclose(entry["ratios"]["sklearn/fnn"],
-                               entry["alternatives"]["sklearn"]["median_s"] / fnn["median_s"], rtol=1e-12)
-    assert set(entry["ratios"]) == {"fnn_warm/fnn", "loop/fnn", "sklearn/fnn", "loop/fnn_warm",
-                                    "sklearn/fnn_warm"}
+    np.testing.assert_allclose(
+        entry["ratios"]["sklearn/fnn"], entry["alternatives"]["sklearn"]["median_s"] / fnn["median_s"], rtol=1e-12
+    )
+    assert set(entry["ratios"]) == {"fnn_warm/fnn", "loop/fnn", "sklearn/fnn", "loop/fnn_warm", "sklearn/fnn_warm"}
     # the achieved rates are fnn's own training time against the counted flops and the roofline
     train_s = fnn["worker"]["train_s"]
-    np.testing.assert_allclose(entry["achieved"]["gflops_training"], entry["flops"]["useful"] / train_s / 1e9,
-                               rtol=1e-12)
-    np.testing.assert_allclose(entry["achieved"]["fraction_of_matmul_peak"],
-                               entry["flops"]["executed"] / train_s / 1e9 / roof["matmul_gflops"], rtol=1e-12)
-    assert {(t["case"], t["ratio"]) for t in results["targets"]} == {("iris_loo", "loop/fnn"),
-                                                                      ("iris_loo", "sklearn/fnn")}
+    np.testing.assert_allclose(
+        entry["achieved"]["gflops_training"], entry["flops"]["useful"] / train_s / 1e9, rtol=1e-12
+    )
+    np.testing.assert_allclose(
+        entry["achieved"]["fraction_of_matmul_peak"],
+        entry["flops"]["executed"] / train_s / 1e9 / roof["matmul_gflops"],
+        rtol=1e-12,
+    )
+    assert {(t["case"], t["ratio"]) for t in results["targets"]} == {
+        ("iris_loo", "loop/fnn"),
+        ("iris_loo", "sklearn/fnn"),
+    }
 
 
 def test_torch_worker_runs_every_fold():

@@ -19,7 +19,8 @@ from fnn import cv, train
 _EVENT = "/jax/core/compile/backend_compile_duration"
 _compiles: list[str] = []
 jax.monitoring.register_event_duration_secs_listener(
-    lambda name, _secs, **_kw: _compiles.append(name) if name == _EVENT else None)
+    lambda name, _secs, **_kw: _compiles.append(name) if name == _EVENT else None
+)
 
 _traces = {"fit": 0}
 

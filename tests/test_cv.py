@@ -94,15 +94,24 @@ def test_repeated_kfold_sizes_and_partitions(key):
     assert split.train.shape == split.test.shape == (k * r, n)
     np.testing.assert_array_equal(split.train, ~split.test)
     for rep in range(r):
-        np.testing.assert_array_equal(split.test[rep * k:(rep + 1) * k].sum(axis=0), 1)  # each repeat partitions
+        np.testing.assert_array_equal(split.test[rep * k : (rep + 1) * k].sum(axis=0), 1)  # each repeat partitions
     theirs = [len(t) for _, t in ms.RepeatedKFold(n_splits=k, n_repeats=r, random_state=0).split(np.zeros(n))]
     np.testing.assert_array_equal(split.test.sum(axis=1), theirs)
 
 
-@pytest.mark.parametrize("n, test_size, train_size", [
-    (10, None, None), (10, 0.25, None), (11, 0.3, None), (11, None, 0.55), (20, 3, None), (20, None, 7),
-    (20, 0.2, 0.5), (7, 0.5, None),
-])
+@pytest.mark.parametrize(
+    "n, test_size, train_size",
+    [
+        (10, None, None),
+        (10, 0.25, None),
+        (11, 0.3, None),
+        (11, None, 0.55),
+        (20, 3, None),
+        (20, None, 7),
+        (20, 0.2, 0.5),
+        (7, 0.5, None),
+    ],
+)
 def test_holdout_sizes_equal_train_test_split(n, test_size, train_size, key):
     a, b = ms.train_test_split(np.arange(n), test_size=test_size, train_size=train_size, random_state=0)
     split = cv.holdout(n, test_size=test_size, train_size=train_size, key=key)
@@ -149,31 +158,34 @@ def test_stratified_kfold_warns_when_smallest_class_is_small():
 _Y = np.array([0, 1, 0, 1, 0, 1, 0, 1])
 
 
-@pytest.mark.parametrize("call, error, match", [
-    (lambda: cv.kfold(10, 1), ValueError, "k must be at least 2"),
-    (lambda: cv.kfold(5, 6), ValueError, "k=6 folds need at least 6 samples"),
-    (lambda: cv.kfold(10, 2.0), TypeError, "k must be an int"),
-    (lambda: cv.kfold(10, 3, key=jax.random.key(0)), ValueError, "only used with shuffle=True"),
-    (lambda: cv.kfold(10, 3, shuffle=True), ValueError, "pass key"),
-    (lambda: cv.kfold(10, 3, shuffle=1, key=jax.random.key(0)), TypeError, "shuffle must be True or False"),
-    (lambda: cv.stratified_kfold(_Y, 5), ValueError, "greater than the number of members of every class"),
-    (lambda: cv.stratified_kfold(_Y + 0.5, 2), ValueError, "class labels must be integers"),
-    (lambda: cv.stratified_kfold(_Y.reshape(4, 2), 2), ValueError, "1-D class labels"),
-    (lambda: cv.stratified_kfold(np.where(_Y, np.nan, 0.0), 2), ValueError, "NaN or inf"),
-    (lambda: cv.leave_one_out(1), ValueError, "n must be at least 2"),
-    (lambda: cv.repeated_kfold(10, 3, 0, key=jax.random.key(0)), ValueError, "n_repeats must be at least 1"),
-    (lambda: cv.holdout(10, test_size=1.5, key=jax.random.key(0)), ValueError, r"fraction in \(0, 1\)"),
-    (lambda: cv.holdout(10, test_size=10, key=jax.random.key(0)), ValueError, "between 1 and 9"),
-    (lambda: cv.holdout(10, test_size=0.5, train_size=0.6, key=jax.random.key(0)), ValueError, "together <= 10"),
-    (lambda: cv.holdout(10), ValueError, "pass key"),
-    (lambda: cv.holdout(8, stratify=_Y, shuffle=False), ValueError, "stratify needs shuffle=True"),
-    (lambda: cv.holdout(8, stratify=_Y[:6], key=jax.random.key(0)), ValueError, "stratify must have n=8"),
-    (lambda: cv.from_indices([([0, 1], [1, 2])], 4), ValueError, "both training and testing"),
-    (lambda: cv.from_indices([([0, 1], [5])], 4), ValueError, r"lie in \[0, 4\)"),
-    (lambda: cv.from_indices([([0, 1], [])], 4), ValueError, "no test rows"),
-    (lambda: cv.from_indices([([0.0, 1.0], [2])], 4), TypeError, "1-D integer array"),
-    (lambda: cv.from_indices([], 4), ValueError, "no folds"),
-])
+@pytest.mark.parametrize(
+    "call, error, match",
+    [
+        (lambda: cv.kfold(10, 1), ValueError, "k must be at least 2"),
+        (lambda: cv.kfold(5, 6), ValueError, "k=6 folds need at least 6 samples"),
+        (lambda: cv.kfold(10, 2.0), TypeError, "k must be an int"),
+        (lambda: cv.kfold(10, 3, key=jax.random.key(0)), ValueError, "only used with shuffle=True"),
+        (lambda: cv.kfold(10, 3, shuffle=True), ValueError, "pass key"),
+        (lambda: cv.kfold(10, 3, shuffle=1, key=jax.random.key(0)), TypeError, "shuffle must be True or False"),
+        (lambda: cv.stratified_kfold(_Y, 5), ValueError, "greater than the number of members of every class"),
+        (lambda: cv.stratified_kfold(_Y + 0.5, 2), ValueError, "class labels must be integers"),
+        (lambda: cv.stratified_kfold(_Y.reshape(4, 2), 2), ValueError, "1-D class labels"),
+        (lambda: cv.stratified_kfold(np.where(_Y, np.nan, 0.0), 2), ValueError, "NaN or inf"),
+        (lambda: cv.leave_one_out(1), ValueError, "n must be at least 2"),
+        (lambda: cv.repeated_kfold(10, 3, 0, key=jax.random.key(0)), ValueError, "n_repeats must be at least 1"),
+        (lambda: cv.holdout(10, test_size=1.5, key=jax.random.key(0)), ValueError, r"fraction in \(0, 1\)"),
+        (lambda: cv.holdout(10, test_size=10, key=jax.random.key(0)), ValueError, "between 1 and 9"),
+        (lambda: cv.holdout(10, test_size=0.5, train_size=0.6, key=jax.random.key(0)), ValueError, "together <= 10"),
+        (lambda: cv.holdout(10), ValueError, "pass key"),
+        (lambda: cv.holdout(8, stratify=_Y, shuffle=False), ValueError, "stratify needs shuffle=True"),
+        (lambda: cv.holdout(8, stratify=_Y[:6], key=jax.random.key(0)), ValueError, "stratify must have n=8"),
+        (lambda: cv.from_indices([([0, 1], [1, 2])], 4), ValueError, "both training and testing"),
+        (lambda: cv.from_indices([([0, 1], [5])], 4), ValueError, r"lie in \[0, 4\)"),
+        (lambda: cv.from_indices([([0, 1], [])], 4), ValueError, "no test rows"),
+        (lambda: cv.from_indices([([0.0, 1.0], [2])], 4), TypeError, "1-D integer array"),
+        (lambda: cv.from_indices([], 4), ValueError, "no folds"),
+    ],
+)
 def test_splitter_bad_input(call, error, match):
     with pytest.raises(error, match=match):
         call()
@@ -211,8 +223,8 @@ def _make_fit(batch_size, epochs=3, traces=None):
             traces.append(None)
         init_key, shuffle_key = jax.random.split(key)
         params = mlp.init(init_key, [D, 4, C], activation="tanh")
-        return fit(_loss, params, _OPT, X, y, key=shuffle_key, epochs=epochs, batch_size=batch_size,
-                   weights=weights)
+        return fit(_loss, params, _OPT, X, y, key=shuffle_key, epochs=epochs, batch_size=batch_size, weights=weights)
+
     return fit_fn
 
 
@@ -234,25 +246,37 @@ def _fold_on_physical_subset(key, X, y, train_idx, batch_size, epochs=3):
         if batch_size is None:
             batches = [train_idx]
         else:
-            idx, w = batch_order(epoch_keys(shuffle_key, epochs)[e], mask, batch_size=batch_size,
-                                 n_steps=math.ceil(N / batch_size))
+            idx, w = batch_order(
+                epoch_keys(shuffle_key, epochs)[e], mask, batch_size=batch_size, n_steps=math.ceil(N / batch_size)
+            )
             batches = [i[wi > 0] for i, wi in zip(np.asarray(idx), np.asarray(w), strict=True) if np.any(wi > 0)]
         for rows in batches:
             params, state = _step(_OPT, params, state, X[rows], y[rows])
     return params
 
 
-@pytest.mark.parametrize("batch_size, splitter", [
-    (None, 3),  # unequal folds 8, 8, 7: one program, no padding of the data
-    (5, ms.KFold(4, shuffle=True, random_state=1)),
-    (None, ms.ShuffleSplit(3, test_size=5, train_size=12, random_state=0)),  # overlapping: MaskSplit
-])
+@pytest.mark.parametrize(
+    "batch_size, splitter",
+    [
+        (None, 3),  # unequal folds 8, 8, 7: one program, no padding of the data
+        (5, ms.KFold(4, shuffle=True, random_state=1)),
+        (None, ms.ShuffleSplit(3, test_size=5, train_size=12, random_state=0)),  # overlapping: MaskSplit
+    ],
+)
 def test_cross_validate_equals_training_each_fold_on_its_rows(batch_size, splitter):
     X, y = _data()
     key = jax.random.key(42)
     traces = []
-    out = cv.cross_validate(_make_fit(batch_size, traces=traces), _accuracy, X, y, splitter, key=key,
-                            return_params=True, return_indices=True)
+    out = cv.cross_validate(
+        _make_fit(batch_size, traces=traces),
+        _accuracy,
+        X,
+        y,
+        splitter,
+        key=key,
+        return_params=True,
+        return_indices=True,
+    )
     assert len(traces) == 1  # every fold traced (and compiled) once
     pairs = list(ms.KFold(3).split(X) if splitter == 3 else splitter.split(X))
     keys = jax.random.split(key, len(pairs))
@@ -263,7 +287,8 @@ def test_cross_validate_equals_training_each_fold_on_its_rows(batch_size, splitt
         jax.tree.map(lambda a, b: np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-5), mine, ref)
         assert out["test_score"][k] == pytest.approx(accuracy_score(y[test_idx], _predict(mine, X[test_idx])), abs=1e-6)
         assert out["train_score"][k] == pytest.approx(
-            accuracy_score(y[train_idx], _predict(mine, X[train_idx])), abs=1e-6)
+            accuracy_score(y[train_idx], _predict(mine, X[train_idx])), abs=1e-6
+        )
         np.testing.assert_array_equal(out["indices"]["test"][k], np.sort(test_idx))
     assert list(out)[:4] == ["fit_time", "score_time", "test_score", "train_score"]
     np.testing.assert_allclose(out["fit_time"].sum(), out["total_fit_time"], rtol=1e-9)
@@ -273,8 +298,9 @@ def test_fold_order_matches_sklearn_cross_validate():
     X, y = _data()
     splitter = ms.StratifiedKFold(2, shuffle=True, random_state=0)  # the rarest class has 2 rows
     theirs = ms.cross_validate(DummyClassifier(), X, y, cv=splitter, return_indices=True)["indices"]
-    ours = cv.cross_validate(_make_fit(None, epochs=1), _accuracy, X, y, splitter, key=jax.random.key(0),
-                             return_indices=True)["indices"]
+    ours = cv.cross_validate(
+        _make_fit(None, epochs=1), _accuracy, X, y, splitter, key=jax.random.key(0), return_indices=True
+    )["indices"]
     for part in ("train", "test"):
         for a, b in zip(ours[part], theirs[part], strict=True):
             np.testing.assert_array_equal(a, b)
@@ -283,10 +309,12 @@ def test_fold_order_matches_sklearn_cross_validate():
 def test_loo_chunked_equals_vmapped_and_history():
     X, y = _data()
     fit_fn = _make_fit(None, epochs=2)
-    a = cv.cross_validate(fit_fn, _accuracy, X, y, "loo", key=jax.random.key(0), return_params=True,
-                          return_history=True)
-    b = cv.cross_validate(fit_fn, _accuracy, X, y, "loo", key=jax.random.key(0), return_params=True,
-                          return_history=True, chunk_size=5)  # 23 folds + 2 empty ones = 5 full chunks of 5
+    a = cv.cross_validate(
+        fit_fn, _accuracy, X, y, "loo", key=jax.random.key(0), return_params=True, return_history=True
+    )
+    b = cv.cross_validate(
+        fit_fn, _accuracy, X, y, "loo", key=jax.random.key(0), return_params=True, return_history=True, chunk_size=5
+    )  # 23 folds + 2 empty ones = 5 full chunks of 5
     # float32 rounding: XLA may compile a batch of 5 folds differently from one of 23
     jax.tree.map(lambda u, v: np.testing.assert_allclose(u, v, rtol=1e-6, atol=1e-6), a["params"], b["params"])
     np.testing.assert_array_equal(a["test_score"], b["test_score"])
@@ -304,12 +332,20 @@ def test_loocv_memory_stays_near_one_copy_of_the_data():
     def fit_fn(key, X, y, w):
         return fit(lambda p, X, y: (X @ p - y) ** 2, jnp.zeros(d), optax.sgd(0.01), X, y, epochs=2, weights=w)[0]
 
-    args = program.arguments(fit_fn, lambda p, X, y, w: jnp.sum(w * (X @ p - y) ** 2), X, y, cv.leave_one_out(n),
-                             jax.random.key(0), return_train_score=False)
+    args = program.arguments(
+        fit_fn,
+        lambda p, X, y, w: jnp.sum(w * (X @ p - y) ** 2),
+        X,
+        y,
+        cv.leave_one_out(n),
+        jax.random.key(0),
+        return_train_score=False,
+    )
 
     def size(chunk_size):
-        lowered = engine.lower(program.fit_and_score_chunk, args.shared, args.entries, static=args.static,
-                               chunk_size=chunk_size)
+        lowered = engine.lower(
+            program.fit_and_score_chunk, args.shared, args.entries, static=args.static, chunk_size=chunk_size
+        )
         m = lowered.compile().memory_analysis()
         return m.argument_size_in_bytes + m.temp_size_in_bytes
 
@@ -334,8 +370,15 @@ def test_grid_search_equals_each_setting_separately():
     assert len(traces) == 1
     assert out["test_score"].shape == (2, 3)
     for s, lr in enumerate(grid["lr"]):
-        alone = cv.cross_validate(lambda k, X, y, w, lr=lr: fit_fn(k, X, y, w, {"lr": lr}), _accuracy, X, y, 3,
-                                  key=jax.random.key(5), return_train_score=False)["test_score"]
+        alone = cv.cross_validate(
+            lambda k, X, y, w, lr=lr: fit_fn(k, X, y, w, {"lr": lr}),
+            _accuracy,
+            X,
+            y,
+            3,
+            key=jax.random.key(5),
+            return_train_score=False,
+        )["test_score"]
         np.testing.assert_allclose(out["test_score"][s], alone, atol=1e-6)
     np.testing.assert_allclose(out["mean_test_score"], out["test_score"].mean(axis=1), rtol=1e-6)
     np.testing.assert_allclose(out["std_test_score"], np.std(out["test_score"], axis=1), rtol=1e-6)
@@ -347,37 +390,48 @@ def test_grid_search_equals_each_setting_separately():
 _XB, _YB = _data()
 
 
-@pytest.mark.parametrize("kwargs, error, match", [
-    (dict(y=_YB[:-1]), ValueError, "same number of samples"),
-    (dict(X=np.where(np.arange(N)[:, None] == 3, np.nan, _XB)), ValueError, "X contains NaN or inf"),
-    (dict(y=np.where(np.arange(N) == 3, np.inf, 1.0)), ValueError, "y contains NaN or inf"),
-    (dict(y=np.array(["a"] * N)), TypeError, "y must be an array of real numbers"),
-    (dict(X=_XB.astype(np.complex64)), TypeError, "X must be an array of real numbers"),
-    (dict(X="data"), TypeError, "X must be an array of numbers"),
-    (dict(cv="lo"), ValueError, "cv must be an int K, 'loo'"),
-    (dict(cv=2.5), TypeError, "cv must be an int K"),
-    (dict(cv=1), ValueError, "k must be at least 2"),
-    (dict(cv=cv.kfold(10, 2)), ValueError, "split is for 10 samples but X has 23 rows"),
-    (dict(key=1), TypeError, "key must be a JAX PRNG key"),
-    (dict(fit_fn=None), TypeError, "fit_fn must be callable"),
-    (dict(score_fn="accuracy"), TypeError, "score_fn must be callable"),
-    (dict(chunk_size=0), ValueError, "chunk_size must be at least 1"),
-    (dict(compiler_options="fast"), ValueError, "compiler_options must be 'auto', None or a dict"),
-    (dict(compiler_options={"xla_backend_optimization_level": None}), TypeError, "must be a bool, number or string"),
-])
+@pytest.mark.parametrize(
+    "kwargs, error, match",
+    [
+        (dict(y=_YB[:-1]), ValueError, "same number of samples"),
+        (dict(X=np.where(np.arange(N)[:, None] == 3, np.nan, _XB)), ValueError, "X contains NaN or inf"),
+        (dict(y=np.where(np.arange(N) == 3, np.inf, 1.0)), ValueError, "y contains NaN or inf"),
+        (dict(y=np.array(["a"] * N)), TypeError, "y must be an array of real numbers"),
+        (dict(X=_XB.astype(np.complex64)), TypeError, "X must be an array of real numbers"),
+        (dict(X="data"), TypeError, "X must be an array of numbers"),
+        (dict(cv="lo"), ValueError, "cv must be an int K, 'loo'"),
+        (dict(cv=2.5), TypeError, "cv must be an int K"),
+        (dict(cv=1), ValueError, "k must be at least 2"),
+        (dict(cv=cv.kfold(10, 2)), ValueError, "split is for 10 samples but X has 23 rows"),
+        (dict(key=1), TypeError, "key must be a JAX PRNG key"),
+        (dict(fit_fn=None), TypeError, "fit_fn must be callable"),
+        (dict(score_fn="accuracy"), TypeError, "score_fn must be callable"),
+        (dict(chunk_size=0), ValueError, "chunk_size must be at least 1"),
+        (dict(compiler_options="fast"), ValueError, "compiler_options must be 'auto', None or a dict"),
+        (
+            dict(compiler_options={"xla_backend_optimization_level": None}),
+            TypeError,
+            "must be a bool, number or string",
+        ),
+    ],
+)
 def test_cross_validate_bad_input_raises_before_compiling(kwargs, error, match):
     args = dict(fit_fn=_make_fit(None), score_fn=_accuracy, X=_XB, y=_YB, cv=3, key=jax.random.key(0))
     args.update(kwargs)
     with pytest.raises(error, match=match):
-        cv.cross_validate(args.pop("fit_fn"), args.pop("score_fn"), args.pop("X"), args.pop("y"), args.pop("cv"),
-                          **args)
+        cv.cross_validate(
+            args.pop("fit_fn"), args.pop("score_fn"), args.pop("X"), args.pop("y"), args.pop("cv"), **args
+        )
 
 
-@pytest.mark.parametrize("grid, match", [
-    ({}, "non-empty dict"),
-    ({"lr": []}, "non-empty list of numbers"),
-    ({"hidden": [(4,), (8,)]}, "non-empty list of numbers"),
-])
+@pytest.mark.parametrize(
+    "grid, match",
+    [
+        ({}, "non-empty dict"),
+        ({"lr": []}, "non-empty list of numbers"),
+        ({"hidden": [(4,), (8,)]}, "non-empty list of numbers"),
+    ],
+)
 def test_grid_search_bad_grid(grid, match):
     with pytest.raises(TypeError, match=match):
         cv.grid_search(lambda k, X, y, w, h: None, _accuracy, _XB, _YB, 3, grid, key=jax.random.key(0))
@@ -416,11 +470,14 @@ def _neg_mse(p, X, y, w):
 
 
 @pytest.mark.skipif(jax.default_backend() != "cpu", reason="the default applies CPU_FAST_COMPILE on CPU only")
-@pytest.mark.parametrize("options, want", [
-    ("auto", dict(cv.CPU_FAST_COMPILE)),
-    (None, None),
-    ({"xla_backend_optimization_level": 0}, {"xla_backend_optimization_level": 0}),
-])
+@pytest.mark.parametrize(
+    "options, want",
+    [
+        ("auto", dict(cv.CPU_FAST_COMPILE)),
+        (None, None),
+        ({"xla_backend_optimization_level": 0}, {"xla_backend_optimization_level": 0}),
+    ],
+)
 def test_compiler_options_given_to_xla(options, want, compile_options):
     X, y = _data()
     y = y.astype(np.float32)
@@ -436,8 +493,9 @@ def test_compiler_options_none_is_a_plain_jax_jit_bitwise():
     X, y = _data()
     y = y.astype(np.float32)
     key = jax.random.key(3)
-    out = cv.cross_validate(_fit_line, _neg_mse, X, y, 3, key=key, return_params=True, return_history=True,
-                            compiler_options=None)
+    out = cv.cross_validate(
+        _fit_line, _neg_mse, X, y, 3, key=key, return_params=True, return_history=True, compiler_options=None
+    )
 
     def fold(X, y, test_fold, key, k):  # one fold, written out: weights 1 on the fold's training rows
         train_w, test_w = (test_fold != k).astype(X.dtype), (test_fold == k).astype(X.dtype)
@@ -446,8 +504,9 @@ def test_compiler_options_none_is_a_plain_jax_jit_bitwise():
 
     @jax.jit
     def every_fold(X, y, test_fold, key):
-        return jax.vmap(fold, in_axes=(None, None, None, 0, 0))(X, y, test_fold, jax.random.split(key, 3),
-                                                                jnp.arange(3))
+        return jax.vmap(fold, in_axes=(None, None, None, 0, 0))(
+            X, y, test_fold, jax.random.split(key, 3), jnp.arange(3)
+        )
 
     params, history, test, train = every_fold(X, y, cv.kfold(N, 3).test_fold, key)
     np.testing.assert_array_equal(out["test_score"], test)
@@ -458,8 +517,15 @@ def test_compiler_options_none_is_a_plain_jax_jit_bitwise():
 def test_an_option_xla_does_not_know_is_a_value_error():
     X, y = _data()
     with pytest.raises(ValueError, match="cross_validate: XLA rejected compiler_options=.*xla_fnn_no_such_option"):
-        cv.cross_validate(_fit_line, _neg_mse, X, y.astype(np.float32), 2, key=jax.random.key(0),
-                          compiler_options={"xla_fnn_no_such_option": True})
+        cv.cross_validate(
+            _fit_line,
+            _neg_mse,
+            X,
+            y.astype(np.float32),
+            2,
+            key=jax.random.key(0),
+            compiler_options={"xla_fnn_no_such_option": True},
+        )
 
 
 # --------------------------------------------------------------------------- the package
@@ -467,8 +533,19 @@ def test_an_option_xla_does_not_know_is_a_value_error():
 
 def test_the_public_names_are_those_of_the_single_module():
     # fnn.cv was one module; these names (and what they do) must not change
-    before = {"MaskSplit", "Split", "cross_val_score", "cross_validate", "from_indices", "grid_search", "holdout",
-              "kfold", "leave_one_out", "repeated_kfold", "stratified_kfold"}
+    before = {
+        "MaskSplit",
+        "Split",
+        "cross_val_score",
+        "cross_validate",
+        "from_indices",
+        "grid_search",
+        "holdout",
+        "kfold",
+        "leave_one_out",
+        "repeated_kfold",
+        "stratified_kfold",
+    }
     assert set(cv.__all__) == before | {"CPU_FAST_COMPILE"}
     assert cv.cross_validate is api.cross_validate and cv.kfold is splits.kfold
     assert cv.CPU_FAST_COMPILE is engine.CPU_FAST_COMPILE
@@ -496,6 +573,11 @@ def test_no_module_uses_a_private_name_of_another(path):
         if isinstance(node, ast.ImportFrom):
             modules |= {a.asname or a.name for a in node.names if node.module in ("fnn", "fnn.cv")}
     for node in ast.walk(tree):
-        if (isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) and node.value.id in modules
-                and node.attr.startswith("_") and not node.attr.startswith("__")):
+        if (
+            isinstance(node, ast.Attribute)
+            and isinstance(node.value, ast.Name)
+            and node.value.id in modules
+            and node.attr.startswith("_")
+            and not node.attr.startswith("__")
+        ):
             raise AssertionError(f"{path.name}:{node.lineno} uses {node.value.id}.{node.attr}")

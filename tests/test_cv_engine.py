@@ -21,23 +21,27 @@ from fnn.cv import engine
 _EVENT = "/jax/core/compile/backend_compile_duration"
 _compiles: list[str] = []
 jax.monitoring.register_event_duration_secs_listener(
-    lambda name, _secs, **_kw: _compiles.append(name) if name == _EVENT else None)
+    lambda name, _secs, **_kw: _compiles.append(name) if name == _EVENT else None
+)
 
 _ONE = engine.device_mesh([jax.devices()[0]])
 
 # --------------------------------------------------------------------------- plan
 
 
-@pytest.mark.parametrize("n_entries, chunk, devices, want", [
-    # want: chunk_size, chunks_per_device, n_padded, partitioned
-    (23, None, 1, (23, 1, 23, False)),  # plain vmap: one chunk, nothing padded
-    (23, 5, 1, (5, 5, 25, False)),  # full chunks only: one compiled program
-    (5, 100, 1, (5, 1, 5, False)),  # a chunk larger than the entries is cut to them
-    (15, None, 4, (4, 1, 16, True)),  # one chunk per device, one partitioned program
-    (15, 3, 4, (3, 2, 24, False)),  # 5 chunks of 3 on 4 devices: 2 each
-    (5, 2, 8, (2, 1, 16, False)),  # a given chunk is never cut to the devices: same shapes on 1 or 8
-    (5, 2, 1, (2, 3, 6, False)),
-])
+@pytest.mark.parametrize(
+    "n_entries, chunk, devices, want",
+    [
+        # want: chunk_size, chunks_per_device, n_padded, partitioned
+        (23, None, 1, (23, 1, 23, False)),  # plain vmap: one chunk, nothing padded
+        (23, 5, 1, (5, 5, 25, False)),  # full chunks only: one compiled program
+        (5, 100, 1, (5, 1, 5, False)),  # a chunk larger than the entries is cut to them
+        (15, None, 4, (4, 1, 16, True)),  # one chunk per device, one partitioned program
+        (15, 3, 4, (3, 2, 24, False)),  # 5 chunks of 3 on 4 devices: 2 each
+        (5, 2, 8, (2, 1, 16, False)),  # a given chunk is never cut to the devices: same shapes on 1 or 8
+        (5, 2, 1, (2, 3, 6, False)),
+    ],
+)
 def test_plan_pads_to_devices_and_full_chunks(n_entries, chunk, devices, want):
     p = engine.plan(n_entries, devices, chunk)
     assert (p.chunk_size, p.chunks_per_device, p.n_padded, p.partitioned) == want
@@ -56,12 +60,15 @@ def test_plan_runs_every_entry_exactly_once(n, devices, chunk):
         assert all(start < n for i in range(devices) for start in p.chunks(i))
 
 
-@pytest.mark.parametrize("args, error, match", [
-    ((0, 1), ValueError, "n_entries must be at least 1"),
-    ((5, 0), ValueError, "n_devices must be at least 1"),
-    ((5, 1, 0), ValueError, "chunk_size must be at least 1"),
-    ((5, 1, 2.0), TypeError, "chunk_size must be an int"),
-])
+@pytest.mark.parametrize(
+    "args, error, match",
+    [
+        ((0, 1), ValueError, "n_entries must be at least 1"),
+        ((5, 0), ValueError, "n_devices must be at least 1"),
+        ((5, 1, 0), ValueError, "chunk_size must be at least 1"),
+        ((5, 1, 2.0), TypeError, "chunk_size must be an int"),
+    ],
+)
 def test_plan_bad_input(args, error, match):
     with pytest.raises(error, match=match):
         engine.plan(*args)
@@ -89,8 +96,7 @@ def _plain_jit(shared, entries, power=3):
 @pytest.mark.parametrize("chunk_size", [None, 3])
 def test_run_equals_a_plain_jit_of_the_function_and_drops_the_padding(chunk_size):
     shared, entries = _inputs()
-    out = engine.run(_fn, shared, entries, static={"power": 3}, mesh=_ONE, chunk_size=chunk_size,
-                     compiler_options=None)
+    out = engine.run(_fn, shared, entries, static={"power": 3}, mesh=_ONE, chunk_size=chunk_size, compiler_options=None)
     ref = _plain_jit(shared, entries)
     assert out.outputs["y"].shape == (7, 3)  # 7 entries, padded to 9 in chunks of 3
     np.testing.assert_array_equal(out.outputs["i"], np.arange(7))
@@ -112,17 +118,20 @@ def test_run_counts_its_compilations():
     assert other.n_compiles == 1
 
 
-@pytest.mark.parametrize("kwargs, error, match", [
-    (dict(entries=(np.zeros((3, 2)), np.zeros(4))), ValueError, "same leading axis"),
-    (dict(entries=(np.float32(1.0),)), ValueError, "same leading axis"),
-    (dict(entries=(None,)), ValueError, "entries has no arrays"),
-    (dict(static={"power": [3]}), TypeError, "must be hashable"),
-    (dict(chunk_size=0), ValueError, "chunk_size must be at least 1"),
-    (dict(compiler_options="fast"), ValueError, "'auto', None or a dict"),
-    (dict(compiler_options=[("xla_backend_optimization_level", 1)]), TypeError, "'auto', None or a dict"),
-    (dict(compiler_options={1: 2}), TypeError, "names must be strings"),
-    (dict(compiler_options={"xla_backend_optimization_level": [1]}), TypeError, "bool, number or string"),
-])
+@pytest.mark.parametrize(
+    "kwargs, error, match",
+    [
+        (dict(entries=(np.zeros((3, 2)), np.zeros(4))), ValueError, "same leading axis"),
+        (dict(entries=(np.float32(1.0),)), ValueError, "same leading axis"),
+        (dict(entries=(None,)), ValueError, "entries has no arrays"),
+        (dict(static={"power": [3]}), TypeError, "must be hashable"),
+        (dict(chunk_size=0), ValueError, "chunk_size must be at least 1"),
+        (dict(compiler_options="fast"), ValueError, "'auto', None or a dict"),
+        (dict(compiler_options=[("xla_backend_optimization_level", 1)]), TypeError, "'auto', None or a dict"),
+        (dict(compiler_options={1: 2}), TypeError, "names must be strings"),
+        (dict(compiler_options={"xla_backend_optimization_level": [1]}), TypeError, "bool, number or string"),
+    ],
+)
 def test_run_bad_input_raises_before_compiling(kwargs, error, match):
     shared, entries = _inputs()
     args = dict(entries=entries, static={"power": 3}, mesh=_ONE)
@@ -152,11 +161,14 @@ def _options_in(executable) -> set[str]:
 
 
 @pytest.mark.skipif(jax.default_backend() != "cpu", reason="the default applies CPU_FAST_COMPILE on CPU only")
-@pytest.mark.parametrize("options, want", [
-    ("auto", set(cv.CPU_FAST_COMPILE)),
-    (None, set()),
-    ({"xla_cpu_use_fusion_emitters": False}, {"xla_cpu_use_fusion_emitters"}),
-])
+@pytest.mark.parametrize(
+    "options, want",
+    [
+        ("auto", set(cv.CPU_FAST_COMPILE)),
+        (None, set()),
+        ({"xla_cpu_use_fusion_emitters": False}, {"xla_cpu_use_fusion_emitters"}),
+    ],
+)
 def test_compiler_options_reach_the_executable(options, want):
     shared, entries = _inputs()
     out = engine.run(_fn, shared, entries, static={"power": 3}, mesh=_ONE, compiler_options=options)
@@ -178,10 +190,13 @@ def test_auto_falls_back_to_xla_defaults_when_xla_lacks_an_option(monkeypatch):
     np.testing.assert_allclose(out.outputs["y"], _plain_jit(shared, entries, power=4)["y"], rtol=1e-6, atol=1e-6)
 
 
-@pytest.mark.parametrize("options, match", [
-    ({"xla_fnn_no_such_option": True}, "No such compile option"),
-    ({"xla_backend_optimization_level": "fast"}, "not a valid int32"),
-])
+@pytest.mark.parametrize(
+    "options, match",
+    [
+        ({"xla_fnn_no_such_option": True}, "No such compile option"),
+        ({"xla_backend_optimization_level": "fast"}, "not a valid int32"),
+    ],
+)
 def test_options_xla_rejects_are_a_value_error(options, match):
     shared, entries = _inputs()
     with pytest.raises(ValueError, match=f"run: XLA rejected compiler_options=.*{match}"):

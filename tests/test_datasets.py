@@ -45,12 +45,15 @@ def test_logic_gate_bipolar_maps_zero_to_minus_one(name):
     np.testing.assert_array_equal(np.asarray(y), np.where(np.array(_TABLES[name]) == 0, -1.0, 1.0))
 
 
-@pytest.mark.parametrize("kwargs, error, match", [
-    ({"name": "xnor"}, ValueError, "unknown gate"),
-    ({"name": 3}, TypeError, "string"),
-    ({"name": "and", "encoding": "signed"}, ValueError, "encoding"),
-    ({"name": "and", "encoding": "Binary"}, ValueError, "encoding"),
-])
+@pytest.mark.parametrize(
+    "kwargs, error, match",
+    [
+        ({"name": "xnor"}, ValueError, "unknown gate"),
+        ({"name": 3}, TypeError, "string"),
+        ({"name": "and", "encoding": "signed"}, ValueError, "encoding"),
+        ({"name": "and", "encoding": "Binary"}, ValueError, "encoding"),
+    ],
+)
 def test_logic_gate_bad_input(kwargs, error, match):
     name = kwargs.pop("name")
     with pytest.raises(error, match=match):
@@ -88,14 +91,17 @@ def test_xor_cloud_is_a_pure_function_of_the_key(key):
     assert not np.array_equal(np.asarray(a[0]), np.asarray(c[0]))
 
 
-@pytest.mark.parametrize("n, noise, error, match", [
-    (0, 0.1, ValueError, "at least 1"),
-    (-3, 0.1, ValueError, "at least 1"),
-    (2.5, 0.1, TypeError, "int"),
-    (10, -0.1, ValueError, "non-negative"),
-    (10, float("nan"), ValueError, "non-negative"),
-    (10, "big", TypeError, "number"),
-])
+@pytest.mark.parametrize(
+    "n, noise, error, match",
+    [
+        (0, 0.1, ValueError, "at least 1"),
+        (-3, 0.1, ValueError, "at least 1"),
+        (2.5, 0.1, TypeError, "int"),
+        (10, -0.1, ValueError, "non-negative"),
+        (10, float("nan"), ValueError, "non-negative"),
+        (10, "big", TypeError, "number"),
+    ],
+)
 def test_xor_cloud_bad_input(key, n, noise, error, match):
     with pytest.raises(error, match=match):
         datasets.xor_cloud(key, n, noise=noise)
@@ -145,12 +151,15 @@ def test_housing_least_squares_recovers_the_true_coefficients(key, features):
     np.testing.assert_allclose(residual.std(), noise, rtol=0.05)  # 4000 draws: sd of the sd ~1.1%
 
 
-@pytest.mark.parametrize("kwargs, error, match", [
-    ({"n": 0}, ValueError, "at least 1"),
-    ({"n": 10, "features": "rooms"}, ValueError, "features"),
-    ({"n": 10, "noise": -1.0}, ValueError, "non-negative"),
-    ({"n": True}, TypeError, "int"),
-])
+@pytest.mark.parametrize(
+    "kwargs, error, match",
+    [
+        ({"n": 0}, ValueError, "at least 1"),
+        ({"n": 10, "features": "rooms"}, ValueError, "features"),
+        ({"n": 10, "noise": -1.0}, ValueError, "non-negative"),
+        ({"n": True}, TypeError, "int"),
+    ],
+)
 def test_housing_bad_input(key, kwargs, error, match):
     with pytest.raises(error, match=match):
         datasets.housing(key, **kwargs)
@@ -159,10 +168,16 @@ def test_housing_bad_input(key, kwargs, error, match):
 # ---------------------------------------------------------------------------- load
 
 
-@pytest.mark.parametrize("name, target_dtype", [
-    ("iris", jnp.int32), ("breast_cancer", jnp.int32), ("wine", jnp.int32),
-    ("digits", jnp.int32), ("diabetes", jnp.float32),
-])
+@pytest.mark.parametrize(
+    "name, target_dtype",
+    [
+        ("iris", jnp.int32),
+        ("breast_cancer", jnp.int32),
+        ("wine", jnp.int32),
+        ("digits", jnp.int32),
+        ("diabetes", jnp.float32),
+    ],
+)
 def test_load_equals_scikit_learn(name, target_dtype):
     X, y = datasets.load(name)
     X_ref, y_ref = getattr(sklearn_datasets, f"load_{name}")(return_X_y=True)
@@ -245,17 +260,20 @@ def test_standardize_vmapped_over_fold_masks_equals_a_loop():
             np.testing.assert_allclose(np.asarray(got[k]), np.asarray(want), rtol=1e-6, atol=1e-6)
 
 
-@pytest.mark.parametrize("X, weights, error, match", [
-    (np.ones(5), None, ValueError, "2-D"),
-    (np.ones((2, 3, 4)), None, ValueError, "2-D"),
-    (np.ones((0, 3)), None, ValueError, "no rows"),
-    (np.ones((4, 2)), np.ones(3), ValueError, "shape"),
-    (np.ones((4, 2)), np.ones((4, 1)), ValueError, "shape"),
-    (np.ones((4, 2)), np.array([1.0, -1.0, 1.0, 1.0]), ValueError, "non-negative"),
-    (np.ones((4, 2)), np.array([1.0, np.nan, 1.0, 1.0]), ValueError, "must be finite"),
-    (np.ones((4, 2)), np.zeros(4), ValueError, "all zero"),
-    ("abc", None, TypeError, "array"),
-])
+@pytest.mark.parametrize(
+    "X, weights, error, match",
+    [
+        (np.ones(5), None, ValueError, "2-D"),
+        (np.ones((2, 3, 4)), None, ValueError, "2-D"),
+        (np.ones((0, 3)), None, ValueError, "no rows"),
+        (np.ones((4, 2)), np.ones(3), ValueError, "shape"),
+        (np.ones((4, 2)), np.ones((4, 1)), ValueError, "shape"),
+        (np.ones((4, 2)), np.array([1.0, -1.0, 1.0, 1.0]), ValueError, "non-negative"),
+        (np.ones((4, 2)), np.array([1.0, np.nan, 1.0, 1.0]), ValueError, "must be finite"),
+        (np.ones((4, 2)), np.zeros(4), ValueError, "all zero"),
+        ("abc", None, TypeError, "array"),
+    ],
+)
 def test_standardize_bad_input(X, weights, error, match):
     with pytest.raises(error, match=match):
         datasets.standardize(X, weights=weights)
@@ -264,8 +282,15 @@ def test_standardize_bad_input(X, weights, error, match):
 def test_load_reads_fnn_files_without_scikit_learn():
     # the files ship with fnn: a core install (no scikit-learn) loads them, and a script
     # does not pay scikit-learn's import
-    code = ("import sys; from fnn import datasets; X, y = datasets.load('breast_cancer'); "
-            "assert X.shape == (569, 30) and 'sklearn' not in sys.modules, sorted(sys.modules)")
-    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120,
-                          env=dict(os.environ, JAX_PLATFORMS="cpu"))
+    code = (
+        "import sys; from fnn import datasets; X, y = datasets.load('breast_cancer'); "
+        "assert X.shape == (569, 30) and 'sklearn' not in sys.modules, sorted(sys.modules)"
+    )
+    proc = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env=dict(os.environ, JAX_PLATFORMS="cpu"),
+    )
     assert proc.returncode == 0, proc.stderr[-2000:]

@@ -12,9 +12,27 @@ from experiments import cross_validation as exp
 
 def test_cli_writes_json_and_scores_match_the_fold_table(tmp_path, capsys):
     out = tmp_path / "cv.json"
-    result = exp.main(["--dataset", "iris", "--cv", "3", "--hidden", "4", "--epochs", "2", "--workdir",
-                       str(tmp_path / "run"), "--json", str(out), "--no-cache", "--no-spread", "--no-fold-scores",
-                       "--no-timing", "--no-grid"])
+    result = exp.main(
+        [
+            "--dataset",
+            "iris",
+            "--cv",
+            "3",
+            "--hidden",
+            "4",
+            "--epochs",
+            "2",
+            "--workdir",
+            str(tmp_path / "run"),
+            "--json",
+            str(out),
+            "--no-cache",
+            "--no-spread",
+            "--no-fold-scores",
+            "--no-timing",
+            "--no-grid",
+        ]
+    )
     saved = json.loads(out.read_text())
     assert set(saved) == {"test_score", "mean", "std", "wall_seconds", "compile_seconds"}
     assert len(saved["test_score"]) == 3
@@ -29,19 +47,33 @@ def test_cli_writes_json_and_scores_match_the_fold_table(tmp_path, capsys):
 
 
 def test_regression_run_reports_r2(tmp_path):
-    config = exp.Config(dataset="diabetes", cv="3", hidden="4,3", epochs=3, batch_size=64, optimizer="sgd", lr=0.05,
-                        spread=False, fold_scores=False, timing=False, grid=False)
+    config = exp.Config(
+        dataset="diabetes",
+        cv="3",
+        hidden="4,3",
+        epochs=3,
+        batch_size=64,
+        optimizer="sgd",
+        lr=0.05,
+        spread=False,
+        fold_scores=False,
+        timing=False,
+        grid=False,
+    )
     result = exp.run(config, tmp_path)
     assert result["score"] == "R²" and result["n_folds"] == 3
     assert np.all(np.isfinite(result["test_score"])) and max(result["test_score"]) <= 1.0
 
 
-@pytest.mark.parametrize("change,error,message", [
-    (dict(optimizer="adamm"), ValueError, "unknown optimizer 'adamm'"),
-    (dict(hidden="32;16"), ValueError, "comma-separated ints"),
-    (dict(hidden="32,0"), ValueError, "hidden widths must be >= 1"),
-    (dict(activation="swishy"), ValueError, "unknown activation 'swishy'"),
-])
+@pytest.mark.parametrize(
+    "change,error,message",
+    [
+        (dict(optimizer="adamm"), ValueError, "unknown optimizer 'adamm'"),
+        (dict(hidden="32;16"), ValueError, "comma-separated ints"),
+        (dict(hidden="32,0"), ValueError, "hidden widths must be >= 1"),
+        (dict(activation="swishy"), ValueError, "unknown activation 'swishy'"),
+    ],
+)
 def test_bad_model_settings_raise_before_tracing(change, error, message):
     X, y = np.ones((6, 4), np.float32), np.array([0, 1, 2, 0, 1, 2])
     with pytest.raises(error, match=message):
@@ -49,8 +81,20 @@ def test_bad_model_settings_raise_before_tracing(change, error, message):
 
 
 # 30 epochs cost little (150 rows); fewer leave the nets too untrained to show the lessons
-STUDY = dict(dataset="iris", cv="3", hidden="4", epochs=30, holdout_seeds=4, spread_ks=(3,), spread_repeats=2,
-             loo=True, fold_scores_ks=(3,), timing_folds=3, grid_lrs=(1e-3, 1e-1), grid_folds=2)
+STUDY = dict(
+    dataset="iris",
+    cv="3",
+    hidden="4",
+    epochs=30,
+    holdout_seeds=4,
+    spread_ks=(3,),
+    spread_repeats=2,
+    loo=True,
+    fold_scores_ks=(3,),
+    timing_folds=3,
+    grid_lrs=(1e-3, 1e-1),
+    grid_folds=2,
+)
 
 
 def test_study_writes_every_part_and_its_numbers_are_sane(tmp_path):
@@ -88,13 +132,16 @@ def test_study_writes_every_part_and_its_numbers_are_sane(tmp_path):
     assert grid["best_score"] == pytest.approx(max(grid["mean"]), rel=1e-6)
 
 
-@pytest.mark.parametrize("change, message", [
-    (dict(holdout_seeds=0), "holdout_seeds must be >= 1"),
-    (dict(spread_ks=(1,)), r"spread_ks\[0\] must be >= 2"),
-    (dict(grid_lrs=(0.1, -1.0)), "grid_lrs must be positive"),
-    (dict(timing_folds=1), "timing_folds must be >= 2"),
-    (dict(study_dataset="diabetes"), "classification data set"),
-])
+@pytest.mark.parametrize(
+    "change, message",
+    [
+        (dict(holdout_seeds=0), "holdout_seeds must be >= 1"),
+        (dict(spread_ks=(1,)), r"spread_ks\[0\] must be >= 2"),
+        (dict(grid_lrs=(0.1, -1.0)), "grid_lrs must be positive"),
+        (dict(timing_folds=1), "timing_folds must be >= 2"),
+        (dict(study_dataset="diabetes"), "classification data set"),
+    ],
+)
 def test_bad_study_settings_raise(tmp_path, change, message):
     with pytest.raises(ValueError, match=message):
         exp.run(exp.Config(**{**STUDY, **change}), tmp_path)

@@ -153,14 +153,19 @@ def test_compilation_cache_env(tmp_path, monkeypatch):
 
 def test_relink_prefixes_only_relative_links():
     text = "![a](fig.png) [csv](t.csv) [web](https://x.org/a.png) [top](#x)"
-    assert _common.relink(text, "exp") == (
-        "![a](exp/fig.png) [csv](exp/t.csv) [web](https://x.org/a.png) [top](#x)")
+    assert _common.relink(text, "exp") == ("![a](exp/fig.png) [csv](exp/t.csv) [web](https://x.org/a.png) [top](#x)")
 
 
 @pytest.mark.parametrize("args", [["-m", "experiments", "--help"], ["-m", "experiments.activations", "--help"]])
 def test_help(args):
-    out = subprocess.run([sys.executable, *args], cwd=ROOT, capture_output=True, text=True, timeout=120,
-                         env={**os.environ, "MPLBACKEND": "Agg"})
+    out = subprocess.run(
+        [sys.executable, *args],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**os.environ, "MPLBACKEND": "Agg"},
+    )
     assert out.returncode == 0, out.stderr
     assert "usage: python -m experiments" in out.stdout
     if args[1] == "experiments.activations":
@@ -172,8 +177,16 @@ def test_help(args):
 
 def test_activations(tmp_path):
     mod = _load("activations")
-    config = dataclasses.replace(mod.QUICK, depth=3, width=8, epochs=1, n_train=64, batch_size=32,
-                                 deep_activations=("sigmoid", "relu"), dead_learning_rates=(0.1,))
+    config = dataclasses.replace(
+        mod.QUICK,
+        depth=3,
+        width=8,
+        epochs=1,
+        n_train=64,
+        batch_size=32,
+        deep_activations=("sigmoid", "relu"),
+        dead_learning_rates=(0.1,),
+    )
     mod.run(config, tmp_path)
     metrics = _check_outputs(tmp_path, figures=["activations.png"], csvs=["activations.csv"])
     table = metrics["activation_table"]
@@ -192,8 +205,11 @@ def test_activations(tmp_path):
 def test_perceptron(tmp_path):
     mod = _load("perceptron")
     mod.run(dataclasses.replace(mod.QUICK, epochs=6, mlp_epochs=150, n_points=40), tmp_path)
-    metrics = _check_outputs(tmp_path, figures=["mistakes.png", "decision_lines.png", "xor_networks.png"],
-                             csvs=["gates.csv", "xor_truth_table.csv"])
+    metrics = _check_outputs(
+        tmp_path,
+        figures=["mistakes.png", "decision_lines.png", "xor_networks.png"],
+        csvs=["gates.csv", "xor_truth_table.csv"],
+    )
     for gate in ("and", "or", "nand"):
         assert metrics["gates"][gate]["separable"] is True
         assert metrics["gates"][gate]["last_epoch_mistakes"] == 0
@@ -205,11 +221,15 @@ def test_perceptron(tmp_path):
 
 def test_linear_regression(tmp_path):
     mod = _load("linear_regression")
-    config = dataclasses.replace(mod.QUICK, n_houses=48, epochs=30, sweep_points=5, sweep_epochs=40,
-                                 sweep_min=0.01, sweep_max=2.0)
+    config = dataclasses.replace(
+        mod.QUICK, n_houses=48, epochs=30, sweep_points=5, sweep_epochs=40, sweep_min=0.01, sweep_max=2.0
+    )
     mod.run(config, tmp_path)
-    metrics = _check_outputs(tmp_path, figures=["price_vs_size.png", "loss_curves.png", "learning_rate_sweep.png"],
-                             csvs=["methods.csv", "learning_rate_sweep.csv"])
+    metrics = _check_outputs(
+        tmp_path,
+        figures=["price_vs_size.png", "loss_curves.png", "learning_rate_sweep.png"],
+        csvs=["methods.csv", "learning_rate_sweep.csv"],
+    )
     assert abs(metrics["size_only"]["w"] - metrics["size_only"]["true_w"]) < 0.3
     best = metrics["methods"]["normal_equation_mse"]
     assert metrics["methods"]["mini-batch (16) GD mse"] < 1.5 * best
@@ -235,18 +255,26 @@ def test_losses(tmp_path):
     line = metrics["line"]
     # The outliers pull the MSE line further from the true slope 2 and intercept 1 than the MAE line.
     assert abs(line["MAE"]["b"] - 1.0) < abs(line["MSE"]["b"] - 1.0)
-    assert set(metrics["tasks"]) == {"regression", "binary classification", "multi-class classification",
-                                     "multi-label classification"}
+    assert set(metrics["tasks"]) == {
+        "regression",
+        "binary classification",
+        "multi-class classification",
+        "multi-label classification",
+    }
     assert metrics["tasks"]["binary classification"]["test_value"] > 0.8
 
 
 def test_generalisation(tmp_path):
     mod = _load("generalisation")
-    config = dataclasses.replace(mod.QUICK, widths=(1, 8), n_grid=40, approx_epochs=300, big_hidden=(32,),
-                                 overfit_epochs=400, n_validation=40)
+    config = dataclasses.replace(
+        mod.QUICK, widths=(1, 8), n_grid=40, approx_epochs=300, big_hidden=(32,), overfit_epochs=400, n_validation=40
+    )
     mod.run(config, tmp_path)
-    metrics = _check_outputs(tmp_path, figures=["universal_approximation.png", "overfitting.png"],
-                             csvs=["universal_approximation.csv", "overfitting_curves.csv"])
+    metrics = _check_outputs(
+        tmp_path,
+        figures=["universal_approximation.png", "overfitting.png"],
+        csvs=["universal_approximation.csv", "overfitting_curves.csv"],
+    )
     ua = metrics["universal_approximation"]
     assert ua["8"]["sin(x)"] < ua["1"]["sin(x)"]  # wider fits better
     over = metrics["overfitting"]
@@ -270,10 +298,17 @@ def test_model_parameters(tmp_path):
         mod.run(dataclasses.replace(mod.QUICK, saved_model="nope"), tmp_path / "bad")
 
 
-MODEL_CHOICES = ["perceptron (gates)", "hand-set XOR network", "XOR MLP (perceptron)", "linear regression (housing)",
-                 "logistic regression (breast cancer)", "deep network (activations)",
-                 "multi-class network (losses, wine)", "widest approximator (generalisation)",
-                 "overfitting network (generalisation)"]
+MODEL_CHOICES = [
+    "perceptron (gates)",
+    "hand-set XOR network",
+    "XOR MLP (perceptron)",
+    "linear regression (housing)",
+    "logistic regression (breast cancer)",
+    "deep network (activations)",
+    "multi-class network (losses, wine)",
+    "widest approximator (generalisation)",
+    "overfitting network (generalisation)",
+]
 
 
 @pytest.mark.parametrize("choice", MODEL_CHOICES)
@@ -303,11 +338,15 @@ def test_model_parameters_saves_the_chosen_model(tmp_path, choice):
 
 def test_optimizers(tmp_path):
     mod = _load("optimizers")
-    config = dataclasses.replace(mod.QUICK, optimizers=("sgd", "adam"), mlp_optimizers=("adam",), steps=50,
-                                 epochs=1, hidden=8, timing_repeats=2)
+    config = dataclasses.replace(
+        mod.QUICK, optimizers=("sgd", "adam"), mlp_optimizers=("adam",), steps=50, epochs=1, hidden=8, timing_repeats=2
+    )
     mod.run(config, tmp_path)
-    metrics = _check_outputs(tmp_path, figures=["trajectories.png", "mlp_loss_curves.png"],
-                             csvs=["test_functions.csv", "optax_comparison.csv"])
+    metrics = _check_outputs(
+        tmp_path,
+        figures=["trajectories.png", "mlp_loss_curves.png"],
+        csvs=["test_functions.csv", "optax_comparison.csv"],
+    )
     for name in ("sgd", "adam"):
         assert metrics["max_deviation_from_optax_2d"][name] < 1e-4  # float32, 50 steps
     assert metrics["max_deviation_from_optax_mlp"]["adam"] < 1e-5

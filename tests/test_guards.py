@@ -17,8 +17,20 @@ import fnn.optim as fo
 
 # ----------------------------------------------------------------------------- optimizers
 
-ALIASES = ["sgd", "momentum", "nesterov", "adagrad", "adadelta", "rmsprop", "adam", "amsgrad",
-           "adamax", "nadam", "adamw", "lion"]
+ALIASES = [
+    "sgd",
+    "momentum",
+    "nesterov",
+    "adagrad",
+    "adadelta",
+    "rmsprop",
+    "adam",
+    "amsgrad",
+    "adamax",
+    "nadam",
+    "adamw",
+    "lion",
+]
 
 
 @pytest.mark.parametrize("rate", [-0.01, 0.0, np.float32(-1.0), jnp.asarray(-0.1)])
@@ -74,14 +86,20 @@ def test_lion_smooth_mode_defaults_to_optax_smooth_beta():
 
 
 STATE_CASES = {
-    **{name: (lambda name=name: getattr(fo, name)(1e-2), lambda name=name: getattr(optax, name)(1e-2))
-       for name in ["sgd", "adagrad", "adadelta", "adam", "amsgrad", "adamax", "nadam", "adamw", "lion"]},
+    **{
+        name: (lambda name=name: getattr(fo, name)(1e-2), lambda name=name: getattr(optax, name)(1e-2))
+        for name in ["sgd", "adagrad", "adadelta", "adam", "amsgrad", "adamax", "nadam", "adamw", "lion"]
+    },
     "sgd_momentum": (lambda: fo.sgd(1e-2, momentum=0.9), lambda: optax.sgd(1e-2, momentum=0.9)),
     "rmsprop": (lambda: fo.rmsprop(1e-2, bias_correction=True), lambda: optax.rmsprop(1e-2, bias_correction=True)),
-    "rmsprop_centered": (lambda: fo.rmsprop(1e-2, centered=True, bias_correction=True),
-                         lambda: optax.rmsprop(1e-2, centered=True, bias_correction=True)),
-    "adamw_scheduled_decay": (lambda: fo.adamw(1e-2, weight_decay=lambda c: 1e-3),
-                              lambda: optax.adamw(1e-2, weight_decay=lambda c: 1e-3)),
+    "rmsprop_centered": (
+        lambda: fo.rmsprop(1e-2, centered=True, bias_correction=True),
+        lambda: optax.rmsprop(1e-2, centered=True, bias_correction=True),
+    ),
+    "adamw_scheduled_decay": (
+        lambda: fo.adamw(1e-2, weight_decay=lambda c: 1e-3),
+        lambda: optax.adamw(1e-2, weight_decay=lambda c: 1e-3),
+    ),
 }
 
 
@@ -97,8 +115,11 @@ def test_optimizer_states_are_optax_state_classes(name):
         u_ours, s_ours = ours.update(grads, s_ours, params)
         u_theirs, s_theirs = theirs.update(grads, s_theirs, params)
     assert jax.tree.structure(s_ours) == jax.tree.structure(s_theirs)
-    for a, b in zip(jax.tree.leaves(s_ours, is_leaf=lambda x: isinstance(x, tuple) and hasattr(x, "_fields")),
-                    jax.tree.leaves(s_theirs, is_leaf=lambda x: isinstance(x, tuple) and hasattr(x, "_fields"))):
+    for a, b in zip(
+        jax.tree.leaves(s_ours, is_leaf=lambda x: isinstance(x, tuple) and hasattr(x, "_fields")),
+        jax.tree.leaves(s_theirs, is_leaf=lambda x: isinstance(x, tuple) and hasattr(x, "_fields")),
+        strict=True,
+    ):
         assert type(a) is type(b)
     gap = jax.tree.map(lambda a, b: jnp.max(jnp.abs(a - b)), s_ours, s_theirs)
     assert max((float(g) for g in jax.tree.leaves(gap)), default=0.0) <= 1e-6

@@ -26,11 +26,14 @@ total                      67  268 B"""
 
 def small_params():
     rng = np.random.default_rng(0)
-    return [{"w": jnp.asarray(rng.normal(size=(i, o)), jnp.float32), "b": jnp.asarray(rng.normal(size=o), jnp.float32)}
-            for i, o in [(4, 8), (8, 3)]]
+    return [
+        {"w": jnp.asarray(rng.normal(size=(i, o)), jnp.float32), "b": jnp.asarray(rng.normal(size=o), jnp.float32)}
+        for i, o in [(4, 8), (8, 3)]
+    ]
 
 
 # ---------------------------------------------------------------- summary
+
 
 def test_summary_rows_by_hand():
     table = inspect.summary(small_params())
@@ -55,8 +58,10 @@ def test_counts_agree_with_numpy_and_the_layer_formula(key, sizes):
 
 
 def test_mixed_dtypes_and_nested_paths():
-    tree = {"encoder": {"kernel": jnp.zeros((3, 2), jnp.bfloat16), "steps": jnp.zeros((), jnp.int32)},
-            "layers": (np.zeros(5, np.float16), 2.0)}
+    tree = {
+        "encoder": {"kernel": jnp.zeros((3, 2), jnp.bfloat16), "steps": jnp.zeros((), jnp.int32)},
+        "layers": (np.zeros(5, np.float16), 2.0),
+    }
     rows = {r.path: r for r in inspect.summary(tree).rows}
     assert rows["encoder.kernel"] == inspect.ParamRow("encoder.kernel", (3, 2), np.dtype(jnp.bfloat16), 6, 12)
     assert rows["encoder.steps"] == inspect.ParamRow("encoder.steps", (), np.dtype("int32"), 1, 4)
@@ -92,8 +97,9 @@ def test_table_is_aligned_and_large_numbers_formatted(key):
     assert len({len(line) for line in lines}) == 1
 
 
-@pytest.mark.parametrize("tree,error", [({"w": "abc"}, TypeError), ([b"raw", jnp.ones(2)], TypeError),
-                                        ({"w": object()}, TypeError)])
+@pytest.mark.parametrize(
+    "tree,error", [({"w": "abc"}, TypeError), ([b"raw", jnp.ones(2)], TypeError), ({"w": object()}, TypeError)]
+)
 def test_summary_bad_leaves(tree, error):
     with pytest.raises(error, match="arrays or numbers"):
         inspect.summary(tree)
@@ -105,6 +111,7 @@ def test_format_summary_bad_input():
 
 
 # ---------------------------------------------------------------- save / load
+
 
 def bits(tree):
     leaves = [np.asarray(leaf) for leaf in jax.tree.leaves(tree)]
@@ -175,12 +182,15 @@ def test_save_is_atomic_and_overwrites(tmp_path):
     assert sorted(os.listdir(tmp_path)) == ["p"]
 
 
-@pytest.mark.parametrize("tree,match", [
-    ({1: jnp.ones(2)}, "keys must be strings"),
-    ({"w": object()}, "leaf of type"),
-    ({"k": jax.random.key(0)}, "typed PRNG key"),
-    ({"w": jax.ShapeDtypeStruct((2,), jnp.float32)}, "abstract"),
-])
+@pytest.mark.parametrize(
+    "tree,match",
+    [
+        ({1: jnp.ones(2)}, "keys must be strings"),
+        ({"w": object()}, "leaf of type"),
+        ({"k": jax.random.key(0)}, "typed PRNG key"),
+        ({"w": jax.ShapeDtypeStruct((2,), jnp.float32)}, "abstract"),
+    ],
+)
 def test_save_bad_input(tmp_path, tree, match):
     with pytest.raises(TypeError, match=match):
         inspect.save(tmp_path / "p", tree)
@@ -191,22 +201,36 @@ def test_save_bad_input(tmp_path, tree, match):
 def test_load_corrupt_file(tmp_path, cut):
     inspect.save(tmp_path / "p", small_params())
     data = (tmp_path / "p").read_bytes()
-    bad = {"truncated": data[: len(data) // 2], "garbage": b"\x00not msgpack at all",
-           "empty": b"", "scalar": b"\x01"}[cut]
+    bad = {"truncated": data[: len(data) // 2], "garbage": b"\x00not msgpack at all", "empty": b"", "scalar": b"\x01"}[
+        cut
+    ]
     (tmp_path / "p").write_bytes(bad)
     with pytest.raises(ValueError, match="corrupt or truncated|does not hold a tree"):
         inspect.load(tmp_path / "p")
 
 
-@pytest.mark.parametrize("like,match", [
-    ([{"w": np.ones((4, 8), np.float32), "b": np.ones(8, np.float32)}], "structure does not match"),
-    ([{"w": np.ones((4, 8), np.float32), "b": np.ones(8, np.float32)}] * 3, "structure does not match"),
-    ([{"w": np.ones((4, 8), np.float32)}, {"w": np.ones((8, 3), np.float32)}], "structure does not match"),
-    ([{"w": np.ones((4, 8), np.float32), "b": np.ones(8, np.float32)},
-      {"w": np.ones((8, 2), np.float32), "b": np.ones(2, np.float32)}], r"\[1\]\.b is float32\[3\] in the file"),
-    ([{"w": np.ones((4, 8), np.float16), "b": np.ones(8, np.float32)},
-      {"w": np.ones((8, 3), np.float32), "b": np.ones(3, np.float32)}], r"\[0\]\.w is float32\[4, 8\]"),
-])
+@pytest.mark.parametrize(
+    "like,match",
+    [
+        ([{"w": np.ones((4, 8), np.float32), "b": np.ones(8, np.float32)}], "structure does not match"),
+        ([{"w": np.ones((4, 8), np.float32), "b": np.ones(8, np.float32)}] * 3, "structure does not match"),
+        ([{"w": np.ones((4, 8), np.float32)}, {"w": np.ones((8, 3), np.float32)}], "structure does not match"),
+        (
+            [
+                {"w": np.ones((4, 8), np.float32), "b": np.ones(8, np.float32)},
+                {"w": np.ones((8, 2), np.float32), "b": np.ones(2, np.float32)},
+            ],
+            r"\[1\]\.b is float32\[3\] in the file",
+        ),
+        (
+            [
+                {"w": np.ones((4, 8), np.float16), "b": np.ones(8, np.float32)},
+                {"w": np.ones((8, 3), np.float32), "b": np.ones(3, np.float32)},
+            ],
+            r"\[0\]\.w is float32\[4, 8\]",
+        ),
+    ],
+)
 def test_load_structure_mismatch(tmp_path, like, match):
     inspect.save(tmp_path / "p", small_params())
     with pytest.raises(ValueError, match=match):

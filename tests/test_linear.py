@@ -47,7 +47,7 @@ def test_normal_equation_equals_sklearn_and_numpy_lstsq(enable_x64, fit_intercep
     np.testing.assert_allclose(float(params["b"]), ref.intercept_, rtol=1e-10, atol=1e-12)
     design = np.concatenate([X, np.ones((len(X), 1))], axis=1) if fit_intercept else X
     beta = np.linalg.lstsq(design, y, rcond=None)[0]
-    np.testing.assert_allclose(np.asarray(params["w"]), beta[:X.shape[1]], rtol=1e-10)
+    np.testing.assert_allclose(np.asarray(params["w"]), beta[: X.shape[1]], rtol=1e-10)
 
 
 def test_normal_equation_recovers_housing_coefficients_in_float32():
@@ -117,7 +117,7 @@ def test_normal_equation_refuses_traced_input():
 
 def _mse_by_hand(params, X, y, weights):
     residual = y - X @ params["w"] - params["b"]
-    return jnp.sum(weights * residual ** 2) / jnp.sum(weights)
+    return jnp.sum(weights * residual**2) / jnp.sum(weights)
 
 
 def _log_loss_by_optax(params, X, y, weights):
@@ -138,8 +138,9 @@ def test_mse_gradients_equal_jax_grad(enable_x64, weighted):
     for g in (auto, own):
         np.testing.assert_allclose(np.asarray(hand["w"]), np.asarray(g["w"]), rtol=1e-12)
         np.testing.assert_allclose(float(hand["b"]), float(g["b"]), rtol=1e-12)
-    np.testing.assert_allclose(float(linear.mse_loss(params, X, y, weights=weights)),
-                               float(_mse_by_hand(params, X, y, w_arr)), rtol=1e-12)
+    np.testing.assert_allclose(
+        float(linear.mse_loss(params, X, y, weights=weights)), float(_mse_by_hand(params, X, y, w_arr)), rtol=1e-12
+    )
 
 
 @pytest.mark.parametrize("weighted", [False, True])
@@ -156,8 +157,9 @@ def test_log_loss_gradients_equal_jax_grad_of_optax_loss(enable_x64, weighted):
         np.testing.assert_allclose(np.asarray(hand["w"]), np.asarray(g["w"]), rtol=1e-12)
         np.testing.assert_allclose(float(hand["b"]), float(g["b"]), rtol=1e-12)
     proba = np.asarray(linear.predict_proba(params, X))
-    np.testing.assert_allclose(float(linear.log_loss(params, X, y, weights=weights)),
-                               sk_log_loss(y, proba, sample_weight=weights), rtol=1e-12)
+    np.testing.assert_allclose(
+        float(linear.log_loss(params, X, y, weights=weights)), sk_log_loss(y, proba, sample_weight=weights), rtol=1e-12
+    )
 
 
 def test_log_loss_and_its_gradient_stay_finite_at_extreme_net_inputs():
@@ -249,16 +251,20 @@ _X = np.ones((4, 2))
 _Y = np.array([0.0, 1.0, 1.0, 0.0])
 
 
-@pytest.mark.parametrize("fn", [linear.normal_equation, linear.least_squares, linear.fit_linear_gd,
-                                linear.fit_logistic_gd])
-@pytest.mark.parametrize("X, y, match", [
-    (np.ones(4), _Y, "2-D"),
-    (np.ones((0, 2)), np.ones(0), "at least one"),
-    (np.ones((4, 0)), _Y, "at least one"),
-    (_X, _Y[:3], "shape"),
-    (_X, _Y[:, None], "shape"),
-    ("abc", _Y, "array"),
-])
+@pytest.mark.parametrize(
+    "fn", [linear.normal_equation, linear.least_squares, linear.fit_linear_gd, linear.fit_logistic_gd]
+)
+@pytest.mark.parametrize(
+    "X, y, match",
+    [
+        (np.ones(4), _Y, "2-D"),
+        (np.ones((0, 2)), np.ones(0), "at least one"),
+        (np.ones((4, 0)), _Y, "at least one"),
+        (_X, _Y[:3], "shape"),
+        (_X, _Y[:, None], "shape"),
+        ("abc", _Y, "array"),
+    ],
+)
 def test_fits_reject_bad_shapes(fn, X, y, match):
     with pytest.raises((ValueError, TypeError), match=match):
         fn(X, y)
@@ -272,22 +278,25 @@ def test_logistic_rejects_non_binary_labels(fn, labels):
         fn(*args) if fn is linear.fit_logistic_gd else fn(_params(np.zeros(2), 0.0), *args)
 
 
-@pytest.mark.parametrize("kwargs, error, match", [
-    ({"learning_rate": 0.0}, ValueError, "positive"),
-    ({"learning_rate": -0.1}, ValueError, "positive"),
-    ({"learning_rate": jnp.ones(3)}, ValueError, "scalar"),
-    ({"learning_rate": np.nan}, ValueError, "positive and finite"),
-    ({"learning_rate": np.inf}, ValueError, "positive and finite"),
-    ({"learning_rate": "0.1"}, TypeError, "learning_rate must be an array of numbers"),
-    ({"epochs": 0}, ValueError, "epochs"),
-    ({"epochs": 10.0}, TypeError, "epochs must be an int"),
-    ({"init": {"w": jnp.zeros(3), "b": jnp.zeros(())}}, ValueError, "shape"),
-    ({"init": {"w": jnp.zeros(2), "b": jnp.zeros(1)}}, ValueError, "scalar b"),
-    ({"init": [jnp.zeros(2), 0.0]}, TypeError, "dict"),
-    ({"weights": np.ones(3)}, ValueError, "shape"),
-    ({"weights": -np.ones(4)}, ValueError, "non-negative"),
-    ({"weights": np.zeros(4)}, ValueError, "weights are all zero"),
-])
+@pytest.mark.parametrize(
+    "kwargs, error, match",
+    [
+        ({"learning_rate": 0.0}, ValueError, "positive"),
+        ({"learning_rate": -0.1}, ValueError, "positive"),
+        ({"learning_rate": jnp.ones(3)}, ValueError, "scalar"),
+        ({"learning_rate": np.nan}, ValueError, "positive and finite"),
+        ({"learning_rate": np.inf}, ValueError, "positive and finite"),
+        ({"learning_rate": "0.1"}, TypeError, "learning_rate must be an array of numbers"),
+        ({"epochs": 0}, ValueError, "epochs"),
+        ({"epochs": 10.0}, TypeError, "epochs must be an int"),
+        ({"init": {"w": jnp.zeros(3), "b": jnp.zeros(())}}, ValueError, "shape"),
+        ({"init": {"w": jnp.zeros(2), "b": jnp.zeros(1)}}, ValueError, "scalar b"),
+        ({"init": [jnp.zeros(2), 0.0]}, TypeError, "dict"),
+        ({"weights": np.ones(3)}, ValueError, "shape"),
+        ({"weights": -np.ones(4)}, ValueError, "non-negative"),
+        ({"weights": np.zeros(4)}, ValueError, "weights are all zero"),
+    ],
+)
 @pytest.mark.parametrize("fn", [linear.fit_linear_gd, linear.fit_logistic_gd])
 def test_gd_rejects_bad_options(fn, kwargs, error, match):
     with pytest.raises(error, match=match):

@@ -18,8 +18,14 @@ from fnn import losses
 
 N, D, C = 7, 3, 4
 
-LOSS_NAMES = ["mae", "mse", "binary_cross_entropy", "binary_cross_entropy_with_logits",
-              "cross_entropy", "cross_entropy_probs"]
+LOSS_NAMES = [
+    "mae",
+    "mse",
+    "binary_cross_entropy",
+    "binary_cross_entropy_with_logits",
+    "cross_entropy",
+    "cross_entropy_probs",
+]
 
 
 def _fn(name):
@@ -77,6 +83,7 @@ def _np_reduce(per_example, w, reduction):
 
 # ---------------------------------------------------------------------------- values: numpy formulas
 
+
 @pytest.mark.parametrize("weighted", [False, True])
 @pytest.mark.parametrize("name", LOSS_NAMES)
 def test_matches_numpy_formula_float64(enable_x64, name, weighted):
@@ -120,6 +127,7 @@ def test_multi_output_mean_is_mean_over_all_elements(enable_x64, name):
 
 
 # ---------------------------------------------------------------------------- values and gradients: optax
+
 
 def _optax_mean(name, p, t):
     if name == "mse":
@@ -165,7 +173,8 @@ def test_extreme_logits_match_optax(name):
         np.testing.assert_allclose(
             losses.binary_cross_entropy_with_logits(p, t, reduction="none") * 4,
             [1e4 + np.log(2) + np.log1p(np.exp(-5)), 1e4 + 3 + np.log1p(np.exp(-3)), 4 * np.log(2)],
-            rtol=1e-6)
+            rtol=1e-6,
+        )
     ours = jax.jit(jax.value_and_grad(lambda p: _fn(name)(p, t)))(p)
     ref = jax.jit(jax.value_and_grad(lambda p: _optax_mean(name, p, t)))(p)
     assert np.all(np.isfinite(ours[0])) and np.all(np.isfinite(ours[1]))
@@ -174,6 +183,7 @@ def test_extreme_logits_match_optax(name):
 
 
 # ---------------------------------------------------------------------------- values and gradients: torch
+
 
 def _torch_loss(name, p, t, reduction):
     torch = pytest.importorskip("torch")
@@ -203,6 +213,7 @@ def test_value_and_grad_match_torch(enable_x64, name):
         def summed(p, r):
             value = _fn(name)(p, t, reduction=r)
             return jnp.sum(value), value
+
         return [jax.grad(summed, has_aux=True)(p, r) for r in reductions]
 
     for reduction, (grad, value) in zip(reductions, ours(p), strict=True):
@@ -251,6 +262,7 @@ def test_extreme_logits_match_torch(name):
 
 # ---------------------------------------------------------------------------- gradients by finite differences
 
+
 @pytest.mark.parametrize("name", LOSS_NAMES)
 def test_check_grads(enable_x64, name):
     rng = np.random.default_rng(5)
@@ -272,6 +284,7 @@ def test_logistic_gradient_is_sigmoid_minus_label_over_n(enable_x64):
 
 
 # ---------------------------------------------------------------------------- weights
+
 
 @pytest.mark.parametrize("name", LOSS_NAMES)
 def test_zero_one_weights_equal_loss_on_selected_rows(enable_x64, name):
@@ -334,12 +347,14 @@ def test_probability_targets_ignore_minus_inf_logits_of_zero_target_classes():
 
 # ---------------------------------------------------------------------------- input handling
 
+
 def test_integer_inputs_are_promoted():
     got = losses.mse(np.array([1, 2, 3]), np.array([1, 1, 1]))
     assert got.dtype == jnp.float32
     np.testing.assert_allclose(got, 5 / 3, rtol=1e-6)
-    np.testing.assert_allclose(losses.binary_cross_entropy_with_logits(np.array([0]), np.array([True])),
-                               np.log(2), rtol=1e-6)
+    np.testing.assert_allclose(
+        losses.binary_cross_entropy_with_logits(np.array([0]), np.array([True])), np.log(2), rtol=1e-6
+    )
 
 
 @pytest.mark.parametrize("name", LOSS_NAMES)
@@ -355,6 +370,7 @@ def test_sum_is_n_times_mean_and_none_has_shape_n(name):
 
 # ---------------------------------------------------------------------------- bad input
 
+
 @pytest.mark.parametrize("name", ["mae", "mse", "binary_cross_entropy", "binary_cross_entropy_with_logits"])
 @pytest.mark.parametrize("p_shape,t_shape", [((5,), (5, 1)), ((5, 1), (5,)), ((5,), (4,)), ((5, 2), (5, 3))])
 def test_shape_mismatch_raises(name, p_shape, t_shape):
@@ -368,13 +384,16 @@ def test_scalar_predictions_raise(name):
         _fn(name)(0.5, 0.5)
 
 
-@pytest.mark.parametrize("logits_shape,t", [
-    ((4, 3), np.zeros(5, int)),          # wrong number of labels
-    ((4, 3), np.zeros((4, 1), int)),     # (n, 1) labels
-    ((4, 3), np.zeros((4, 2))),          # one-hot of the wrong width
-    ((3,), np.zeros((), int)),           # a single example without the batch axis
-    ((2, 4, 3), np.zeros((2, 4), int)),  # more than 2 axes
-])
+@pytest.mark.parametrize(
+    "logits_shape,t",
+    [
+        ((4, 3), np.zeros(5, int)),  # wrong number of labels
+        ((4, 3), np.zeros((4, 1), int)),  # (n, 1) labels
+        ((4, 3), np.zeros((4, 2))),  # one-hot of the wrong width
+        ((3,), np.zeros((), int)),  # a single example without the batch axis
+        ((2, 4, 3), np.zeros((2, 4), int)),  # more than 2 axes
+    ],
+)
 def test_cross_entropy_bad_shapes_raise(logits_shape, t):
     with pytest.raises(ValueError, match="cross_entropy"):
         losses.cross_entropy(np.zeros(logits_shape), t)
@@ -395,13 +414,16 @@ def test_cross_entropy_non_integer_labels_raise_even_under_jit(labels):
 
 
 @pytest.mark.parametrize("name", LOSS_NAMES)
-@pytest.mark.parametrize("weights,match", [
-    (np.ones(N - 1), r"weights must have shape \(n,\)"),
-    (np.ones((N, 1)), r"weights must have shape \(n,\)"),
-    (np.zeros(N), "all zero"),
-    (np.r_[-1.0, np.ones(N - 1)], "non-negative"),
-    (np.r_[np.nan, np.ones(N - 1)], "finite"),
-])
+@pytest.mark.parametrize(
+    "weights,match",
+    [
+        (np.ones(N - 1), r"weights must have shape \(n,\)"),
+        (np.ones((N, 1)), r"weights must have shape \(n,\)"),
+        (np.zeros(N), "all zero"),
+        (np.r_[-1.0, np.ones(N - 1)], "non-negative"),
+        (np.r_[np.nan, np.ones(N - 1)], "finite"),
+    ],
+)
 def test_bad_weights_raise(name, weights, match):
     p, t = _data(name, np.random.default_rng(10))
     with pytest.raises(ValueError, match=match):
@@ -438,4 +460,5 @@ def test_non_array_input_raises_type_error(bad):
 
 def test_public_names():
     assert sorted(losses.__all__) == sorted(
-        ["mae", "mse", "binary_cross_entropy", "binary_cross_entropy_with_logits", "cross_entropy"])
+        ["mae", "mse", "binary_cross_entropy", "binary_cross_entropy_with_logits", "cross_entropy"]
+    )

@@ -111,8 +111,14 @@ def _empty_fold(seed=0):
 
 # ---------------------------------------------------------------------------- losses
 
-LOSS_CASES = ["mae", "mse", "binary_cross_entropy", "binary_cross_entropy_with_logits", "cross_entropy",
-              "cross_entropy_probs"]
+LOSS_CASES = [
+    "mae",
+    "mse",
+    "binary_cross_entropy",
+    "binary_cross_entropy_with_logits",
+    "cross_entropy",
+    "cross_entropy_probs",
+]
 REDUCTIONS = ("mean", "sum", "none")
 
 
@@ -204,8 +210,10 @@ def _classification(y, w):
     "int" labels of C classes. Float labels may hold inf or NaN, integer labels a class
     outside [0, C).
     """
-    out = {"accuracy": metrics.accuracy(*y["float"], weights=w),
-           "confusion_matrix": metrics.confusion_matrix(*y["int"], weights=w, num_classes=C)}
+    out = {
+        "accuracy": metrics.accuracy(*y["float"], weights=w),
+        "confusion_matrix": metrics.confusion_matrix(*y["int"], weights=w, num_classes=C),
+    }
     for name in SCORES:
         fn = getattr(metrics, name)
         for zero_division in (0.0, 1.0):
@@ -315,8 +323,20 @@ def _squared_error(params, X, y):
 @functools.cache
 def _traced_fit(batch_size, max_rows):
     def run(params, X, y, weights, validation_weights, key):
-        return train.fit(_squared_error, params, OPTIMIZER, X, y, key=key, epochs=3, batch_size=batch_size,
-                         weights=weights, validation_weights=validation_weights, max_rows=max_rows)
+        return train.fit(
+            _squared_error,
+            params,
+            OPTIMIZER,
+            X,
+            y,
+            key=key,
+            epochs=3,
+            batch_size=batch_size,
+            weights=weights,
+            validation_weights=validation_weights,
+            max_rows=max_rows,
+        )
+
     return _on_host(run)
 
 
@@ -332,8 +352,9 @@ def _fit_problem(case):
 def _fit_without_the_row(mode, params, X, y, case, validation):
     keep = case.others
     batch_size, max_rows = MODES[mode][1]
-    return _traced_fit(batch_size, max_rows)(params, X[keep], y[keep], case.weights[keep], validation[keep],
-                                             jax.random.key(1))
+    return _traced_fit(batch_size, max_rows)(
+        params, X[keep], y[keep], case.weights[keep], validation[keep], jax.random.key(1)
+    )
 
 
 @pytest.mark.parametrize("mode", sorted(MODES))
@@ -365,8 +386,18 @@ def test_fit_on_concrete_data_drops_non_finite_rows_of_weight_zero(case, where, 
     if where in ("y", "both"):
         y[case.drop] = case.bad
     batch_size, _ = MODES[mode][0]
-    got = train.fit(_squared_error, params, OPTIMIZER, X, y, key=jax.random.key(1), epochs=3,
-                    batch_size=batch_size, weights=case.weights, validation_weights=validation)
+    got = train.fit(
+        _squared_error,
+        params,
+        OPTIMIZER,
+        X,
+        y,
+        key=jax.random.key(1),
+        epochs=3,
+        batch_size=batch_size,
+        weights=case.weights,
+        validation_weights=validation,
+    )
     got = jax.tree.map(np.asarray, got)
     _close(got, _fit_without_the_row(mode, params, X, y, case, validation))
 
@@ -376,8 +407,7 @@ def test_fit_on_an_empty_fold_changes_nothing_and_records_nan(mode):
     case = _empty_fold()
     X, y, _, params = _fit_problem(case)
     batch_size, max_rows = MODES[mode][0]
-    fitted, history = _traced_fit(batch_size, max_rows)(params, X, y, case.weights, case.weights,
-                                                        jax.random.key(1))
+    fitted, history = _traced_fit(batch_size, max_rows)(params, X, y, case.weights, case.weights, jax.random.key(1))
     _close(fitted, params)
     assert np.all(np.isnan(history.train_loss)) and np.all(np.isnan(history.validation_loss))
     assert int(history.diverged_epoch) == -1  # nothing was trained, so nothing diverged
@@ -385,8 +415,9 @@ def test_fit_on_an_empty_fold_changes_nothing_and_records_nan(mode):
 
 def test_weighted_mean_loss_of_an_empty_batch_is_nan_with_a_zero_gradient():
     X, y, _, params = _fit_problem(_empty_fold())
-    mean, grad = jax.jit(jax.value_and_grad(
-        lambda p, w: train.weighted_mean_loss(_squared_error, p, X, y, w)[0]))(params, np.zeros(N))
+    mean, grad = jax.jit(jax.value_and_grad(lambda p, w: train.weighted_mean_loss(_squared_error, p, X, y, w)[0]))(
+        params, np.zeros(N)
+    )
     assert np.isnan(mean)
     _zero_and_finite(grad, "weighted_mean_loss")
 
@@ -444,13 +475,16 @@ def test_linear_model_of_an_empty_fold_is_nan_with_zero_gradients_and_does_not_m
 
 # ---------------------------------------------------------------------------- standardize
 
+
 @functools.cache
 def _standardize_program():
     def run(X, w, coefficients):
         def statistics(X):
             _, mean, std = datasets.standardize(X, weights=w)
             return jnp.sum(coefficients[0] * mean) + jnp.sum(coefficients[1] * std)
+
         return datasets.standardize(X, weights=w), jax.grad(statistics)(X)
+
     return _on_host(run)
 
 
@@ -487,6 +521,7 @@ def test_standardize_of_an_empty_fold_is_nan_with_a_zero_gradient():
 
 # ---------------------------------------------------------------------------- concrete inputs
 
+
 def _concrete_calls():
     """``{name: call(rows)}``: functions that check concrete values on the host, on a dropped row that fails the check.
 
@@ -508,18 +543,22 @@ def _concrete_calls():
     bad_X = X.copy()
     bad_X[1] = np.nan
     return {
-        "binary_cross_entropy (probability inf)":
-            lambda r: losses.binary_cross_entropy(bad_probs[r], binary[r], weights=w[r]),
-        "cross_entropy (label out of range)":
-            lambda r: losses.cross_entropy(logits[r], bad_labels[r], weights=w[r]),
-        "precision binary (label NaN: three labels)":
-            lambda r: metrics.precision(binary[r], bad_binary[r], weights=w[r]),
-        "recall macro (labels out of range, C inferred)":
-            lambda r: metrics.recall(bad_true[r], bad_pred[r], weights=w[r], average="macro"),
-        "confusion_matrix (labels out of range, C inferred)":
-            lambda r: metrics.confusion_matrix(bad_true[r], bad_pred[r], weights=w[r]),
-        "log_loss_gradients (label NaN, X NaN)":
-            lambda r: linear.log_loss_gradients(params, bad_X[r], bad_binary[r], weights=w[r]),
+        "binary_cross_entropy (probability inf)": lambda r: losses.binary_cross_entropy(
+            bad_probs[r], binary[r], weights=w[r]
+        ),
+        "cross_entropy (label out of range)": lambda r: losses.cross_entropy(logits[r], bad_labels[r], weights=w[r]),
+        "precision binary (label NaN: three labels)": lambda r: metrics.precision(
+            binary[r], bad_binary[r], weights=w[r]
+        ),
+        "recall macro (labels out of range, C inferred)": lambda r: metrics.recall(
+            bad_true[r], bad_pred[r], weights=w[r], average="macro"
+        ),
+        "confusion_matrix (labels out of range, C inferred)": lambda r: metrics.confusion_matrix(
+            bad_true[r], bad_pred[r], weights=w[r]
+        ),
+        "log_loss_gradients (label NaN, X NaN)": lambda r: linear.log_loss_gradients(
+            params, bad_X[r], bad_binary[r], weights=w[r]
+        ),
     }
 
 

@@ -18,13 +18,15 @@ N, C, K = 40, 4, 5
 SCORES = ["precision", "recall", "f1_score", "specificity"]
 
 
-def _sk_specificity(y_true, y_pred, *, sample_weight=None, average="binary", pos_label=1,
-                    labels=None, zero_division=0.0):
+def _sk_specificity(
+    y_true, y_pred, *, sample_weight=None, average="binary", pos_label=1, labels=None, zero_division=0.0
+):
     """Specificity TN / (TN + FP) from scikit-learn's per-class confusion matrices."""
     if average == "binary":
         # The recall of the negative class, with the two labels of a binary problem.
-        return skm.recall_score(y_true != pos_label, y_pred != pos_label, sample_weight=sample_weight,
-                                zero_division=zero_division)
+        return skm.recall_score(
+            y_true != pos_label, y_pred != pos_label, sample_weight=sample_weight, zero_division=zero_division
+        )
     mcm = skm.multilabel_confusion_matrix(y_true, y_pred, sample_weight=sample_weight, labels=labels)
     tn, fp = mcm[:, 0, 0].astype(float), mcm[:, 0, 1].astype(float)
     if average == "micro":
@@ -45,8 +47,12 @@ def _sk_specificity(y_true, y_pred, *, sample_weight=None, average="binary", pos
 
 
 def _sk(name):
-    fn = {"precision": skm.precision_score, "recall": skm.recall_score, "f1_score": skm.f1_score,
-          "specificity": _sk_specificity}[name]
+    fn = {
+        "precision": skm.precision_score,
+        "recall": skm.recall_score,
+        "f1_score": skm.f1_score,
+        "specificity": _sk_specificity,
+    }[name]
 
     def reference(*args, zero_division=0.0, **kwargs):
         # Explicit, so scikit-learn does not warn (our default 0.0 is its "warn" without the warning).
@@ -64,6 +70,7 @@ def _labels(rng, num_classes=C, n=N):
 
 # ---------------------------------------------------------------------------- classification vs sklearn
 
+
 @pytest.mark.parametrize("weighted", [False, True])
 def test_binary_scores_match_sklearn(enable_x64, weighted):
     rng = np.random.default_rng(0)
@@ -72,8 +79,9 @@ def test_binary_scores_match_sklearn(enable_x64, weighted):
     for name in SCORES:
         got = jax.jit(lambda t, p, w, name=name: getattr(metrics, name)(t, p, weights=w))(y_true, y_pred, w)
         np.testing.assert_allclose(got, _sk(name)(y_true, y_pred, sample_weight=w), rtol=1e-12)
-    np.testing.assert_allclose(metrics.accuracy(y_true, y_pred, weights=w),
-                               skm.accuracy_score(y_true, y_pred, sample_weight=w), rtol=1e-12)
+    np.testing.assert_allclose(
+        metrics.accuracy(y_true, y_pred, weights=w), skm.accuracy_score(y_true, y_pred, sample_weight=w), rtol=1e-12
+    )
 
 
 @pytest.mark.parametrize("pos_label", [1, -1])
@@ -83,7 +91,9 @@ def test_perceptron_labels_minus_one_and_one(enable_x64, pos_label):
     for name in SCORES:
         np.testing.assert_allclose(
             getattr(metrics, name)(y_true, y_pred, pos_label=pos_label),
-            _sk(name)(y_true, y_pred, pos_label=pos_label), rtol=1e-12)
+            _sk(name)(y_true, y_pred, pos_label=pos_label),
+            rtol=1e-12,
+        )
 
 
 def test_specificity_is_recall_of_the_negative_class_and_matches_confusion_matrix(enable_x64):
@@ -92,8 +102,11 @@ def test_specificity_is_recall_of_the_negative_class_and_matches_confusion_matri
     w = rng.uniform(0, 3, N)
     (tn, fp), _ = skm.confusion_matrix(y_true, y_pred, sample_weight=w)
     np.testing.assert_allclose(metrics.specificity(y_true, y_pred, weights=w), tn / (tn + fp), rtol=1e-12)
-    np.testing.assert_allclose(metrics.specificity(y_true, y_pred, weights=w),
-                               metrics.recall(y_true, y_pred, weights=w, pos_label=0), rtol=1e-12)
+    np.testing.assert_allclose(
+        metrics.specificity(y_true, y_pred, weights=w),
+        metrics.recall(y_true, y_pred, weights=w, pos_label=0),
+        rtol=1e-12,
+    )
 
 
 @pytest.mark.parametrize("average", ["macro", "micro", "weighted", None])
@@ -116,10 +129,12 @@ def test_num_classes_is_inferred_from_concrete_labels(enable_x64):
     rng = np.random.default_rng(4)
     y_true, y_pred = _labels(rng)
     for name in SCORES:
-        np.testing.assert_allclose(getattr(metrics, name)(y_true, y_pred, average="macro"),
-                                   _sk(name)(y_true, y_pred, average="macro"), rtol=1e-12)
-    np.testing.assert_array_equal(metrics.confusion_matrix(y_true, y_pred),
-                                  skm.confusion_matrix(y_true, y_pred))
+        np.testing.assert_allclose(
+            getattr(metrics, name)(y_true, y_pred, average="macro"),
+            _sk(name)(y_true, y_pred, average="macro"),
+            rtol=1e-12,
+        )
+    np.testing.assert_array_equal(metrics.confusion_matrix(y_true, y_pred), skm.confusion_matrix(y_true, y_pred))
 
 
 def test_macro_averages_over_labels_present_like_sklearn(enable_x64):
@@ -129,10 +144,10 @@ def test_macro_averages_over_labels_present_like_sklearn(enable_x64):
     for name in SCORES:
         for average in ("macro", "weighted", "micro"):
             expected = _sk(name)(y_true, y_pred, average=average)
-            np.testing.assert_allclose(getattr(metrics, name)(y_true, y_pred, average=average),
-                                       expected, rtol=1e-12)
+            np.testing.assert_allclose(getattr(metrics, name)(y_true, y_pred, average=average), expected, rtol=1e-12)
             np.testing.assert_allclose(
-                getattr(metrics, name)(y_true, y_pred, average=average, num_classes=6), expected, rtol=1e-12)
+                getattr(metrics, name)(y_true, y_pred, average=average, num_classes=6), expected, rtol=1e-12
+            )
 
 
 @pytest.mark.parametrize("zero_division", [0.0, 1.0, np.nan])
@@ -178,12 +193,14 @@ def test_float32_and_bool_labels():
     assert got.dtype == jnp.float32
     np.testing.assert_allclose(got, 2 / 3, rtol=1e-6)
     # Float labels (a perceptron's step output) work for the binary scores and accuracy.
-    np.testing.assert_allclose(metrics.f1_score(y_true.astype(np.float32), y_pred.astype(np.float32)),
-                               skm.f1_score(y_true, y_pred), rtol=1e-6)
+    np.testing.assert_allclose(
+        metrics.f1_score(y_true.astype(np.float32), y_pred.astype(np.float32)), skm.f1_score(y_true, y_pred), rtol=1e-6
+    )
     np.testing.assert_allclose(metrics.accuracy(y_true.astype(np.float32), y_pred), 0.5, rtol=1e-6)
 
 
 # ---------------------------------------------------------------------------- folds as weights
+
 
 @pytest.mark.parametrize("average", ["binary", "macro", "weighted", "micro"])
 def test_vmap_over_fold_weights_equals_sklearn_per_fold(enable_x64, average):
@@ -195,11 +212,15 @@ def test_vmap_over_fold_weights_equals_sklearn_per_fold(enable_x64, average):
     @jax.jit
     def all_folds(masks):
         def one(w):
-            scores = {name: getattr(metrics, name)(y_true, y_pred, weights=w, average=average,
-                                                   num_classes=None if average == "binary" else C)
-                      for name in SCORES}
+            scores = {
+                name: getattr(metrics, name)(
+                    y_true, y_pred, weights=w, average=average, num_classes=None if average == "binary" else C
+                )
+                for name in SCORES
+            }
             scores["accuracy"] = metrics.accuracy(y_true, y_pred, weights=w)
             return scores
+
         return jax.vmap(one)(masks)
 
     got = all_folds(masks)
@@ -231,8 +252,12 @@ def test_traced_all_zero_fold_scores_nan():
 
 # ---------------------------------------------------------------------------- regression vs sklearn
 
-REGRESSION = [("mse", skm.mean_squared_error), ("mae", skm.mean_absolute_error),
-              ("mape", skm.mean_absolute_percentage_error), ("r2_score", skm.r2_score)]
+REGRESSION = [
+    ("mse", skm.mean_squared_error),
+    ("mae", skm.mean_absolute_error),
+    ("mape", skm.mean_absolute_percentage_error),
+    ("r2_score", skm.r2_score),
+]
 
 
 @pytest.mark.parametrize("shape", [(N,), (N, 3)])
@@ -244,7 +269,8 @@ def test_regression_metrics_match_sklearn(enable_x64, shape, weighted):
     y_pred = y_true + 0.3 * rng.normal(size=shape)
     w = rng.uniform(0, 2, N) if weighted else None
     got = jax.jit(lambda t, p, w: [getattr(metrics, name)(t, p, weights=w) for name, _ in REGRESSION])(
-        y_true, y_pred, w)
+        y_true, y_pred, w
+    )
     for (name, reference), value in zip(REGRESSION, got, strict=True):
         np.testing.assert_allclose(value, reference(y_true, y_pred, sample_weight=w), rtol=1e-12, err_msg=name)
 
@@ -256,9 +282,11 @@ def test_regression_edge_cases_match_sklearn(enable_x64):
         # A constant column: R^2 is 1 when predicted exactly, else 0 (force_finite).
         np.testing.assert_allclose(metrics.r2_score(y, y_pred), skm.r2_score(y, y_pred), rtol=1e-12)
     zeros = np.zeros(3)
-    np.testing.assert_allclose(metrics.mape(zeros, np.array([1.0, 0.0, -1.0])),
-                               skm.mean_absolute_percentage_error(zeros, np.array([1.0, 0.0, -1.0])),
-                               rtol=1e-12)
+    np.testing.assert_allclose(
+        metrics.mape(zeros, np.array([1.0, 0.0, -1.0])),
+        skm.mean_absolute_percentage_error(zeros, np.array([1.0, 0.0, -1.0])),
+        rtol=1e-12,
+    )
 
 
 def test_regression_float32():
@@ -270,6 +298,7 @@ def test_regression_float32():
 
 
 # ---------------------------------------------------------------------------- bad input
+
 
 @pytest.mark.parametrize("name", SCORES + ["accuracy", "confusion_matrix"])
 @pytest.mark.parametrize("t_shape,p_shape", [((5,), (5, 1)), ((5,), (4,)), ((5, 1), (5, 1)), ((0,), (0,))])
@@ -296,13 +325,16 @@ def test_pos_label_not_among_labels_raises():
         metrics.precision(np.array([-1, 2, 2]), np.array([-1, -1, 2]))
 
 
-@pytest.mark.parametrize("kwargs,error,match", [
-    ({"average": "samples"}, ValueError, "average must be one of"),
-    ({"zero_division": "warn"}, ValueError, "zero_division must be"),
-    ({"zero_division": 0.5}, ValueError, "zero_division must be"),
-    ({"average": "macro", "num_classes": 0}, ValueError, "num_classes must be a positive int"),
-    ({"average": "macro", "num_classes": 2}, ValueError, r"labels must lie in \[0, 2\)"),
-])
+@pytest.mark.parametrize(
+    "kwargs,error,match",
+    [
+        ({"average": "samples"}, ValueError, "average must be one of"),
+        ({"zero_division": "warn"}, ValueError, "zero_division must be"),
+        ({"zero_division": 0.5}, ValueError, "zero_division must be"),
+        ({"average": "macro", "num_classes": 0}, ValueError, "num_classes must be a positive int"),
+        ({"average": "macro", "num_classes": 2}, ValueError, r"labels must lie in \[0, 2\)"),
+    ],
+)
 def test_bad_options_raise(kwargs, error, match):
     with pytest.raises(error, match=match):
         metrics.recall(np.array([0, 1, 2]), np.array([0, 1, 1]), **kwargs)
@@ -323,12 +355,15 @@ def test_num_classes_needed_under_jit():
 
 
 @pytest.mark.parametrize("name", SCORES + ["accuracy", "mse", "r2_score"])
-@pytest.mark.parametrize("weights,match", [
-    (np.ones(3), r"weights must have shape \(n,\)"),
-    (np.zeros(4), "all zero"),
-    (np.array([1.0, -1.0, 1.0, 1.0]), "non-negative"),
-    (np.array([1.0, np.inf, 1.0, 1.0]), "finite"),
-])
+@pytest.mark.parametrize(
+    "weights,match",
+    [
+        (np.ones(3), r"weights must have shape \(n,\)"),
+        (np.zeros(4), "all zero"),
+        (np.array([1.0, -1.0, 1.0, 1.0]), "non-negative"),
+        (np.array([1.0, np.inf, 1.0, 1.0]), "finite"),
+    ],
+)
 def test_bad_weights_raise(name, weights, match):
     with pytest.raises(ValueError, match=match):
         getattr(metrics, name)(np.array([0, 1, 1, 0]), np.array([0, 1, 0, 0]), weights=weights)
@@ -349,5 +384,16 @@ def test_non_array_input_raises_type_error(bad):
 
 def test_public_names():
     assert sorted(metrics.__all__) == sorted(
-        ["accuracy", "precision", "recall", "specificity", "f1_score", "confusion_matrix",
-         "mse", "mae", "mape", "r2_score"])
+        [
+            "accuracy",
+            "precision",
+            "recall",
+            "specificity",
+            "f1_score",
+            "confusion_matrix",
+            "mse",
+            "mae",
+            "mape",
+            "r2_score",
+        ]
+    )

@@ -40,8 +40,13 @@ def random_params(seed, sizes, dtype=jnp.float32):
     Drawn with numpy: no eager jax ops, so nothing compiles outside the code under test.
     """
     rng = np.random.default_rng(seed)
-    return [{"w": jnp.asarray(rng.normal(size=(i, o)) * np.sqrt(2.0 / (i + o)), dtype),
-             "b": jnp.asarray(0.5 * rng.normal(size=o), dtype)} for i, o in zip(sizes[:-1], sizes[1:], strict=True)]
+    return [
+        {
+            "w": jnp.asarray(rng.normal(size=(i, o)) * np.sqrt(2.0 / (i + o)), dtype),
+            "b": jnp.asarray(0.5 * rng.normal(size=o), dtype),
+        }
+        for i, o in zip(sizes[:-1], sizes[1:], strict=True)
+    ]
 
 
 def random_inputs(seed, shape, dtype=jnp.float32):
@@ -49,6 +54,7 @@ def random_inputs(seed, shape, dtype=jnp.float32):
 
 
 # ---------------------------------------------------------------- init
+
 
 @pytest.mark.parametrize("sizes", [[4, 8, 3], [1, 1], [3, 5, 5, 5, 2]])
 def test_init_shapes_dtypes_and_zero_biases(key, sizes):
@@ -73,7 +79,7 @@ VARIANCES = {
     "he_uniform": (lambda i, o: 2.0 / i, lambda i, o: np.sqrt(6.0 / i)),
     "glorot_normal": (lambda i, o: 2.0 / (i + o), None),
     "glorot_uniform": (lambda i, o: 2.0 / (i + o), lambda i, o: np.sqrt(6.0 / (i + o))),
-    "normal": (lambda i, o: 0.01 ** 2, None),
+    "normal": (lambda i, o: 0.01**2, None),
 }
 
 
@@ -91,12 +97,15 @@ def test_init_statistics_match_formulas(key, initializer):
         assert np.abs(w).max() > 0.99 * bound(fan_in, fan_out)
 
 
-@pytest.mark.parametrize("initializer,reference", [
-    ("he_normal", jax.nn.initializers.variance_scaling(2.0, "fan_in", "normal")),
-    ("glorot_normal", jax.nn.initializers.variance_scaling(1.0, "fan_avg", "normal")),
-    ("he_uniform", jax.nn.initializers.he_uniform()),
-    ("glorot_uniform", jax.nn.initializers.glorot_uniform()),
-])
+@pytest.mark.parametrize(
+    "initializer,reference",
+    [
+        ("he_normal", jax.nn.initializers.variance_scaling(2.0, "fan_in", "normal")),
+        ("glorot_normal", jax.nn.initializers.variance_scaling(1.0, "fan_avg", "normal")),
+        ("he_uniform", jax.nn.initializers.he_uniform()),
+        ("glorot_uniform", jax.nn.initializers.glorot_uniform()),
+    ],
+)
 def test_init_matches_jax_initializers_drawn_from_the_same_key(key, initializer, reference):
     sizes = [30, 20, 10]
     params = MLP(sizes, initializer=initializer).init(key)
@@ -111,12 +120,13 @@ def test_init_function_reads_the_activation_for_auto(key):
     """mlp.init's `activation` is read by "auto" only (the spec's test is below)."""
     for activation in ["relu", "leaky_relu", "elu", activations.relu]:
         np.testing.assert_array_equal(
-            mlp.init(key, [5, 4], activation=activation)[0]["w"],
-            mlp.init(key, [5, 4], initializer="he_normal")[0]["w"])
+            mlp.init(key, [5, 4], activation=activation)[0]["w"], mlp.init(key, [5, 4], initializer="he_normal")[0]["w"]
+        )
     for activation in ["sigmoid", "tanh", "identity"]:
         np.testing.assert_array_equal(
             mlp.init(key, [5, 4], activation=activation)[0]["w"],
-            mlp.init(key, [5, 4], initializer="glorot_uniform")[0]["w"])
+            mlp.init(key, [5, 4], initializer="glorot_uniform")[0]["w"],
+        )
 
 
 def test_init_zeros_callable_and_key_split_per_layer(key):
@@ -129,19 +139,22 @@ def test_init_zeros_callable_and_key_split_per_layer(key):
     assert not np.allclose(params[0]["w"], params[1]["w"])
 
 
-@pytest.mark.parametrize("kwargs,error,match", [
-    (dict(layer_sizes=[4]), ValueError, "at least 2"),
-    (dict(layer_sizes=[]), ValueError, "at least 2"),
-    (dict(layer_sizes=[4, 0, 2]), ValueError, "at least 1"),
-    (dict(layer_sizes=[4, -3]), ValueError, "at least 1"),
-    (dict(layer_sizes=[4, 2.5]), TypeError, "ints"),
-    (dict(layer_sizes=[4, True]), TypeError, "ints"),
-    (dict(layer_sizes=4), TypeError, "list of ints"),
-    (dict(layer_sizes="42"), TypeError, "list of ints"),
-    (dict(layer_sizes=[4, 2], initializer="kaiming"), ValueError, "unknown initializer"),
-    (dict(layer_sizes=[4, 2], dtype=jnp.int32), TypeError, "floating"),
-    (dict(layer_sizes=[4, 2], stddev=-1.0), ValueError, "stddev"),
-])
+@pytest.mark.parametrize(
+    "kwargs,error,match",
+    [
+        (dict(layer_sizes=[4]), ValueError, "at least 2"),
+        (dict(layer_sizes=[]), ValueError, "at least 2"),
+        (dict(layer_sizes=[4, 0, 2]), ValueError, "at least 1"),
+        (dict(layer_sizes=[4, -3]), ValueError, "at least 1"),
+        (dict(layer_sizes=[4, 2.5]), TypeError, "ints"),
+        (dict(layer_sizes=[4, True]), TypeError, "ints"),
+        (dict(layer_sizes=4), TypeError, "list of ints"),
+        (dict(layer_sizes="42"), TypeError, "list of ints"),
+        (dict(layer_sizes=[4, 2], initializer="kaiming"), ValueError, "unknown initializer"),
+        (dict(layer_sizes=[4, 2], dtype=jnp.int32), TypeError, "floating"),
+        (dict(layer_sizes=[4, 2], stddev=-1.0), ValueError, "stddev"),
+    ],
+)
 def test_init_bad_input(key, kwargs, error, match):
     with pytest.raises(error, match=match):
         mlp.init(key, **kwargs)
@@ -159,6 +172,7 @@ def test_init_accepts_raw_uint32_key():
 
 
 # ---------------------------------------------------------------- apply
+
 
 @pytest.mark.parametrize("activation", sorted(NUMPY_ACTIVATIONS))
 @pytest.mark.parametrize("sizes", [[3, 2], [4, 6, 5, 6, 1]])
@@ -271,19 +285,30 @@ def test_flax_round_trip(key):
         np.testing.assert_array_equal(a, b)
 
 
-@pytest.mark.parametrize("variables,match", [
-    ({"params": {"Dense_0": {"kernel": jnp.ones((2, 2))}}}, "kernel"),
-    ({"params": {"Conv_0": {"kernel": jnp.ones((2, 2)), "bias": jnp.ones(2)}}}, "Conv_0"),
-    ({"params": {"Dense_1": {"kernel": jnp.ones((2, 2)), "bias": jnp.ones(2)}}}, "without gaps"),
-    ({"params": {"Dense_0": {"kernel": jnp.ones((2, 3)), "bias": jnp.ones(3)},
-                 "Dense_1": {"kernel": jnp.ones((2, 1)), "bias": jnp.ones(1)}}}, "do not chain"),
-])
+@pytest.mark.parametrize(
+    "variables,match",
+    [
+        ({"params": {"Dense_0": {"kernel": jnp.ones((2, 2))}}}, "kernel"),
+        ({"params": {"Conv_0": {"kernel": jnp.ones((2, 2)), "bias": jnp.ones(2)}}}, "Conv_0"),
+        ({"params": {"Dense_1": {"kernel": jnp.ones((2, 2)), "bias": jnp.ones(2)}}}, "without gaps"),
+        (
+            {
+                "params": {
+                    "Dense_0": {"kernel": jnp.ones((2, 3)), "bias": jnp.ones(3)},
+                    "Dense_1": {"kernel": jnp.ones((2, 1)), "bias": jnp.ones(1)},
+                }
+            },
+            "do not chain",
+        ),
+    ],
+)
 def test_from_flax_bad_input(variables, match):
     with pytest.raises(ValueError, match=match):
         mlp.from_flax(variables)
 
 
 # ---------------------------------------------------------------- the material's XOR network
+
 
 def test_xor_network_truth_table():
     net, params = mlp.xor_network()
@@ -302,23 +327,27 @@ def test_xor_network_truth_table():
 
 # ---------------------------------------------------------------- bad input to apply
 
+
 def _layer(d_in, d_out):
     return {"w": jnp.ones((d_in, d_out)), "b": jnp.zeros(d_out)}
 
 
-@pytest.mark.parametrize("params,x,error,match", [
-    ([], jnp.ones(2), ValueError, "empty"),
-    ({"w": jnp.ones((2, 2)), "b": jnp.zeros(2)}, jnp.ones(2), TypeError, "list of"),
-    ([_layer(2, 3), _layer(4, 1)], jnp.ones(2), ValueError, "do not chain"),
-    ([_layer(2, 3)], jnp.ones(5), ValueError, "first layer expects 2"),
-    ([_layer(2, 3)], jnp.ones((4, 5)), ValueError, "first layer expects 2"),
-    ([_layer(2, 3)], jnp.ones((2, 2, 2)), ValueError, r"one example \(d_in,\) or a batch"),
-    ([_layer(2, 3)], jnp.float32(1.0), ValueError, r"one example \(d_in,\) or a batch"),
-    ([{"w": jnp.ones((2, 3)), "b": jnp.zeros(2)}], jnp.ones(2), ValueError, "bias 'b' must have shape"),
-    ([{"w": jnp.ones((2, 3, 1)), "b": jnp.zeros(3)}], jnp.ones(2), ValueError, "must be 2-D"),
-    ([{"w": jnp.ones((2, 3))}], jnp.ones(2), TypeError, "keys 'w' and 'b'"),
-    ([_layer(2, 3)], "x", TypeError, "array of numbers"),
-])
+@pytest.mark.parametrize(
+    "params,x,error,match",
+    [
+        ([], jnp.ones(2), ValueError, "empty"),
+        ({"w": jnp.ones((2, 2)), "b": jnp.zeros(2)}, jnp.ones(2), TypeError, "list of"),
+        ([_layer(2, 3), _layer(4, 1)], jnp.ones(2), ValueError, "do not chain"),
+        ([_layer(2, 3)], jnp.ones(5), ValueError, "first layer expects 2"),
+        ([_layer(2, 3)], jnp.ones((4, 5)), ValueError, "first layer expects 2"),
+        ([_layer(2, 3)], jnp.ones((2, 2, 2)), ValueError, r"one example \(d_in,\) or a batch"),
+        ([_layer(2, 3)], jnp.float32(1.0), ValueError, r"one example \(d_in,\) or a batch"),
+        ([{"w": jnp.ones((2, 3)), "b": jnp.zeros(2)}], jnp.ones(2), ValueError, "bias 'b' must have shape"),
+        ([{"w": jnp.ones((2, 3, 1)), "b": jnp.zeros(3)}], jnp.ones(2), ValueError, "must be 2-D"),
+        ([{"w": jnp.ones((2, 3))}], jnp.ones(2), TypeError, "keys 'w' and 'b'"),
+        ([_layer(2, 3)], "x", TypeError, "array of numbers"),
+    ],
+)
 def test_apply_bad_input(params, x, error, match):
     with pytest.raises(error, match=match):
         mlp.apply(params, x)
@@ -343,18 +372,18 @@ def test_xor_network_dtype(enable_x64):
 
 # ---------------------------------------------------------------- the spec
 
+
 def test_spec_init_and_apply_equal_the_functions(key):
     """One implementation: the spec and the functions draw the same weights and compute the same outputs."""
     net = MLP([3, 6, 2], activation="tanh", output_activation="sigmoid")
     params = net.init(key)
-    for a, b in zip(jax.tree.leaves(params), jax.tree.leaves(mlp.init(key, [3, 6, 2], activation="tanh")),
-                    strict=True):
+    for a, b in zip(jax.tree.leaves(params), jax.tree.leaves(mlp.init(key, [3, 6, 2], activation="tanh")), strict=True):
         np.testing.assert_array_equal(a, b)
     x = random_inputs(0, (4, 3))
-    np.testing.assert_array_equal(net.apply(params, x),
-                                  mlp.apply(params, x, activation="tanh", output_activation="sigmoid"))
-    np.testing.assert_allclose(net.apply(params, x), numpy_forward(params, x, "tanh", "sigmoid"), rtol=1e-5,
-                               atol=1e-6)
+    np.testing.assert_array_equal(
+        net.apply(params, x), mlp.apply(params, x, activation="tanh", output_activation="sigmoid")
+    )
+    np.testing.assert_allclose(net.apply(params, x), numpy_forward(params, x, "tanh", "sigmoid"), rtol=1e-5, atol=1e-6)
     np.testing.assert_allclose(net.apply(params, x[1]), net.apply(params, x)[1], rtol=1e-6, atol=1e-7)
 
 
@@ -367,15 +396,22 @@ def test_spec_matches_flax_dense_stack_drawn_from_its_own_init(key, activation, 
     np.testing.assert_allclose(net.apply(params, x), module.apply(mlp.to_flax(params), x), rtol=1e-5, atol=1e-6)
 
 
-@pytest.mark.parametrize("given,canonical", [
-    (dict(layer_sizes=[4, 16, 3], activation="tanh"), dict(layer_sizes=(4, 16, 3), activation=activations.tanh)),
-    (dict(layer_sizes=(2, 1), activation="linear"), dict(layer_sizes=[2, 1], activation=None)),
-    (dict(layer_sizes=[2, 1], activation=activations.identity, output_activation="identity"),
-     dict(layer_sizes=[2, 1], activation=None, output_activation=None)),
-    (dict(layer_sizes=[np.int64(2), 1], dtype="float32"), dict(layer_sizes=[2, 1], dtype=jnp.float32)),
-    (dict(layer_sizes=[2, 1], output_activation=activations.softmax), dict(layer_sizes=[2, 1],
-                                                                           output_activation="softmax")),
-])
+@pytest.mark.parametrize(
+    "given,canonical",
+    [
+        (dict(layer_sizes=[4, 16, 3], activation="tanh"), dict(layer_sizes=(4, 16, 3), activation=activations.tanh)),
+        (dict(layer_sizes=(2, 1), activation="linear"), dict(layer_sizes=[2, 1], activation=None)),
+        (
+            dict(layer_sizes=[2, 1], activation=activations.identity, output_activation="identity"),
+            dict(layer_sizes=[2, 1], activation=None, output_activation=None),
+        ),
+        (dict(layer_sizes=[np.int64(2), 1], dtype="float32"), dict(layer_sizes=[2, 1], dtype=jnp.float32)),
+        (
+            dict(layer_sizes=[2, 1], output_activation=activations.softmax),
+            dict(layer_sizes=[2, 1], output_activation="softmax"),
+        ),
+    ],
+)
 def test_equal_specs_compare_and_hash_equal(given, canonical):
     a, b = MLP(**given), MLP(**canonical)
     assert a == b and hash(a) == hash(b) and {a: 1}[b] == 1
@@ -384,11 +420,14 @@ def test_equal_specs_compare_and_hash_equal(given, canonical):
 
 def test_specs_that_differ_compare_unequal():
     base = MLP([4, 8, 3], activation="tanh")
-    others = [MLP([4, 8, 2], activation="tanh"), MLP([4, 8, 3], activation="relu"),
-              MLP([4, 8, 3], activation="tanh", output_activation="softmax"),
-              MLP([4, 8, 3], activation="tanh", initializer="he_normal"),
-              MLP([4, 8, 3], activation="tanh", dtype=jnp.bfloat16),
-              MLP([4, 8, 3], activation="tanh", stddev=0.1)]
+    others = [
+        MLP([4, 8, 2], activation="tanh"),
+        MLP([4, 8, 3], activation="relu"),
+        MLP([4, 8, 3], activation="tanh", output_activation="softmax"),
+        MLP([4, 8, 3], activation="tanh", initializer="he_normal"),
+        MLP([4, 8, 3], activation="tanh", dtype=jnp.bfloat16),
+        MLP([4, 8, 3], activation="tanh", stddev=0.1),
+    ]
     assert all(base != other for other in others)
     assert len({base, *others}) == 1 + len(others)
 
@@ -427,17 +466,29 @@ def test_spec_is_not_a_pytree_argument(key):
         jax.jit(lambda net, x: x)(net, jnp.ones(3))
 
 
-@pytest.mark.parametrize("net,text", [
-    (MLP([4, 16, 3], activation="tanh"), "MLP((4, 16, 3), activation='tanh')"),
-    (MLP([4, 3]), "MLP((4, 3), activation='relu')"),
-    (MLP([2, 1], activation=None, output_activation="sigmoid", initializer="zeros"),
-     "MLP((2, 1), activation=None, output_activation='sigmoid', initializer='zeros')"),
-    (MLP([2, 1], activation=functools.partial(activations.leaky_relu, negative_slope=0.1), dtype=jnp.float16,
-         initializer="normal", stddev=0.5),
-     "MLP((2, 1), activation=partial(leaky_relu, negative_slope=0.1), initializer='normal', dtype='float16', "
-     "stddev=0.5)"),
-    (MLP([2, 1], activation=jax.nn.gelu), "MLP((2, 1), activation=gelu)"),
-])
+@pytest.mark.parametrize(
+    "net,text",
+    [
+        (MLP([4, 16, 3], activation="tanh"), "MLP((4, 16, 3), activation='tanh')"),
+        (MLP([4, 3]), "MLP((4, 3), activation='relu')"),
+        (
+            MLP([2, 1], activation=None, output_activation="sigmoid", initializer="zeros"),
+            "MLP((2, 1), activation=None, output_activation='sigmoid', initializer='zeros')",
+        ),
+        (
+            MLP(
+                [2, 1],
+                activation=functools.partial(activations.leaky_relu, negative_slope=0.1),
+                dtype=jnp.float16,
+                initializer="normal",
+                stddev=0.5,
+            ),
+            "MLP((2, 1), activation=partial(leaky_relu, negative_slope=0.1), initializer='normal', dtype='float16', "
+            "stddev=0.5)",
+        ),
+        (MLP([2, 1], activation=jax.nn.gelu), "MLP((2, 1), activation=gelu)"),
+    ],
+)
 def test_repr(net, text):
     assert repr(net) == text
 
@@ -446,8 +497,13 @@ def test_auto_initializer_follows_the_activation(key):
     """The spec removes the mismatch of a relu initialisation applied with tanh."""
     he = MLP([30, 20], initializer="he_normal").init(key)[0]["w"]
     glorot = MLP([30, 20], initializer="glorot_uniform").init(key)[0]["w"]
-    for activation in ["relu", "leaky_relu", "elu", activations.elu,
-                       functools.partial(activations.leaky_relu, negative_slope=0.2)]:
+    for activation in [
+        "relu",
+        "leaky_relu",
+        "elu",
+        activations.elu,
+        functools.partial(activations.leaky_relu, negative_slope=0.2),
+    ]:
         np.testing.assert_array_equal(MLP([30, 20], activation=activation).init(key)[0]["w"], he)
     for activation in ["tanh", "sigmoid", None, "step", jax.nn.relu, lambda z: z]:
         np.testing.assert_array_equal(MLP([30, 20], activation=activation).init(key)[0]["w"], glorot)
@@ -460,27 +516,33 @@ class _UnhashableActivation:
         return z
 
 
-@pytest.mark.parametrize("kwargs,error,match", [
-    (dict(layer_sizes=[4]), ValueError, r"MLP: layer_sizes needs at least 2 entries .*got \[4\]"),
-    (dict(layer_sizes=[4, 0, 2]), ValueError, r"MLP: every layer size must be at least 1, got \[4, 0, 2\]"),
-    (dict(layer_sizes=[4, 2.5]), TypeError, "MLP: layer_sizes must hold ints"),
-    (dict(layer_sizes=[4, True]), TypeError, "MLP: layer_sizes must hold ints"),
-    (dict(layer_sizes=np.int64(4)), TypeError, "MLP: layer_sizes must be a list of ints such as"),
-    (dict(layer_sizes="42"), TypeError, "list of ints"),
-    (dict(layer_sizes=[4, 2], activation="swishy"), ValueError,
-     r"MLP: unknown activation 'swishy'; use one of \['elu', 'identity'"),
-    (dict(layer_sizes=[4, 2], activation="maxout"), ValueError, "unknown activation 'maxout'"),
-    (dict(layer_sizes=[4, 2], output_activation="Softmax"), ValueError, "unknown output_activation 'Softmax'"),
-    (dict(layer_sizes=[4, 2], activation=3), TypeError, "MLP: the activation must be a name such as 'relu'"),
-    (dict(layer_sizes=[4, 2], activation=_UnhashableActivation()), TypeError, "must be hashable"),
-    (dict(layer_sizes=[4, 2], initializer=_UnhashableActivation()), TypeError, "must be hashable"),
-    (dict(layer_sizes=[4, 2], initializer="kaiming"), ValueError, "MLP: unknown initializer 'kaiming'"),
-    (dict(layer_sizes=[4, 2], initializer=0.1), TypeError, "initializer must be a name in"),
-    (dict(layer_sizes=[4, 2], dtype=jnp.int32), TypeError, "MLP: dtype must be a floating dtype"),
-    (dict(layer_sizes=[4, 2], dtype="floaty"), TypeError, "MLP: dtype must be a floating dtype"),
-    (dict(layer_sizes=[4, 2], stddev=-1.0), ValueError, "MLP: stddev must be"),
-    (dict(layer_sizes=[4, 2], stddev=float("nan")), ValueError, "MLP: stddev must be"),
-])
+@pytest.mark.parametrize(
+    "kwargs,error,match",
+    [
+        (dict(layer_sizes=[4]), ValueError, r"MLP: layer_sizes needs at least 2 entries .*got \[4\]"),
+        (dict(layer_sizes=[4, 0, 2]), ValueError, r"MLP: every layer size must be at least 1, got \[4, 0, 2\]"),
+        (dict(layer_sizes=[4, 2.5]), TypeError, "MLP: layer_sizes must hold ints"),
+        (dict(layer_sizes=[4, True]), TypeError, "MLP: layer_sizes must hold ints"),
+        (dict(layer_sizes=np.int64(4)), TypeError, "MLP: layer_sizes must be a list of ints such as"),
+        (dict(layer_sizes="42"), TypeError, "list of ints"),
+        (
+            dict(layer_sizes=[4, 2], activation="swishy"),
+            ValueError,
+            r"MLP: unknown activation 'swishy'; use one of \['elu', 'identity'",
+        ),
+        (dict(layer_sizes=[4, 2], activation="maxout"), ValueError, "unknown activation 'maxout'"),
+        (dict(layer_sizes=[4, 2], output_activation="Softmax"), ValueError, "unknown output_activation 'Softmax'"),
+        (dict(layer_sizes=[4, 2], activation=3), TypeError, "MLP: the activation must be a name such as 'relu'"),
+        (dict(layer_sizes=[4, 2], activation=_UnhashableActivation()), TypeError, "must be hashable"),
+        (dict(layer_sizes=[4, 2], initializer=_UnhashableActivation()), TypeError, "must be hashable"),
+        (dict(layer_sizes=[4, 2], initializer="kaiming"), ValueError, "MLP: unknown initializer 'kaiming'"),
+        (dict(layer_sizes=[4, 2], initializer=0.1), TypeError, "initializer must be a name in"),
+        (dict(layer_sizes=[4, 2], dtype=jnp.int32), TypeError, "MLP: dtype must be a floating dtype"),
+        (dict(layer_sizes=[4, 2], dtype="floaty"), TypeError, "MLP: dtype must be a floating dtype"),
+        (dict(layer_sizes=[4, 2], stddev=-1.0), ValueError, "MLP: stddev must be"),
+        (dict(layer_sizes=[4, 2], stddev=float("nan")), ValueError, "MLP: stddev must be"),
+    ],
+)
 def test_spec_bad_input_raises_at_construction(kwargs, error, match):
     with pytest.raises(error, match=match):
         MLP(**kwargs)
@@ -488,8 +550,11 @@ def test_spec_bad_input_raises_at_construction(kwargs, error, match):
 
 def test_spec_apply_checks_the_params_fit_the_spec(key):
     net = MLP([3, 4, 2])
-    with pytest.raises(ValueError, match=r"MLP.apply: params have layer sizes \[3, 5, 2\] but the network has "
-                                         r"\[3, 4, 2\]"):
+    with pytest.raises(
+        ValueError,
+        match=r"MLP.apply: params have layer sizes \[3, 5, 2\] but the network has "
+        r"\[3, 4, 2\]",
+    ):
         net.apply(MLP([3, 5, 2]).init(key), jnp.ones(3))
     with pytest.raises(ValueError, match="MLP.apply: x has 4 features"):
         net.apply(net.init(key), jnp.ones((2, 4)))

@@ -43,13 +43,21 @@ def _free_port() -> int:
 
 def test_two_processes_get_the_single_process_results(tmp_path):
     port = _free_port()
-    env = dict(os.environ, JAX_PLATFORMS="cpu",
-               PYTHONPATH=os.pathsep.join([str(_HERE), os.environ.get("PYTHONPATH", "")]))
+    env = dict(
+        os.environ, JAX_PLATFORMS="cpu", PYTHONPATH=os.pathsep.join([str(_HERE), os.environ.get("PYTHONPATH", "")])
+    )
     env.pop("XLA_FLAGS", None)  # each worker asks for its 2 devices itself
-    procs = [subprocess.Popen([sys.executable, str(_HERE / "_multihost_worker.py"), str(port), str(i),
-                               str(tmp_path / f"out{i}.npz")], env=env, cwd=_HERE.parent,
-                              stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-             for i in range(2)]
+    procs = [
+        subprocess.Popen(
+            [sys.executable, str(_HERE / "_multihost_worker.py"), str(port), str(i), str(tmp_path / f"out{i}.npz")],
+            env=env,
+            cwd=_HERE.parent,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
+        for i in range(2)
+    ]
     logs = []
     try:
         reference = worker.reference("kfold")  # while the processes run

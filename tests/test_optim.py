@@ -35,99 +35,227 @@ def _lr(rng):
 def _mask(params):
     # decay every leaf except those named "b" (biases), as users usually do
     return jax.tree_util.tree_map_with_path(
-        lambda path, _: not (path and getattr(path[-1], "key", None) == "b"), params)
+        lambda path, _: not (path and getattr(path[-1], "key", None) == "b"), params
+    )
 
 
 # name -> (fnn factory, optax factory, hyperparameter sampler). Both factories get the
 # same keyword arguments; momentum/nesterov compare with optax.sgd, which they equal.
 CASES = {
     "sgd": (fo.sgd, optax.sgd, lambda r: dict(learning_rate=_lr(r))),
-    "sgd_momentum": (fo.sgd, optax.sgd,
-                     lambda r: dict(learning_rate=_lr(r), momentum=_decay(r, 0.0, 0.99),
-                                    nesterov=bool(r.integers(2)))),
-    "momentum": (fo.momentum, lambda learning_rate, momentum: optax.sgd(learning_rate, momentum),
-                 lambda r: dict(learning_rate=_lr(r), momentum=_decay(r, 0.0, 0.99))),
-    "nesterov": (fo.nesterov,
-                 lambda learning_rate, momentum: optax.sgd(learning_rate, momentum, nesterov=True),
-                 lambda r: dict(learning_rate=_lr(r), momentum=_decay(r, 0.0, 0.99))),
-    "adagrad": (fo.adagrad, optax.adagrad,
-                lambda r: dict(learning_rate=_lr(r), initial_accumulator_value=_log_uniform(r, 1e-3, 1),
-                               eps=_log_uniform(r, 1e-10, 1e-4))),
-    "adadelta": (fo.adadelta, optax.adadelta,
-                 lambda r: dict(learning_rate=_log_uniform(r, 0.1, 1.0), rho=_decay(r),
-                                eps=_log_uniform(r, 1e-8, 1e-4),
-                                weight_decay=_log_uniform(r, 1e-4, 1e-1),
-                                weight_decay_mask=_mask)),
-    "rmsprop": (fo.rmsprop, optax.rmsprop,
-                lambda r: dict(learning_rate=_lr(r), decay=_decay(r), eps=_log_uniform(r, 1e-10, 1e-4),
-                               initial_scale=float(r.choice([0.0, 0.5])),
-                               eps_in_sqrt=bool(r.integers(2)), bias_correction=bool(r.integers(2)))),
+    "sgd_momentum": (
+        fo.sgd,
+        optax.sgd,
+        lambda r: dict(learning_rate=_lr(r), momentum=_decay(r, 0.0, 0.99), nesterov=bool(r.integers(2))),
+    ),
+    "momentum": (
+        fo.momentum,
+        lambda learning_rate, momentum: optax.sgd(learning_rate, momentum),
+        lambda r: dict(learning_rate=_lr(r), momentum=_decay(r, 0.0, 0.99)),
+    ),
+    "nesterov": (
+        fo.nesterov,
+        lambda learning_rate, momentum: optax.sgd(learning_rate, momentum, nesterov=True),
+        lambda r: dict(learning_rate=_lr(r), momentum=_decay(r, 0.0, 0.99)),
+    ),
+    "adagrad": (
+        fo.adagrad,
+        optax.adagrad,
+        lambda r: dict(
+            learning_rate=_lr(r), initial_accumulator_value=_log_uniform(r, 1e-3, 1), eps=_log_uniform(r, 1e-10, 1e-4)
+        ),
+    ),
+    "adadelta": (
+        fo.adadelta,
+        optax.adadelta,
+        lambda r: dict(
+            learning_rate=_log_uniform(r, 0.1, 1.0),
+            rho=_decay(r),
+            eps=_log_uniform(r, 1e-8, 1e-4),
+            weight_decay=_log_uniform(r, 1e-4, 1e-1),
+            weight_decay_mask=_mask,
+        ),
+    ),
+    "rmsprop": (
+        fo.rmsprop,
+        optax.rmsprop,
+        lambda r: dict(
+            learning_rate=_lr(r),
+            decay=_decay(r),
+            eps=_log_uniform(r, 1e-10, 1e-4),
+            initial_scale=float(r.choice([0.0, 0.5])),
+            eps_in_sqrt=bool(r.integers(2)),
+            bias_correction=bool(r.integers(2)),
+        ),
+    ),
     "rmsprop_centered_momentum": (
-        fo.rmsprop, optax.rmsprop,
-        lambda r: dict(learning_rate=_lr(r), decay=_decay(r), eps=_log_uniform(r, 1e-8, 1e-4),
-                       initial_scale=0.5, eps_in_sqrt=bool(r.integers(2)), centered=True,
-                       momentum=_decay(r, 0.0, 0.99), nesterov=bool(r.integers(2)),
-                       bias_correction=bool(r.integers(2)))),
-    "adam": (fo.adam, optax.adam,
-             lambda r: dict(learning_rate=_lr(r), b1=_decay(r, 0.0, 0.99), b2=_decay(r, 0.9, 0.9999),
-                            eps=_log_uniform(r, 1e-10, 1e-4), eps_root=float(r.choice([0.0, 1e-8])),
-                            nesterov=bool(r.integers(2)))),
-    "nadam": (fo.nadam, optax.nadam,
-              lambda r: dict(learning_rate=_lr(r), b1=_decay(r, 0.0, 0.99), b2=_decay(r, 0.9, 0.9999),
-                             eps=_log_uniform(r, 1e-10, 1e-4))),
-    "amsgrad": (fo.amsgrad, optax.amsgrad,
-                lambda r: dict(learning_rate=_lr(r), b1=_decay(r, 0.0, 0.99), b2=_decay(r, 0.9, 0.9999),
-                               eps=_log_uniform(r, 1e-10, 1e-4), eps_root=float(r.choice([0.0, 1e-8])),
-                               bias_correction_mu=bool(r.integers(2)),
-                               bias_correction_nu=bool(r.integers(2)))),
-    "adamax": (fo.adamax, optax.adamax,
-               lambda r: dict(learning_rate=_lr(r), b1=_decay(r, 0.0, 0.99), b2=_decay(r, 0.9, 0.9999),
-                              eps=_log_uniform(r, 1e-10, 1e-4))),
-    "adamw": (fo.adamw, optax.adamw,
-              lambda r: dict(learning_rate=_lr(r), b1=_decay(r, 0.0, 0.99), b2=_decay(r, 0.9, 0.9999),
-                             eps=_log_uniform(r, 1e-10, 1e-4), weight_decay=_log_uniform(r, 1e-4, 1e-1),
-                             mask=_mask if r.integers(2) else None, nesterov=bool(r.integers(2)))),
-    "lion": (fo.lion, optax.lion,
-             lambda r: dict(learning_rate=_lr(r), b1=_decay(r, 0.0, 0.99), b2=_decay(r, 0.9, 0.999),
-                            weight_decay=_log_uniform(r, 1e-4, 1e-1))),
+        fo.rmsprop,
+        optax.rmsprop,
+        lambda r: dict(
+            learning_rate=_lr(r),
+            decay=_decay(r),
+            eps=_log_uniform(r, 1e-8, 1e-4),
+            initial_scale=0.5,
+            eps_in_sqrt=bool(r.integers(2)),
+            centered=True,
+            momentum=_decay(r, 0.0, 0.99),
+            nesterov=bool(r.integers(2)),
+            bias_correction=bool(r.integers(2)),
+        ),
+    ),
+    "adam": (
+        fo.adam,
+        optax.adam,
+        lambda r: dict(
+            learning_rate=_lr(r),
+            b1=_decay(r, 0.0, 0.99),
+            b2=_decay(r, 0.9, 0.9999),
+            eps=_log_uniform(r, 1e-10, 1e-4),
+            eps_root=float(r.choice([0.0, 1e-8])),
+            nesterov=bool(r.integers(2)),
+        ),
+    ),
+    "nadam": (
+        fo.nadam,
+        optax.nadam,
+        lambda r: dict(
+            learning_rate=_lr(r), b1=_decay(r, 0.0, 0.99), b2=_decay(r, 0.9, 0.9999), eps=_log_uniform(r, 1e-10, 1e-4)
+        ),
+    ),
+    "amsgrad": (
+        fo.amsgrad,
+        optax.amsgrad,
+        lambda r: dict(
+            learning_rate=_lr(r),
+            b1=_decay(r, 0.0, 0.99),
+            b2=_decay(r, 0.9, 0.9999),
+            eps=_log_uniform(r, 1e-10, 1e-4),
+            eps_root=float(r.choice([0.0, 1e-8])),
+            bias_correction_mu=bool(r.integers(2)),
+            bias_correction_nu=bool(r.integers(2)),
+        ),
+    ),
+    "adamax": (
+        fo.adamax,
+        optax.adamax,
+        lambda r: dict(
+            learning_rate=_lr(r), b1=_decay(r, 0.0, 0.99), b2=_decay(r, 0.9, 0.9999), eps=_log_uniform(r, 1e-10, 1e-4)
+        ),
+    ),
+    "adamw": (
+        fo.adamw,
+        optax.adamw,
+        lambda r: dict(
+            learning_rate=_lr(r),
+            b1=_decay(r, 0.0, 0.99),
+            b2=_decay(r, 0.9, 0.9999),
+            eps=_log_uniform(r, 1e-10, 1e-4),
+            weight_decay=_log_uniform(r, 1e-4, 1e-1),
+            mask=_mask if r.integers(2) else None,
+            nesterov=bool(r.integers(2)),
+        ),
+    ),
+    "lion": (
+        fo.lion,
+        optax.lion,
+        lambda r: dict(
+            learning_rate=_lr(r),
+            b1=_decay(r, 0.0, 0.99),
+            b2=_decay(r, 0.9, 0.999),
+            weight_decay=_log_uniform(r, 1e-4, 1e-1),
+        ),
+    ),
     # primitives
     "identity": (fo.identity, optax.identity, lambda r: {}),
     "scale": (fo.scale, optax.scale, lambda r: dict(step_size=float(r.normal()))),
-    "scale_by_learning_rate": (fo.scale_by_learning_rate, optax.scale_by_learning_rate,
-                               lambda r: dict(learning_rate=_lr(r))),
-    "trace": (fo.trace, optax.trace,
-              lambda r: dict(decay=_decay(r, 0.0, 0.99), nesterov=bool(r.integers(2)))),
-    "scale_by_rss": (fo.scale_by_rss, optax.scale_by_rss,
-                     lambda r: dict(initial_accumulator_value=_log_uniform(r, 1e-3, 1),
-                                    eps=_log_uniform(r, 1e-10, 1e-4))),
-    "scale_by_adadelta": (fo.scale_by_adadelta, optax.scale_by_adadelta,
-                          lambda r: dict(rho=_decay(r), eps=_log_uniform(r, 1e-8, 1e-4))),
-    "scale_by_rms": (fo.scale_by_rms, optax.scale_by_rms,
-                     lambda r: dict(decay=_decay(r), eps=_log_uniform(r, 1e-10, 1e-4),
-                                    initial_scale=float(r.choice([0.0, 0.5])),
-                                    eps_in_sqrt=bool(r.integers(2)), bias_correction=bool(r.integers(2)))),
-    "scale_by_stddev": (fo.scale_by_stddev, optax.scale_by_stddev,
-                        lambda r: dict(decay=_decay(r), eps=_log_uniform(r, 1e-8, 1e-4), initial_scale=0.5,
-                                       eps_in_sqrt=bool(r.integers(2)), bias_correction=bool(r.integers(2)))),
-    "scale_by_adam": (fo.scale_by_adam, optax.scale_by_adam,
-                      lambda r: dict(b1=_decay(r, 0.0, 0.99), b2=_decay(r, 0.9, 0.9999),
-                                     eps=_log_uniform(r, 1e-10, 1e-4), nesterov=bool(r.integers(2)))),
-    "scale_by_amsgrad": (fo.scale_by_amsgrad, optax.scale_by_amsgrad,
-                         lambda r: dict(b1=_decay(r, 0.0, 0.99), b2=_decay(r, 0.9, 0.9999),
-                                        eps=_log_uniform(r, 1e-10, 1e-4))),
-    "scale_by_adamax": (fo.scale_by_adamax, optax.scale_by_adamax,
-                        lambda r: dict(b1=_decay(r, 0.0, 0.99), b2=_decay(r, 0.9, 0.9999),
-                                       eps=_log_uniform(r, 1e-10, 1e-4))),
-    "scale_by_lion": (fo.scale_by_lion, optax.scale_by_lion,
-                      lambda r: dict(b1=_decay(r, 0.0, 0.99), b2=_decay(r, 0.9, 0.999),
-                                     mode=str(r.choice(["hard", "smooth", "refined"])))),
-    "add_decayed_weights": (fo.add_decayed_weights, optax.add_decayed_weights,
-                            lambda r: dict(weight_decay=_log_uniform(r, 1e-4, 1e-1),
-                                           mask=_mask if r.integers(2) else None)),
+    "scale_by_learning_rate": (
+        fo.scale_by_learning_rate,
+        optax.scale_by_learning_rate,
+        lambda r: dict(learning_rate=_lr(r)),
+    ),
+    "trace": (fo.trace, optax.trace, lambda r: dict(decay=_decay(r, 0.0, 0.99), nesterov=bool(r.integers(2)))),
+    "scale_by_rss": (
+        fo.scale_by_rss,
+        optax.scale_by_rss,
+        lambda r: dict(initial_accumulator_value=_log_uniform(r, 1e-3, 1), eps=_log_uniform(r, 1e-10, 1e-4)),
+    ),
+    "scale_by_adadelta": (
+        fo.scale_by_adadelta,
+        optax.scale_by_adadelta,
+        lambda r: dict(rho=_decay(r), eps=_log_uniform(r, 1e-8, 1e-4)),
+    ),
+    "scale_by_rms": (
+        fo.scale_by_rms,
+        optax.scale_by_rms,
+        lambda r: dict(
+            decay=_decay(r),
+            eps=_log_uniform(r, 1e-10, 1e-4),
+            initial_scale=float(r.choice([0.0, 0.5])),
+            eps_in_sqrt=bool(r.integers(2)),
+            bias_correction=bool(r.integers(2)),
+        ),
+    ),
+    "scale_by_stddev": (
+        fo.scale_by_stddev,
+        optax.scale_by_stddev,
+        lambda r: dict(
+            decay=_decay(r),
+            eps=_log_uniform(r, 1e-8, 1e-4),
+            initial_scale=0.5,
+            eps_in_sqrt=bool(r.integers(2)),
+            bias_correction=bool(r.integers(2)),
+        ),
+    ),
+    "scale_by_adam": (
+        fo.scale_by_adam,
+        optax.scale_by_adam,
+        lambda r: dict(
+            b1=_decay(r, 0.0, 0.99),
+            b2=_decay(r, 0.9, 0.9999),
+            eps=_log_uniform(r, 1e-10, 1e-4),
+            nesterov=bool(r.integers(2)),
+        ),
+    ),
+    "scale_by_amsgrad": (
+        fo.scale_by_amsgrad,
+        optax.scale_by_amsgrad,
+        lambda r: dict(b1=_decay(r, 0.0, 0.99), b2=_decay(r, 0.9, 0.9999), eps=_log_uniform(r, 1e-10, 1e-4)),
+    ),
+    "scale_by_adamax": (
+        fo.scale_by_adamax,
+        optax.scale_by_adamax,
+        lambda r: dict(b1=_decay(r, 0.0, 0.99), b2=_decay(r, 0.9, 0.9999), eps=_log_uniform(r, 1e-10, 1e-4)),
+    ),
+    "scale_by_lion": (
+        fo.scale_by_lion,
+        optax.scale_by_lion,
+        lambda r: dict(
+            b1=_decay(r, 0.0, 0.99), b2=_decay(r, 0.9, 0.999), mode=str(r.choice(["hard", "smooth", "refined"]))
+        ),
+    ),
+    "add_decayed_weights": (
+        fo.add_decayed_weights,
+        optax.add_decayed_weights,
+        lambda r: dict(weight_decay=_log_uniform(r, 1e-4, 1e-1), mask=_mask if r.integers(2) else None),
+    ),
 }
 
-ALIASES = ["sgd", "sgd_momentum", "momentum", "nesterov", "adagrad", "adadelta", "rmsprop",
-           "rmsprop_centered_momentum", "adam", "nadam", "amsgrad", "adamax", "adamw", "lion"]
+ALIASES = [
+    "sgd",
+    "sgd_momentum",
+    "momentum",
+    "nesterov",
+    "adagrad",
+    "adadelta",
+    "rmsprop",
+    "rmsprop_centered_momentum",
+    "adam",
+    "nadam",
+    "amsgrad",
+    "adamax",
+    "adamw",
+    "lion",
+]
 
 
 def _rng(name: str, salt: str = "") -> np.random.Generator:
@@ -136,11 +264,12 @@ def _rng(name: str, salt: str = "") -> np.random.Generator:
 
 def _random_tree(rng, dtype):
     """Nested dicts and lists with scalars, None leaves and empty subtrees."""
+
     def arr(shape):
         return jnp.asarray(rng.normal(size=shape), dtype)
+
     return {
-        "dense": {"w": arr((int(rng.integers(1, 4)), int(rng.integers(1, 4)))),
-                  "b": arr((int(rng.integers(1, 4)),))},
+        "dense": {"w": arr((int(rng.integers(1, 4)), int(rng.integers(1, 4)))), "b": arr((int(rng.integers(1, 4)),))},
         "layers": [{"b": arr(())}, None],
         "frozen": None,
         "empty": {},
@@ -150,21 +279,26 @@ def _random_tree(rng, dtype):
 
 def _gradient_sequence(rng, params, steps):
     """Per-step gradients, each leaf with its own magnitude (1e-2 .. 1e2)."""
+
     def draw(p):
         magnitude = 10.0 ** rng.uniform(-2, 2)
         return jnp.asarray(magnitude * rng.normal(size=(steps,) + p.shape), p.dtype)
+
     return jax.tree.map(draw, params)
 
 
 def _run_pair(opt_a, opt_b, params, grads):
     """Both optimizers over the same gradient sequence, in one jitted function."""
+
     def run(opt, params, grads):
         def step(carry, g):
             p, s = carry
             u, s = opt.update(g, s, p)
             return (optax.apply_updates(p, u), s), u
+
         (p, s), us = jax.lax.scan(step, (params, opt.init(params)), grads)
         return p, s, us
+
     # params and grads are arguments, not closed-over constants, to keep compiles short
     return jax.jit(lambda p, g: (run(opt_a, p, g), run(opt_b, p, g)))(params, grads)
 
@@ -173,10 +307,15 @@ def _assert_same(tree_a, tree_b, rtol, atol):
     # The same tree types, not only the same names: fnn's states are optax's own classes.
     assert jax.tree.structure(tree_a) == jax.tree.structure(tree_b)
     leaves_a = jax.tree_util.tree_flatten_with_path(tree_a)[0]
-    for (path, a), b in zip(leaves_a, jax.tree.leaves(tree_b)):
+    for (path, a), b in zip(leaves_a, jax.tree.leaves(tree_b), strict=True):
         assert a.dtype == b.dtype, (jax.tree_util.keystr(path), a.dtype, b.dtype)
-        np.testing.assert_allclose(np.asarray(a, np.float64), np.asarray(b, np.float64),
-                                   rtol=rtol, atol=atol, err_msg=jax.tree_util.keystr(path))
+        np.testing.assert_allclose(
+            np.asarray(a, np.float64),
+            np.asarray(b, np.float64),
+            rtol=rtol,
+            atol=atol,
+            err_msg=jax.tree_util.keystr(path),
+        )
 
 
 # float32: rsqrt and 1/sqrt, and XLA's rewriting of a/b/c into a/(b*c) (blocked in fnn
@@ -196,8 +335,7 @@ def test_matches_optax(name, dtype, request):
     kwargs = sample(rng)
     params = _random_tree(rng, dtype)
     grads = _gradient_sequence(rng, params, 1000)
-    (p_a, s_a, u_a), (p_b, s_b, u_b) = _run_pair(fnn_factory(**kwargs), optax_factory(**kwargs),
-                                                 params, grads)
+    (p_a, s_a, u_a), (p_b, s_b, u_b) = _run_pair(fnn_factory(**kwargs), optax_factory(**kwargs), params, grads)
     rtol, atol = TOLERANCES[dtype]
     if dtype == "float32" and name in CENTRED:
         # nu - mu**2 cancels when few samples dominate (decay near 0.5): one ulp of nu
@@ -210,7 +348,7 @@ def test_matches_optax(name, dtype, request):
 
 
 def _schedule(count):
-    return 0.05 * 0.99 ** count + 1e-3 * jnp.sin(count.astype(jnp.float32))
+    return 0.05 * 0.99**count + 1e-3 * jnp.sin(count.astype(jnp.float32))
 
 
 @pytest.mark.parametrize("name", ALIASES)
@@ -227,8 +365,11 @@ def test_matches_optax_with_schedule_and_inject_hyperparams(name, enable_x64):
     inject_optax = optax.inject_hyperparams(optax_factory, static_args=static)(**scheduled)
     plain, injected = _run_pair(
         optax.chain(fnn_factory(**scheduled), inject_fnn),
-        optax.chain(optax_factory(**scheduled), inject_optax), params, grads)
-    for a, b in zip(plain, injected):
+        optax.chain(optax_factory(**scheduled), inject_optax),
+        params,
+        grads,
+    )
+    for a, b in zip(plain, injected, strict=True):
         _assert_same(a, b, 1e-12, 1e-13)
 
 
@@ -271,10 +412,10 @@ def test_converges_on_parabola_and_rosenbrock(name):
             p, s = carry
             u, s = opt.update(jax.grad(loss)(p), s, p)
             return optax.apply_updates(p, u), s
+
         return jax.lax.fori_loop(0, steps, body, (start, opt.init(start)))[0]
 
-    ends = jax.jit(lambda: (minimise(_parabola, jnp.array([-1.0, 10.0, 1.0])),
-                            minimise(_rosenbrock, jnp.zeros(2))))()
+    ends = jax.jit(lambda: (minimise(_parabola, jnp.array([-1.0, 10.0, 1.0])), minimise(_rosenbrock, jnp.zeros(2))))()
     # optax's alias_test criterion
     np.testing.assert_allclose(ends[0], [1.0, -1.0, 1.0], rtol=3e-2, atol=3e-2)
     np.testing.assert_allclose(ends[1], [1.0, 1.0], rtol=3e-2, atol=3e-2)
@@ -300,7 +441,7 @@ def test_update_dtype_state_stability_and_finiteness(name, dtype):
         assert u.dtype == dtype
         assert bool(jnp.all(jnp.isfinite(u)))
     assert jax.tree.structure(new_state) == jax.tree.structure(state)
-    for a, b in zip(jax.tree.leaves(new_state), jax.tree.leaves(state)):
+    for a, b in zip(jax.tree.leaves(new_state), jax.tree.leaves(state), strict=True):
         assert a.dtype == b.dtype and a.shape == b.shape
         assert bool(jnp.all(jnp.isfinite(a)))
 
@@ -388,6 +529,7 @@ def test_learning_rate_sweep_compiles_once():
             g = jax.grad(lambda q: _parabola(jnp.concatenate([q["w"], q["b"][None]])))(p)
             u, s = opt.update(g, s, p)
             return optax.apply_updates(p, u), s
+
         return jax.lax.fori_loop(0, 50, body, (params, opt.init(params)))[0]
 
     lrs = jnp.array([1e-3, 1e-2, 1e-1])
@@ -396,8 +538,8 @@ def test_learning_rate_sweep_compiles_once():
     swept_again = jax.jit(jax.vmap(run))(lrs * 2)  # a new jit of a new function: traces again
     assert len(traces) == 2 and swept_again["w"].shape == (3, 2)
     for i, lr in enumerate([1e-3, 1e-2, 1e-1]):  # the vmapped sweep equals one run per value
-        single = jax.jit(lambda: run(lr))()
-        chex.assert_trees_all_close(jax.tree.map(lambda x: x[i], swept), single, rtol=1e-6)
+        single = jax.jit(lambda lr=lr: run(lr))()
+        chex.assert_trees_all_close(jax.tree.map(lambda x, i=i: x[i], swept), single, rtol=1e-6)
 
 
 def test_count_saturates_at_int32_max():
@@ -416,8 +558,7 @@ def test_nadam_torch_schedule_tends_to_optax_nadam(enable_x64):
     rng = _rng("nadam", "limit")
     params = _random_tree(rng, "float64")
     grads = _gradient_sequence(rng, params, 100)
-    (_, _, u_a), (_, _, u_b) = _run_pair(fo.nadam(1e-2, momentum_decay=1e6), optax.nadam(1e-2),
-                                         params, grads)
+    (_, _, u_a), (_, _, u_b) = _run_pair(fo.nadam(1e-2, momentum_decay=1e6), optax.nadam(1e-2), params, grads)
     _assert_same(u_a, u_b, 1e-12, 1e-13)
 
 
@@ -425,24 +566,35 @@ def test_adagrad_lr_decay_is_a_schedule(enable_x64):
     rng = _rng("adagrad", "decay")
     params = _random_tree(rng, "float64")
     grads = _gradient_sequence(rng, params, 50)
-    results = _run_pair(fo.adagrad(0.1, lr_decay=0.3),
-                        fo.adagrad(lambda c: 0.1 / (1 + 0.3 * c)), params, grads)
-    for a, b in zip(*results):
+    results = _run_pair(fo.adagrad(0.1, lr_decay=0.3), fo.adagrad(lambda c: 0.1 / (1 + 0.3 * c)), params, grads)
+    for a, b in zip(*results, strict=True):
         _assert_same(a, b, 1e-12, 1e-13)
 
 
 def test_adadelta_default_descends():
     # optax.adadelta() ascends (lr None); fnn's default 1.0 descends
     p = jnp.array([2.0, -1.0])
-    grad = jax.grad(lambda q: jnp.sum(q ** 2))(p)
+    grad = jax.grad(lambda q: jnp.sum(q**2))(p)
     for opt, sign in ((fo.adadelta(), -1.0), (optax.adadelta(), 1.0)):
         updates, _ = opt.update(grad, opt.init(p), p)
         np.testing.assert_array_equal(jnp.sign(updates), sign * jnp.sign(grad))
 
 
 def test_public_names():
-    for name in ["sgd", "momentum", "nesterov", "adagrad", "adadelta", "rmsprop", "adam",
-                 "amsgrad", "adamax", "nadam", "adamw", "lion"]:
+    for name in [
+        "sgd",
+        "momentum",
+        "nesterov",
+        "adagrad",
+        "adadelta",
+        "rmsprop",
+        "adam",
+        "amsgrad",
+        "adamax",
+        "nadam",
+        "adamw",
+        "lion",
+    ]:
         assert name in fo.__all__
         assert isinstance(getattr(fo, name)(1e-3), optax.GradientTransformation)
     for name in fo.__all__:

@@ -44,10 +44,13 @@ def _separable_data(seed, n=60, d=3, margin=0.2):
 # ---------------------------------------------------------------------------- net input and predict
 
 
-@pytest.mark.parametrize("gate, w, b, table", [
-    ("and", (0.5, 0.5), -0.7, (0, 0, 0, 1)),   # the material's hand-set AND
-    ("or", (0.6, 0.6), -0.5, (0, 1, 1, 1)),    # the material's hand-set OR
-])
+@pytest.mark.parametrize(
+    "gate, w, b, table",
+    [
+        ("and", (0.5, 0.5), -0.7, (0, 0, 0, 1)),  # the material's hand-set AND
+        ("or", (0.6, 0.6), -0.5, (0, 1, 1, 1)),  # the material's hand-set OR
+    ],
+)
 def test_hand_set_gates_reproduce_their_truth_tables(gate, w, b, table):
     params = {"w": jnp.array(w), "b": jnp.array(b)}
     X, y = datasets.logic_gate(gate)
@@ -94,9 +97,15 @@ def test_fit_never_learns_xor(encoding):
     assert np.any(out != np.asarray(y))
 
 
-@pytest.mark.parametrize("gate, encoding, eta", [
-    ("and", "bipolar", 0.25), ("nand", "binary", 0.5), ("xor", "bipolar", 0.125), ("or", "binary", 1.0),
-])
+@pytest.mark.parametrize(
+    "gate, encoding, eta",
+    [
+        ("and", "bipolar", 0.25),
+        ("nand", "binary", 0.5),
+        ("xor", "bipolar", 0.125),
+        ("or", "binary", 1.0),
+    ],
+)
 def test_fit_equals_numpy_loop_bit_for_bit_with_exact_arithmetic(gate, encoding, eta):
     # Power-of-two learning rates on 0/±1 data: every operation is exact, so weights must be identical.
     X, y = datasets.logic_gate(gate, encoding=encoding)
@@ -142,26 +151,29 @@ def test_fit_with_zero_init_is_scale_free():
     np.testing.assert_array_equal(np.asarray(p1["w"]) * 0.25, np.asarray(p2["w"]))
 
 
-@pytest.mark.parametrize("kwargs, error, match", [
-    ({"y": [1.0, 0.0, 0.0, 1.0]}, ValueError, "labels must be in"),
-    ({"y": [1.0, -1.0, 1.0, -1.0], "encoding": "binary"}, ValueError, "labels must be in"),
-    ({"y": [1.0, 2.0, 1.0, 1.0]}, ValueError, "labels must be in"),
-    ({"y": [1.0, -1.0, 1.0]}, ValueError, "shape"),
-    ({"y": [[1.0], [-1.0], [1.0], [1.0]]}, ValueError, "shape"),
-    ({"X": np.ones(4)}, ValueError, "2-D"),
-    ({"X": np.ones((0, 2)), "y": np.ones(0)}, ValueError, "at least one"),
-    ({"epochs": 0}, ValueError, "epochs"),
-    ({"epochs": 2.0}, TypeError, "epochs must be an int"),
-    ({"learning_rate": 0.0}, ValueError, "positive"),
-    ({"learning_rate": jnp.ones(2)}, ValueError, "scalar"),
-    ({"learning_rate": np.inf}, ValueError, "positive and finite"),
-    ({"learning_rate": "0.1"}, TypeError, "learning_rate must be an array of numbers"),
-    ({"encoding": "signed"}, ValueError, "encoding"),
-    ({"key": jax.random.key(0), "init": {"w": jnp.zeros(2), "b": jnp.zeros(())}}, ValueError, "not both"),
-    ({"init": {"w": jnp.zeros(3), "b": jnp.zeros(())}}, ValueError, "shape"),
-    ({"init": {"weights": jnp.zeros(2)}}, TypeError, "dict"),
-    ({"key": 0}, TypeError, "key"),
-])
+@pytest.mark.parametrize(
+    "kwargs, error, match",
+    [
+        ({"y": [1.0, 0.0, 0.0, 1.0]}, ValueError, "labels must be in"),
+        ({"y": [1.0, -1.0, 1.0, -1.0], "encoding": "binary"}, ValueError, "labels must be in"),
+        ({"y": [1.0, 2.0, 1.0, 1.0]}, ValueError, "labels must be in"),
+        ({"y": [1.0, -1.0, 1.0]}, ValueError, "shape"),
+        ({"y": [[1.0], [-1.0], [1.0], [1.0]]}, ValueError, "shape"),
+        ({"X": np.ones(4)}, ValueError, "2-D"),
+        ({"X": np.ones((0, 2)), "y": np.ones(0)}, ValueError, "at least one"),
+        ({"epochs": 0}, ValueError, "epochs"),
+        ({"epochs": 2.0}, TypeError, "epochs must be an int"),
+        ({"learning_rate": 0.0}, ValueError, "positive"),
+        ({"learning_rate": jnp.ones(2)}, ValueError, "scalar"),
+        ({"learning_rate": np.inf}, ValueError, "positive and finite"),
+        ({"learning_rate": "0.1"}, TypeError, "learning_rate must be an array of numbers"),
+        ({"encoding": "signed"}, ValueError, "encoding"),
+        ({"key": jax.random.key(0), "init": {"w": jnp.zeros(2), "b": jnp.zeros(())}}, ValueError, "not both"),
+        ({"init": {"w": jnp.zeros(3), "b": jnp.zeros(())}}, ValueError, "shape"),
+        ({"init": {"weights": jnp.zeros(2)}}, TypeError, "dict"),
+        ({"key": 0}, TypeError, "key"),
+    ],
+)
 def test_fit_bad_input(kwargs, error, match):
     args = {"X": _CORNERS, "y": np.array([-1.0, -1.0, -1.0, 1.0])}
     args.update(kwargs)
@@ -198,13 +210,16 @@ def test_is_linearly_separable_agrees_with_perceptron_on_clouds(key):
     assert np.all(np.asarray(mistakes) > 0)
 
 
-@pytest.mark.parametrize("X, y, expected", [
-    ([[0.0], [1.0]], [0, 1], True),
-    ([[0.0], [1.0], [2.0]], [0, 1, 0], False),    # 1-D "XOR": the middle point cannot be cut off
-    ([[1.0, 1.0], [1.0, 1.0]], [0, 1], False),    # the same point in both classes
-    ([[3.0, 4.0], [5.0, 6.0]], [1, 1], True),      # one class
-    ([[0.0, 0.0], [1e-3, 0.0]], [-1, 1], True),    # tiny margin is still a margin
-])
+@pytest.mark.parametrize(
+    "X, y, expected",
+    [
+        ([[0.0], [1.0]], [0, 1], True),
+        ([[0.0], [1.0], [2.0]], [0, 1, 0], False),  # 1-D "XOR": the middle point cannot be cut off
+        ([[1.0, 1.0], [1.0, 1.0]], [0, 1], False),  # the same point in both classes
+        ([[3.0, 4.0], [5.0, 6.0]], [1, 1], True),  # one class
+        ([[0.0, 0.0], [1e-3, 0.0]], [-1, 1], True),  # tiny margin is still a margin
+    ],
+)
 def test_is_linearly_separable_hand_cases(X, y, expected):
     assert perceptron.is_linearly_separable(np.array(X), np.array(y)) is expected
 
@@ -241,8 +256,9 @@ def test_net_input_is_linear_regressions_prediction_with_its_own_name_in_errors(
     # One computation under two names of the course: equal to the last bit.
     params = {"w": jnp.array([0.3, -1.2]), "b": jnp.array(0.4)}
     X = jnp.asarray(np.random.default_rng(0).normal(size=(6, 2)), jnp.float32)
-    np.testing.assert_array_equal(np.asarray(perceptron.net_input(params, X)),
-                                  np.asarray(linear.predict_linear(params, X)))
+    np.testing.assert_array_equal(
+        np.asarray(perceptron.net_input(params, X)), np.asarray(linear.predict_linear(params, X))
+    )
     with pytest.raises(ValueError, match="^net_input: "):
         perceptron.net_input(params, np.ones((3, 3)))
     with pytest.raises(ValueError, match="^predict_linear: "):

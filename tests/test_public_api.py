@@ -17,20 +17,40 @@ ROOT = Path(__file__).resolve().parents[1]
 
 # module -> names the design promises (a module may export more).
 PROMISED = {
-    "activations": ["step", "sigmoid", "tanh", "relu", "leaky_relu", "elu", "softmax",
-                    "log_softmax", "maxout", "identity"],
-    "losses": ["mae", "mse", "binary_cross_entropy", "binary_cross_entropy_with_logits",
-               "cross_entropy"],
-    "optim": ["sgd", "momentum", "nesterov", "adagrad", "adadelta", "rmsprop", "adam",
-              "amsgrad", "adamax", "nadam", "adamw", "lion"],
+    "activations": [
+        "step",
+        "sigmoid",
+        "tanh",
+        "relu",
+        "leaky_relu",
+        "elu",
+        "softmax",
+        "log_softmax",
+        "maxout",
+        "identity",
+    ],
+    "losses": ["mae", "mse", "binary_cross_entropy", "binary_cross_entropy_with_logits", "cross_entropy"],
+    "optim": [
+        "sgd",
+        "momentum",
+        "nesterov",
+        "adagrad",
+        "adadelta",
+        "rmsprop",
+        "adam",
+        "amsgrad",
+        "adamax",
+        "nadam",
+        "adamw",
+        "lion",
+    ],
     "mlp": ["init", "apply", "MLP"],
     "cv": ["kfold", "stratified_kfold", "leave_one_out", "holdout", "cross_validate"],
     "datasets": [],
     "linear": [],
     "perceptron": [],
     "train": ["fit", "History"],
-    "metrics": ["accuracy", "precision", "recall", "specificity", "f1_score", "confusion_matrix",
-                "mse", "mae", "mape"],
+    "metrics": ["accuracy", "precision", "recall", "specificity", "f1_score", "confusion_matrix", "mse", "mae", "mape"],
     "backprop": ["gradients", "layer_gradient_norms"],
     "inspect": ["summary", "param_count", "save", "load"],
 }
@@ -42,17 +62,29 @@ SIGNATURES = {
     ("activations", "softmax"): ["x", "axis"],
     ("activations", "log_softmax"): ["x", "axis"],
     ("activations", "maxout"): ["x", "num_pieces", "axis"],
-    **{("losses", name): ["predictions", "targets"]
-       for name in ["mae", "mse", "binary_cross_entropy", "binary_cross_entropy_with_logits",
-                    "cross_entropy"]},
+    **{
+        ("losses", name): ["predictions", "targets"]
+        for name in ["mae", "mse", "binary_cross_entropy", "binary_cross_entropy_with_logits", "cross_entropy"]
+    },
     ("mlp", "init"): ["key", "layer_sizes"],
     ("mlp", "apply"): ["params", "x"],
     ("mlp", "MLP"): ["layer_sizes", "activation"],
     ("backprop", "gradients"): ["net", "params", "x", "y"],
     ("cv", "cross_validate"): ["fit_fn", "score_fn", "X", "y", "cv"],
-    **{("metrics", name): ["y_true", "y_pred"]
-       for name in ["accuracy", "precision", "recall", "specificity", "f1_score", "confusion_matrix",
-                    "mse", "mae", "mape"]},
+    **{
+        ("metrics", name): ["y_true", "y_pred"]
+        for name in [
+            "accuracy",
+            "precision",
+            "recall",
+            "specificity",
+            "f1_score",
+            "confusion_matrix",
+            "mse",
+            "mae",
+            "mape",
+        ]
+    },
 }
 
 
@@ -67,6 +99,7 @@ def test_loss_keywords(module, name):
 
 def test_cross_validate_key_is_keyword_only():
     from fnn import cv
+
     assert inspect.signature(cv.cross_validate).parameters["key"].kind is inspect.Parameter.KEYWORD_ONLY
 
 
@@ -75,6 +108,7 @@ def test_optimizers_are_gradient_transformations(name):
     import optax
 
     from fnn import optim
+
     kwargs = {} if name == "adadelta" else {"learning_rate": 0.1}
     assert isinstance(getattr(optim, name)(**kwargs), optax.GradientTransformation)
 
@@ -107,11 +141,13 @@ def test_top_level_all_is_importable():
 @pytest.mark.parametrize("name,keyword", [("MLP", "activation"), ("MLP", "output_activation")])
 def test_spec_options_are_keyword_only(name, keyword):
     from fnn import mlp
+
     assert inspect.signature(getattr(mlp, name)).parameters[keyword].kind is inspect.Parameter.KEYWORD_ONLY
 
 
 def test_one_parameter_count_and_one_activation_table():
     from fnn import activations, backprop, mlp
+
     assert not hasattr(mlp, "num_params")  # fnn.inspect.param_count is the one count
     # backprop derives what it needs from fnn.activations.ACTIVATIONS: no table of its own
     # maps names to activation functions or back.
@@ -123,8 +159,12 @@ def test_one_parameter_count_and_one_activation_table():
 
 # The modules whose imports are checked: the MLP, backprop, activations and inspect modules
 # and the experiments (their benchmarks live elsewhere).
-CHECKED = sorted([*(ROOT / "fnn" / f for f in ("mlp.py", "backprop.py", "activations.py", "inspect.py")),
-                  *(ROOT / "experiments").glob("*.py")])
+CHECKED = sorted(
+    [
+        *(ROOT / "fnn" / f for f in ("mlp.py", "backprop.py", "activations.py", "inspect.py")),
+        *(ROOT / "experiments").glob("*.py"),
+    ]
+)
 
 
 def _is_module(name: str) -> bool:
@@ -153,9 +193,14 @@ def _private_names_used_from_other_modules(path: Path) -> list[str]:
                     found.append(f"line {node.lineno}: from {node.module} import {alias.name}")
     ours = ("fnn", "experiments")
     for node in ast.walk(tree):
-        if (isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) and node.value.id in bound
-                and bound[node.value.id].split(".")[0] in ours
-                and node.attr.startswith("_") and not node.attr.startswith("__")):
+        if (
+            isinstance(node, ast.Attribute)
+            and isinstance(node.value, ast.Name)
+            and node.value.id in bound
+            and bound[node.value.id].split(".")[0] in ours
+            and node.attr.startswith("_")
+            and not node.attr.startswith("__")
+        ):
             found.append(f"line {node.lineno}: {node.value.id}.{node.attr}")
     return found
 
@@ -167,21 +212,34 @@ def test_no_private_name_crosses_a_module_boundary(path):
 
 def test_the_private_name_check_finds_what_it_should(tmp_path):
     source = tmp_path / "m.py"
-    source.write_text("from fnn.mlp import _forward\nfrom experiments import _common\n"
-                      "import fnn.mlp as m\nx = m._init\ny = _common._jsonable\nz = _common.option\n")
+    source.write_text(
+        "from fnn.mlp import _forward\nfrom experiments import _common\n"
+        "import fnn.mlp as m\nx = m._init\ny = _common._jsonable\nz = _common.option\n"
+    )
     assert _private_names_used_from_other_modules(source) == [
-        "line 1: from fnn.mlp import _forward", "line 4: m._init", "line 5: _common._jsonable"]
+        "line 1: from fnn.mlp import _forward",
+        "line 4: m._init",
+        "line 5: _common._jsonable",
+    ]
 
 
 def test_experiments_do_not_import_one_another():
     """Shared pieces live in shared modules, not in another experiment's Config."""
     from experiments.__main__ import EXPERIMENTS
+
     for path in CHECKED:
         if path.parent.name != "experiments" or path.stem in ("__main__", "report"):
             continue
         tree = ast.parse(path.read_text(encoding="utf-8"))
-        imported = {alias.name for node in ast.walk(tree) if isinstance(node, ast.ImportFrom)
-                    and node.module == "experiments" for alias in node.names}
-        imported |= {node.module.split(".")[1] for node in ast.walk(tree) if isinstance(node, ast.ImportFrom)
-                     and node.module and node.module.startswith("experiments.")}
+        imported = {
+            alias.name
+            for node in ast.walk(tree)
+            if isinstance(node, ast.ImportFrom) and node.module == "experiments"
+            for alias in node.names
+        }
+        imported |= {
+            node.module.split(".")[1]
+            for node in ast.walk(tree)
+            if isinstance(node, ast.ImportFrom) and node.module and node.module.startswith("experiments.")
+        }
         assert not imported & set(EXPERIMENTS), f"{path.name} imports the experiments {imported & set(EXPERIMENTS)}"

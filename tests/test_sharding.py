@@ -43,8 +43,14 @@ def runs(tmp_path_factory):
     path = tmp_path_factory.mktemp("sharding") / "out.npz"
     env = dict(os.environ, JAX_PLATFORMS="cpu")
     env.pop("XLA_FLAGS", None)  # the worker asks for its 8 devices itself
-    proc = subprocess.Popen([sys.executable, str(_HERE / "_sharding_worker.py"), str(path)], env=env,
-                            cwd=_HERE.parent, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    proc = subprocess.Popen(
+        [sys.executable, str(_HERE / "_sharding_worker.py"), str(path)],
+        env=env,
+        cwd=_HERE.parent,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
     try:
         reference = {**worker.reference("kfold"), **worker.reference("masks_and_grid")}  # while it runs
         log = proc.communicate(timeout=600)[0]
@@ -76,8 +82,9 @@ def test_with_one_chunk_per_device_results_agree_to_float32_rounding(runs, devic
     # parameters agree to float32 rounding; here the scores come out the same.
     for part in ("test", "train"):
         np.testing.assert_array_equal(sharded[f"kfold/{devices}/{part}"], reference[f"kfold/plain/{part}"])
-    np.testing.assert_allclose(sharded[f"kfold/{devices}/params"], reference["kfold/plain/params"],
-                               rtol=1e-5, atol=2e-6)
+    np.testing.assert_allclose(
+        sharded[f"kfold/{devices}/params"], reference["kfold/plain/params"], rtol=1e-5, atol=2e-6
+    )
     if devices == "1":  # the same program on the same shapes: bitwise
         np.testing.assert_array_equal(sharded["kfold/1/params"], reference["kfold/plain/params"])
 
@@ -121,13 +128,16 @@ def test_the_engine_on_eight_devices(runs):
     np.testing.assert_allclose(sharded["engine/whole"], sharded["engine/one"], rtol=1e-6, atol=1e-6)
 
 
-@pytest.mark.parametrize("devices, error, match", [
-    ([], ValueError, "empty"),
-    ("cpu", TypeError, "list of jax devices"),
-    ([0, 1], TypeError, "must hold jax devices"),
-    ("twice", ValueError, "twice"),
-    ("one", TypeError, "write devices="),
-])
+@pytest.mark.parametrize(
+    "devices, error, match",
+    [
+        ([], ValueError, "empty"),
+        ("cpu", TypeError, "list of jax devices"),
+        ([0, 1], TypeError, "must hold jax devices"),
+        ("twice", ValueError, "twice"),
+        ("one", TypeError, "write devices="),
+    ],
+)
 def test_bad_devices_are_rejected_before_compiling(devices, error, match):
     if devices == "twice":
         devices = [jax.devices()[0]] * 2
@@ -137,5 +147,4 @@ def test_bad_devices_are_rejected_before_compiling(devices, error, match):
     with pytest.raises(error, match=match):
         cv.cross_validate(worker.fit_fn, worker.score_fn, X, y, 5, key=jax.random.key(0), devices=devices)
     with pytest.raises(error, match=match):
-        cv.grid_search(worker.fit_fn, worker.score_fn, X, y, 5, {"lr": [0.1]}, key=jax.random.key(0),
-                       devices=devices)
+        cv.grid_search(worker.fit_fn, worker.score_fn, X, y, 5, {"lr": [0.1]}, key=jax.random.key(0), devices=devices)

@@ -125,8 +125,11 @@ def _predictions(n, flip_a, flip_b, seed):
     return y, pred_a, pred_b
 
 
-MCNEMAR_CASES = [(n, fa, fb, seed) for n, fa, fb in [(500, 0.1, 0.15), (60, 0.1, 0.2), (30, 0.05, 0.05),
-                                                      (2000, 0.2, 0.2)] for seed in (0, 1)]
+MCNEMAR_CASES = [
+    (n, fa, fb, seed)
+    for n, fa, fb in [(500, 0.1, 0.15), (60, 0.1, 0.2), (30, 0.05, 0.05), (2000, 0.2, 0.2)]
+    for seed in (0, 1)
+]
 
 
 @pytest.mark.parametrize("n,flip_a,flip_b,seed", MCNEMAR_CASES)
@@ -195,8 +198,9 @@ def test_mcnemar_matches_scipy(n, flip_a, flip_b, seed):
 def test_bootstrap_matches_scipy_percentile_interval():
     n_resamples = 100_000
     result = stats.bootstrap_ci(A10, key=jax.random.key(1), n_resamples=n_resamples)
-    reference = scipy.stats.bootstrap((A10,), np.mean, n_resamples=n_resamples, method="percentile",
-                                      rng=np.random.default_rng(1))
+    reference = scipy.stats.bootstrap(
+        (A10,), np.mean, n_resamples=n_resamples, method="percentile", rng=np.random.default_rng(1)
+    )
     sd = reference.standard_error
     # Monte-Carlo error of a 2.5 % quantile of ~normal means from 1e5 resamples:
     # sqrt(q(1-q)/n) / phi(1.96) = 0.0085 sd each, 0.012 sd for the difference of two
@@ -228,7 +232,7 @@ def _f_upper_tail_10_5(f):
     second argument I_y(a, n) = y^a sum_{k<n} (a)_k / k! (1-y)^k (a terminating series)."""
     y = 5 / (5 + 10 * f)
     rising = [1, 2.5, 2.5 * 3.5, 2.5 * 3.5 * 4.5, 2.5 * 3.5 * 4.5 * 5.5]  # (5/2)_k
-    return y ** 2.5 * sum(rising[k] / math.factorial(k) * (1 - y) ** k for k in range(5))
+    return y**2.5 * sum(rising[k] / math.factorial(k) * (1 - y) ** k for k in range(5))
 
 
 # Test examples correct out of 100 per half (integers: exact in float64).
@@ -301,8 +305,8 @@ def test_mcnemar_agresti_approval_ratings():
     np.testing.assert_allclose(plain.p_value, math.erfc(math.sqrt(4096 / 236 / 2)), rtol=1e-10)
     assert plain.p_value < 1e-4
     corrected = stats.mcnemar(y, pred_a, pred_b)
-    np.testing.assert_allclose(corrected.statistic, 63 ** 2 / 236, rtol=RTOL)
-    np.testing.assert_allclose(corrected.p_value, math.erfc(math.sqrt(63 ** 2 / 236 / 2)), rtol=1e-10)
+    np.testing.assert_allclose(corrected.statistic, 63**2 / 236, rtol=RTOL)
+    np.testing.assert_allclose(corrected.p_value, math.erfc(math.sqrt(63**2 / 236 / 2)), rtol=1e-10)
 
 
 def test_mcnemar_exact_by_hand():
@@ -393,8 +397,11 @@ def test_bootstrap_of_paired_differences_contains_the_mean_difference():
 # --------------------------------------------------------------------------- properties
 
 scores_52 = hnp.arrays(np.float64, (5, 2), elements=st.floats(0, 1))
-scores_j = st.integers(2, 12).flatmap(lambda j: st.tuples(hnp.arrays(np.float64, (j,), elements=st.floats(0, 1)),
-                                                          hnp.arrays(np.float64, (j,), elements=st.floats(0, 1))))
+scores_j = st.integers(2, 12).flatmap(
+    lambda j: st.tuples(
+        hnp.arrays(np.float64, (j,), elements=st.floats(0, 1)), hnp.arrays(np.float64, (j,), elements=st.floats(0, 1))
+    )
+)
 
 
 def _two_sided_tests(a, b):
@@ -419,8 +426,7 @@ def test_swapping_learners_flips_the_sign_and_keeps_p(pair):
 
 
 @settings(max_examples=40, deadline=None)
-@given(st.one_of(scores_52, hnp.arrays(np.float64, st.integers(2, 12), elements=st.floats(0, 1))),
-       st.floats(0.01, 0.5))
+@given(st.one_of(scores_52, hnp.arrays(np.float64, st.integers(2, 12), elements=st.floats(0, 1))), st.floats(0.01, 0.5))
 def test_shifted_scores_give_a_tiny_p(a, shift):
     # b = a + shift differs from a by shift up to rounding, so the spread is ~1e-17 and t is huge.
     for result in _two_sided_tests(a + shift, a):
@@ -430,6 +436,7 @@ def test_shifted_scores_give_a_tiny_p(a, shift):
 
 
 # --------------------------------------------------------------------------- bad input
+
 
 def _nan_at(a, index):
     a = np.array(a, dtype=float)
@@ -444,37 +451,69 @@ BAD_INPUT = [
     # 5x2cv: shapes
     (lambda: stats.paired_ttest_5x2cv(A52, B52[:4]), ValueError, r"same shape.*\(5, 2\) and \(4, 2\)"),
     (lambda: stats.paired_ttest_5x2cv(A10, B10), ValueError, r"shape \(5, 2\).*got \(10,\).*reshape\(5, 2\)"),
-    (lambda: stats.combined_ftest_5x2cv(A52[:3], B52[:3]), ValueError,
-     r"shape \(5, 2\).*got \(3, 2\).*corrected_resampled_ttest"),
+    (
+        lambda: stats.combined_ftest_5x2cv(A52[:3], B52[:3]),
+        ValueError,
+        r"shape \(5, 2\).*got \(3, 2\).*corrected_resampled_ttest",
+    ),
     (lambda: stats.paired_ttest_5x2cv(A52, None), TypeError, "scores_b must be an array of scores"),
     (lambda: stats.paired_ttest_5x2cv(A52.astype(complex), B52), TypeError, "real numbers.*complex"),
     (lambda: stats.paired_ttest_5x2cv([["a", "b"]] * 5, B52), TypeError, "real numbers"),
     (lambda: stats.paired_ttest_5x2cv([[0.9, 0.8]] * 4 + [[0.9]], B52), TypeError, "rectangular array"),
     # non-finite scores: the fold is named
-    (lambda: stats.paired_ttest_5x2cv(_nan_at(A52, (2, 1)), B52), ValueError,
-     r"scores_a\[2, 1\] is nan \(repetition 2, half 1\)"),
-    (lambda: stats.combined_ftest_5x2cv(A52, np.where(np.eye(5, 2) > 0, np.inf, B52)), ValueError,
-     r"scores_b\[0, 0\] is inf \(repetition 0, half 0\) \(2 non-finite scores in all\)"),
-    (lambda: stats.corrected_resampled_ttest(_nan_at(A10, 7), B10, n_train=9, n_test=1), ValueError,
-     r"scores_a\[7\] is nan \(fold 7\).*rerun"),
-    (lambda: stats.corrected_resampled_ttest(_nan_at(A10.reshape(2, 5), (1, 3)), B10.reshape(2, 5),
-                                             n_train=9, n_test=1), ValueError, r"\(repeat 1, fold 3\)"),
+    (
+        lambda: stats.paired_ttest_5x2cv(_nan_at(A52, (2, 1)), B52),
+        ValueError,
+        r"scores_a\[2, 1\] is nan \(repetition 2, half 1\)",
+    ),
+    (
+        lambda: stats.combined_ftest_5x2cv(A52, np.where(np.eye(5, 2) > 0, np.inf, B52)),
+        ValueError,
+        r"scores_b\[0, 0\] is inf \(repetition 0, half 0\) \(2 non-finite scores in all\)",
+    ),
+    (
+        lambda: stats.corrected_resampled_ttest(_nan_at(A10, 7), B10, n_train=9, n_test=1),
+        ValueError,
+        r"scores_a\[7\] is nan \(fold 7\).*rerun",
+    ),
+    (
+        lambda: stats.corrected_resampled_ttest(
+            _nan_at(A10.reshape(2, 5), (1, 3)), B10.reshape(2, 5), n_train=9, n_test=1
+        ),
+        ValueError,
+        r"\(repeat 1, fold 3\)",
+    ),
     (lambda: stats.bootstrap_ci(_nan_at(A10, 0), key=KEY), ValueError, r"scores\[0\] is nan \(fold 0\)"),
     # corrected t: folds and sizes
-    (lambda: stats.corrected_resampled_ttest(A10[:1], B10[:1], n_train=9, n_test=1), ValueError,
-     "at least 2 fold scores.*got 1"),
-    (lambda: stats.corrected_resampled_ttest(A10, B10[:9], n_train=9, n_test=1), ValueError,
-     r"same shape.*\(10,\) and \(9,\)"),
+    (
+        lambda: stats.corrected_resampled_ttest(A10[:1], B10[:1], n_train=9, n_test=1),
+        ValueError,
+        "at least 2 fold scores.*got 1",
+    ),
+    (
+        lambda: stats.corrected_resampled_ttest(A10, B10[:9], n_train=9, n_test=1),
+        ValueError,
+        r"same shape.*\(10,\) and \(9,\)",
+    ),
     (lambda: stats.corrected_resampled_ttest(0.9, 0.8, n_train=9, n_test=1), ValueError, r"shape \(J,\).*got \(\)"),
-    (lambda: stats.corrected_resampled_ttest(A10, B10, n_train=0, n_test=1), ValueError,
-     "n_train must be a positive.*got 0"),
-    (lambda: stats.corrected_resampled_ttest(A10, B10, n_train=9, n_test=-1), ValueError,
-     "n_test must be a positive.*got -1"),
+    (
+        lambda: stats.corrected_resampled_ttest(A10, B10, n_train=0, n_test=1),
+        ValueError,
+        "n_train must be a positive.*got 0",
+    ),
+    (
+        lambda: stats.corrected_resampled_ttest(A10, B10, n_train=9, n_test=-1),
+        ValueError,
+        "n_test must be a positive.*got -1",
+    ),
     (lambda: stats.corrected_resampled_ttest(A10, B10, n_train=math.inf, n_test=1), ValueError, "n_train.*inf"),
     (lambda: stats.corrected_resampled_ttest(A10, B10, n_train="90", n_test=10), TypeError, "n_train must be a number"),
     (lambda: stats.corrected_resampled_ttest(A10, B10, n_train=True, n_test=10), TypeError, "n_train must be a number"),
-    (lambda: stats.corrected_resampled_ttest(A10, B10, n_train=9, n_test=1, confidence=95), ValueError,
-     "confidence must lie strictly between 0 and 1, got 95"),
+    (
+        lambda: stats.corrected_resampled_ttest(A10, B10, n_train=9, n_test=1, confidence=95),
+        ValueError,
+        "confidence must lie strictly between 0 and 1, got 95",
+    ),
     # McNemar
     (lambda: stats.mcnemar(y_ok, pa_ok[:-1], pb_ok), ValueError, "same length.*got 20, 19 and 20"),
     (lambda: stats.mcnemar(y_ok[:, None], pa_ok[:, None], pb_ok[:, None]), ValueError, r"shape \(n,\).*reshape"),
@@ -497,8 +536,11 @@ BAD_INPUT = [
     (lambda: stats.verdict("a", "b", [0.9], 0.8, 0.01), TypeError, "mean_a must be a number"),
     (lambda: stats.verdict("a", "b", 0.9, 0.8, 0.01, alpha=0), ValueError, "alpha must lie strictly"),
     # finite scores whose differences overflow float64
-    (lambda: stats.paired_ttest_5x2cv(np.full((5, 2), 1e308), np.full((5, 2), -1e308)), ValueError,
-     "overflow float64.*rescale"),
+    (
+        lambda: stats.paired_ttest_5x2cv(np.full((5, 2), 1e308), np.full((5, 2), -1e308)),
+        ValueError,
+        "overflow float64.*rescale",
+    ),
     (lambda: stats.combined_ftest_5x2cv(A52 * 1e160, B52), ValueError, "overflow float64"),
     (lambda: stats.bootstrap_ci([1e308, -1e308], key=KEY), ValueError, "overflow float64"),
 ]
@@ -517,19 +559,26 @@ def test_traced_scores_are_refused():
 
 # --------------------------------------------------------------------------- verdict
 
-@pytest.mark.parametrize("args,kwargs,expected", [
-    (("A", "B", 0.91, 0.88, 0.012), {}, "A is better than B at p = 0.012"),
-    (("A", "B", 0.88, 0.91, 0.012), {}, "B is better than A at p = 0.012"),
-    (("A", "B", 0.30, 0.25, 0.012), {"higher_is_better": False}, "B is better than A at p = 0.012"),
-    (("A", "B", 0.91, 0.88, 0.41), {}, "no detectable difference between A and B (p = 0.41)"),
-    (("A", "B", 0.91, 0.88, 0.05), {}, "A is better than B at p = 0.05"),  # p <= alpha rejects
-    (("A", "B", 0.91, 0.88, 0.06), {"alpha": 0.1}, "A is better than B at p = 0.06"),
-    (("A", "B", 0.91, 0.88, 0.0), {}, "A is better than B at p < 0.001"),
-    (("A", "B", 0.91, 0.88, 0.0123456), {}, "A is better than B at p = 0.0123"),
-    (("A", "B", 0.91, 0.91, 0.01), {}, "A and B differ at p = 0.01, but their mean scores are equal"),
-    (("A", "B", np.float32(0.9), jnp.asarray(0.8), np.float64(1.0)), {},
-     "no detectable difference between A and B (p = 1)"),
-])
+
+@pytest.mark.parametrize(
+    "args,kwargs,expected",
+    [
+        (("A", "B", 0.91, 0.88, 0.012), {}, "A is better than B at p = 0.012"),
+        (("A", "B", 0.88, 0.91, 0.012), {}, "B is better than A at p = 0.012"),
+        (("A", "B", 0.30, 0.25, 0.012), {"higher_is_better": False}, "B is better than A at p = 0.012"),
+        (("A", "B", 0.91, 0.88, 0.41), {}, "no detectable difference between A and B (p = 0.41)"),
+        (("A", "B", 0.91, 0.88, 0.05), {}, "A is better than B at p = 0.05"),  # p <= alpha rejects
+        (("A", "B", 0.91, 0.88, 0.06), {"alpha": 0.1}, "A is better than B at p = 0.06"),
+        (("A", "B", 0.91, 0.88, 0.0), {}, "A is better than B at p < 0.001"),
+        (("A", "B", 0.91, 0.88, 0.0123456), {}, "A is better than B at p = 0.0123"),
+        (("A", "B", 0.91, 0.91, 0.01), {}, "A and B differ at p = 0.01, but their mean scores are equal"),
+        (
+            ("A", "B", np.float32(0.9), jnp.asarray(0.8), np.float64(1.0)),
+            {},
+            "no detectable difference between A and B (p = 1)",
+        ),
+    ],
+)
 def test_verdict(args, kwargs, expected):
     assert stats.verdict(*args, **kwargs) == expected
 
@@ -545,6 +594,7 @@ def test_verdict_reads_a_test_result():
 
 def test_public_names_and_result_fields():
     import fnn
+
     assert fnn.stats is stats and "stats" in fnn.__all__
     for name in stats.__all__:
         assert hasattr(stats, name)

@@ -61,8 +61,7 @@ def _reference(params, optimizer, X, y, *, key, epochs, batch_size, weights, val
         if batch_size is None:
             batches = [np.flatnonzero(weights > 0)]
         else:
-            idx, w = batch_order(keys[e], weights, batch_size=batch_size,
-                                 n_steps=math.ceil(len(weights) / batch_size))
+            idx, w = batch_order(keys[e], weights, batch_size=batch_size, n_steps=math.ceil(len(weights) / batch_size))
             idx, w = np.asarray(idx), np.asarray(w)
             batches = [i[wi > 0] for i, wi in zip(idx, w, strict=True) if np.any(wi > 0)]
         total = 0.0
@@ -82,13 +81,16 @@ def _close(a, b, rtol=1e-6, atol=1e-6):
 _OPTIMIZERS = {"sgd": optax.sgd(0.3), "adam": optax.adam(0.05)}
 
 
-@pytest.mark.parametrize("batch_size, optimizer_name, weighted", [
-    (None, "sgd", False),  # batch gradient descent
-    (None, "adam", True),
-    (1, "adam", True),  # stochastic
-    (4, "sgd", True),  # mini-batch, partial last batch
-    (4, "adam", False),
-])
+@pytest.mark.parametrize(
+    "batch_size, optimizer_name, weighted",
+    [
+        (None, "sgd", False),  # batch gradient descent
+        (None, "adam", True),
+        (1, "adam", True),  # stochastic
+        (4, "sgd", True),  # mini-batch, partial last batch
+        (4, "adam", False),
+    ],
+)
 def test_fit_equals_reference_loop(batch_size, optimizer_name, weighted):
     X, y = _data()
     optimizer = _OPTIMIZERS[optimizer_name]
@@ -97,13 +99,34 @@ def test_fit_equals_reference_loop(batch_size, optimizer_name, weighted):
         weights[[0, 5, 6, 11, 17]] = 0.0  # a fold's test rows, spread out
     validation_rows = np.flatnonzero(weights == 0) if weighted else None
     key = jax.random.key(3)
-    run = jax.jit(lambda p, w, vw: fit(_loss, p, optimizer, X, y, key=key, epochs=4, batch_size=batch_size,
-                                       weights=w, validation_weights=vw, metric_fn=_accuracy))
+    run = jax.jit(
+        lambda p, w, vw: fit(
+            _loss,
+            p,
+            optimizer,
+            X,
+            y,
+            key=key,
+            epochs=4,
+            batch_size=batch_size,
+            weights=w,
+            validation_weights=vw,
+            metric_fn=_accuracy,
+        )
+    )
     vw = (weights == 0).astype(np.float32) if weighted else np.ones(N, np.float32)
     params, history = run(_params(), weights, vw)
     ref_params, ref_train, ref_val = _reference(
-        _params(), optimizer, X, y, key=key, epochs=4, batch_size=batch_size, weights=weights,
-        validation_rows=validation_rows if weighted else np.arange(N))
+        _params(),
+        optimizer,
+        X,
+        y,
+        key=key,
+        epochs=4,
+        batch_size=batch_size,
+        weights=weights,
+        validation_rows=validation_rows if weighted else np.arange(N),
+    )
     # float32: sums taken in a different order (padded weighted sum vs subset mean).
     _close(params, ref_params, rtol=1e-6, atol=1e-6)
     np.testing.assert_allclose(history.train_loss, ref_train, rtol=1e-6, atol=1e-6)
@@ -118,10 +141,14 @@ def test_fit_float64_equals_reference(enable_x64):
     p0 = jax.tree.map(lambda a: a.astype(jnp.float64), _params())
     weights = np.ones(N)
     weights[:4] = 0.0
-    params, _ = jax.jit(lambda p: fit(_loss, p, _OPTIMIZERS["adam"], X, y, key=jax.random.key(0), epochs=2,
-                                      batch_size=5, weights=weights))(p0)
-    ref, _, _ = _reference(p0, _OPTIMIZERS["adam"], X, y, key=jax.random.key(0), epochs=2, batch_size=5,
-                           weights=weights)
+    params, _ = jax.jit(
+        lambda p: fit(
+            _loss, p, _OPTIMIZERS["adam"], X, y, key=jax.random.key(0), epochs=2, batch_size=5, weights=weights
+        )
+    )(p0)
+    ref, _, _ = _reference(
+        p0, _OPTIMIZERS["adam"], X, y, key=jax.random.key(0), epochs=2, batch_size=5, weights=weights
+    )
     _close(params, ref, rtol=1e-12, atol=1e-12)
 
 
@@ -130,9 +157,22 @@ def test_empty_batches_leave_params_and_adam_state_unchanged():
     X, y = _data()
     weights = np.zeros(N, np.float32)
     weights[[1, 4, 8, 9, 15, 22]] = 1.0
+
     def run(max_rows):
-        return jax.jit(lambda p: fit(_loss, p, optax.adam(0.05), X, y, key=jax.random.key(7), epochs=3,
-                                     batch_size=4, weights=weights, max_rows=max_rows)[0])(_params())
+        return jax.jit(
+            lambda p: fit(
+                _loss,
+                p,
+                optax.adam(0.05),
+                X,
+                y,
+                key=jax.random.key(7),
+                epochs=3,
+                batch_size=4,
+                weights=weights,
+                max_rows=max_rows,
+            )[0]
+        )(_params())
 
     tight = run(6)  # 2 steps per epoch
     loose = run(None)  # max_rows = n: 6 steps per epoch, 4 of them all padding
@@ -162,8 +202,9 @@ def test_learning_rates_vmap_in_one_compilation():
     first = run(jnp.array([0.01, 0.1, 1.0]))
     second = run(jnp.array([0.02, 0.2, 2.0]))
     assert len(traces) == 1
-    alone_run = jax.jit(lambda lr: fit(_loss, _params(), optax.sgd(lr), X, y, key=jax.random.key(0),
-                                       epochs=3, batch_size=8)[0])
+    alone_run = jax.jit(
+        lambda lr: fit(_loss, _params(), optax.sgd(lr), X, y, key=jax.random.key(0), epochs=3, batch_size=8)[0]
+    )
     for i, lr in enumerate([0.02, 0.2, 2.0]):
         alone = alone_run(lr)
         _close(jax.tree.map(lambda a, i=i: a[i], second), alone, rtol=1e-6, atol=1e-6)
@@ -181,7 +222,7 @@ def test_divergence_stops_updates_and_records_epoch():
     for e in range(60):
         r = np.asarray(X) @ p - np.asarray(y)
         with np.errstate(over="ignore", invalid="ignore"):
-            loss_value = np.float32(np.mean(r ** 2))
+            loss_value = np.float32(np.mean(r**2))
             grad = np.float32(2.0) * np.mean(r[:, None] * np.asarray(X), axis=0).astype(np.float32)
             new = (p - np.float32(lr) * grad).astype(np.float32)
         if not (np.isfinite(loss_value) and np.all(np.isfinite(grad)) and np.all(np.isfinite(new))):
@@ -207,10 +248,24 @@ def test_validation_data_equals_validation_weights():
     X, y = _data()
     train_w = np.ones(N, np.float32)
     train_w[-7:] = 0.0
-    a = jax.jit(lambda p: fit(_loss, p, optax.sgd(0.2), X, y, epochs=3, weights=train_w,
-                              validation_weights=1.0 - train_w, metric_fn=_accuracy)[1])(_params())
-    b = jax.jit(lambda p: fit(_loss, p, optax.sgd(0.2), X[:-7], y[:-7], epochs=3,
-                              validation_data=(X[-7:], y[-7:]), metric_fn=_accuracy)[1])(_params())
+    a = jax.jit(
+        lambda p: fit(
+            _loss,
+            p,
+            optax.sgd(0.2),
+            X,
+            y,
+            epochs=3,
+            weights=train_w,
+            validation_weights=1.0 - train_w,
+            metric_fn=_accuracy,
+        )[1]
+    )(_params())
+    b = jax.jit(
+        lambda p: fit(
+            _loss, p, optax.sgd(0.2), X[:-7], y[:-7], epochs=3, validation_data=(X[-7:], y[-7:]), metric_fn=_accuracy
+        )[1]
+    )(_params())
     _close(a, b, rtol=1e-6, atol=1e-6)
     assert isinstance(a, History)
 
@@ -220,38 +275,52 @@ _OK = dict(key=jax.random.key(0), epochs=2)
 _ZERO_AT_3 = np.where(np.arange(N) == 3, 0.0, 1.0).astype(np.float32)
 
 
-@pytest.mark.parametrize("kwargs, error, match", [
-    (dict(epochs=0), ValueError, "epochs must be at least 1"),
-    (dict(epochs=2.0), TypeError, "epochs must be an int"),
-    (dict(batch_size=0), ValueError, "batch_size must be between 1 and 23"),
-    (dict(batch_size=24), ValueError, "batch_size must be between 1 and 23"),
-    (dict(batch_size=4, key=None), ValueError, "needs key"),
-    (dict(key=0), TypeError, "key must be a JAX PRNG key"),
-    (dict(y=_Y[:-1]), ValueError, "y must have 23 rows"),
-    (dict(X=_X[0, 0]), ValueError, "leading axis"),
-    (dict(weights=np.ones(22)), ValueError, r"weights must have shape \(n,\) = \(23,\)"),
-    (dict(weights=-np.ones(23)), ValueError, "non-negative"),
-    (dict(weights=np.zeros(23)), ValueError, "weights are all zero"),
-    (dict(weights=np.full(23, np.nan)), ValueError, "finite"),
-    (dict(X=_X.at[3, 1].set(jnp.nan)), ValueError, "X contains NaN or inf"),
-    (dict(y=jnp.where(jnp.arange(N) == 2, jnp.inf, 1.0)), ValueError, "y contains NaN or inf"),
-    (dict(loss_fn=lambda p, X, y: jnp.mean(_loss(p, X, y))), ValueError, "one loss per example"),
-    (dict(validation_data=(_X, _Y), validation_weights=np.ones(23)), ValueError, "not both"),
-    (dict(metric_fn=_accuracy), ValueError, "metric_fn is recorded on validation rows"),
-    (dict(validation_data=(_X[:, :2], _Y)), ValueError, "validation X must have rows shaped"),
-    (dict(validation_weights=np.ones(5)), ValueError, "validation_weights must have shape"),
-    (dict(validation_weights=np.r_[1.0, -1.0, np.nan, np.ones(20)]), ValueError, "validation_weights must be finite"),
-    (dict(validation_weights=np.r_[1.0, -1.0, np.ones(21)]), ValueError, "validation_weights must be non-negative"),
-    (dict(validation_weights=np.zeros(23)), ValueError, "validation_weights are all zero"),
-    # A non-finite value in a row that counts, for training or for validation.
-    (dict(X=_X.at[3, 1].set(jnp.inf)), ValueError, r"X contains NaN or inf in rows of positive weight \(rows \[3\]\)"),
-    (dict(X=_X.at[3, 1].set(jnp.inf), weights=_ZERO_AT_3, validation_weights=1.0 - _ZERO_AT_3), ValueError,
-     r"X contains NaN or inf in rows of positive weight \(rows \[3\]\)"),
-    (dict(optimizer=0.1), TypeError, "optax.GradientTransformation"),
-    (dict(loss_fn="mse"), TypeError, "loss_fn must be callable"),
-    (dict(max_rows=3, weights=np.ones(23)), ValueError, "max_rows=3"),
-    (dict(max_rows=0), ValueError, "max_rows must be between 1 and 23"),
-])
+@pytest.mark.parametrize(
+    "kwargs, error, match",
+    [
+        (dict(epochs=0), ValueError, "epochs must be at least 1"),
+        (dict(epochs=2.0), TypeError, "epochs must be an int"),
+        (dict(batch_size=0), ValueError, "batch_size must be between 1 and 23"),
+        (dict(batch_size=24), ValueError, "batch_size must be between 1 and 23"),
+        (dict(batch_size=4, key=None), ValueError, "needs key"),
+        (dict(key=0), TypeError, "key must be a JAX PRNG key"),
+        (dict(y=_Y[:-1]), ValueError, "y must have 23 rows"),
+        (dict(X=_X[0, 0]), ValueError, "leading axis"),
+        (dict(weights=np.ones(22)), ValueError, r"weights must have shape \(n,\) = \(23,\)"),
+        (dict(weights=-np.ones(23)), ValueError, "non-negative"),
+        (dict(weights=np.zeros(23)), ValueError, "weights are all zero"),
+        (dict(weights=np.full(23, np.nan)), ValueError, "finite"),
+        (dict(X=_X.at[3, 1].set(jnp.nan)), ValueError, "X contains NaN or inf"),
+        (dict(y=jnp.where(jnp.arange(N) == 2, jnp.inf, 1.0)), ValueError, "y contains NaN or inf"),
+        (dict(loss_fn=lambda p, X, y: jnp.mean(_loss(p, X, y))), ValueError, "one loss per example"),
+        (dict(validation_data=(_X, _Y), validation_weights=np.ones(23)), ValueError, "not both"),
+        (dict(metric_fn=_accuracy), ValueError, "metric_fn is recorded on validation rows"),
+        (dict(validation_data=(_X[:, :2], _Y)), ValueError, "validation X must have rows shaped"),
+        (dict(validation_weights=np.ones(5)), ValueError, "validation_weights must have shape"),
+        (
+            dict(validation_weights=np.r_[1.0, -1.0, np.nan, np.ones(20)]),
+            ValueError,
+            "validation_weights must be finite",
+        ),
+        (dict(validation_weights=np.r_[1.0, -1.0, np.ones(21)]), ValueError, "validation_weights must be non-negative"),
+        (dict(validation_weights=np.zeros(23)), ValueError, "validation_weights are all zero"),
+        # A non-finite value in a row that counts, for training or for validation.
+        (
+            dict(X=_X.at[3, 1].set(jnp.inf)),
+            ValueError,
+            r"X contains NaN or inf in rows of positive weight \(rows \[3\]\)",
+        ),
+        (
+            dict(X=_X.at[3, 1].set(jnp.inf), weights=_ZERO_AT_3, validation_weights=1.0 - _ZERO_AT_3),
+            ValueError,
+            r"X contains NaN or inf in rows of positive weight \(rows \[3\]\)",
+        ),
+        (dict(optimizer=0.1), TypeError, "optax.GradientTransformation"),
+        (dict(loss_fn="mse"), TypeError, "loss_fn must be callable"),
+        (dict(max_rows=3, weights=np.ones(23)), ValueError, "max_rows=3"),
+        (dict(max_rows=0), ValueError, "max_rows must be between 1 and 23"),
+    ],
+)
 def test_bad_input_raises_before_tracing(kwargs, error, match):
     args = dict(loss_fn=_loss, params=_params(), optimizer=optax.sgd(0.1), X=_X, y=_Y, **_OK)
     args.update(kwargs)
@@ -282,9 +351,11 @@ def test_non_finite_values_in_rows_of_weight_zero_are_replaced_not_trained_on():
 @pytest.mark.parametrize("where", [0, 1, 2])
 def test_all_finite_matches_numpy(bad, where):
     # the guard's sum(x * 0) test against numpy's isfinite, on mixed dtypes and huge values
-    tree = [jnp.array([1e38, -3.0e38, 0.5], jnp.float32),
-            {"b": jnp.array([[1.0, 2.0], [3.0, 4.0]], jnp.bfloat16)},
-            jnp.asarray(2.5, jnp.float32)]
+    tree = [
+        jnp.array([1e38, -3.0e38, 0.5], jnp.float32),
+        {"b": jnp.array([[1.0, 2.0], [3.0, 4.0]], jnp.bfloat16)},
+        jnp.asarray(2.5, jnp.float32),
+    ]
     if bad is not None:
         leaves, treedef = jax.tree.flatten(tree)
         leaf = np.array(leaves[where], np.float32)

@@ -23,7 +23,6 @@ Usage::
 from __future__ import annotations
 
 import argparse
-import os
 import re
 import statistics
 import sys
@@ -54,12 +53,19 @@ LOSSES = {
     "mse": (L.mse, lambda p, t: jnp.mean(optax.losses.squared_error(p, t)), "real"),
     "binary_cross_entropy_with_logits": (
         L.binary_cross_entropy_with_logits,
-        lambda p, t: jnp.mean(optax.losses.sigmoid_binary_cross_entropy(p, t)), "binary"),
+        lambda p, t: jnp.mean(optax.losses.sigmoid_binary_cross_entropy(p, t)),
+        "binary",
+    ),
     "cross_entropy (labels)": (
         L.cross_entropy,
-        lambda p, t: jnp.mean(optax.losses.softmax_cross_entropy_with_integer_labels(p, t)), "labels"),
+        lambda p, t: jnp.mean(optax.losses.softmax_cross_entropy_with_integer_labels(p, t)),
+        "labels",
+    ),
     "cross_entropy (probabilities)": (
-        L.cross_entropy, lambda p, t: jnp.mean(optax.losses.softmax_cross_entropy(p, t)), "probs"),
+        L.cross_entropy,
+        lambda p, t: jnp.mean(optax.losses.softmax_cross_entropy(p, t)),
+        "probs",
+    ),
 }
 QUICK = ("sigmoid", "softmax", "mse", "cross_entropy (labels)")
 
@@ -84,17 +90,20 @@ def _inputs(key, kind):
 def _programs(fn, args):
     """(value, value-and-gradient) programs of ``fn`` with respect to its first argument."""
     if len(args) == 1:
+
         def value(x):
             return fn(x)
 
         def value_and_grad(x):
             return jax.value_and_grad(lambda x: jnp.sum(fn(x)))(x)
     else:
+
         def value(p, t):
             return fn(p, t)
 
         def value_and_grad(p, t):
             return jax.value_and_grad(lambda p: fn(p, t))(p)
+
     return {"value": value, "value_and_grad": value_and_grad}
 
 
@@ -128,10 +137,16 @@ def _compare(fnn_fn, ref_fn, args, repeats, calls):
             for side in order:
                 sides[side]["times"].append(_time_block(sides[side]["compiled"], args, calls))
         med = {side: statistics.median(d["times"]) for side, d in sides.items()}
-        rows.append({"mode": mode, "fnn_s": med["fnn"], "reference_s": med["reference"],
-                     "ratio": med["fnn"] / med["reference"],
-                     "fnn_hlo_ops": sides["fnn"]["hlo_ops"],
-                     "reference_hlo_ops": sides["reference"]["hlo_ops"]})
+        rows.append(
+            {
+                "mode": mode,
+                "fnn_s": med["fnn"],
+                "reference_s": med["reference"],
+                "ratio": med["fnn"] / med["reference"],
+                "fnn_hlo_ops": sides["fnn"]["hlo_ops"],
+                "reference_hlo_ops": sides["reference"]["hlo_ops"],
+            }
+        )
     return rows
 
 
@@ -147,35 +162,43 @@ def run(quick: bool = False, repeats: int | None = None, calls: int | None = Non
                 continue
             args = _inputs(key, kind)
             for row in _compare(fnn_fn, ref_fn, args, repeats, calls):
-                rows.append({"group": group, "name": name, "reference": reference,
-                             "shape": list(args[0].shape), **row})
+                rows.append({"group": group, "name": name, "reference": reference, "shape": list(args[0].shape), **row})
     return {
         "benchmark": "activations_losses",
-        "repeats": repeats, "calls_per_block": calls, "quick": quick,
-        "device": str(jax.devices()[0]), "jax": jax.__version__, "optax": optax.__version__,
+        "repeats": repeats,
+        "calls_per_block": calls,
+        "quick": quick,
+        "device": str(jax.devices()[0]),
+        "jax": jax.__version__,
+        "optax": optax.__version__,
         "rows": rows,
     }
 
 
 def markdown(results: dict) -> str:
-    lines = ["| function | vs | mode | fnn ms | reference ms | fnn/ref | HLO ops fnn / ref |",
-             "|---|---|---|---|---|---|---|"]
+    lines = [
+        "| function | vs | mode | fnn ms | reference ms | fnn/ref | HLO ops fnn / ref |",
+        "|---|---|---|---|---|---|---|",
+    ]
     for r in results["rows"]:
-        lines.append(f"| {r['name']} | {r['reference']} | {r['mode']} | {1e3 * r['fnn_s']:.3f} | "
-                     f"{1e3 * r['reference_s']:.3f} | {r['ratio']:.3f} | "
-                     f"{r['fnn_hlo_ops']} / {r['reference_hlo_ops']} |")
+        lines.append(
+            f"| {r['name']} | {r['reference']} | {r['mode']} | {1e3 * r['fnn_s']:.3f} | "
+            f"{1e3 * r['reference_s']:.3f} | {r['ratio']:.3f} | "
+            f"{r['fnn_hlo_ops']} / {r['reference_hlo_ops']} |"
+        )
     return "\n".join(lines)
 
 
 def main(argv=None) -> int:
     from experiments._common import write_json  # atomic: temporary file + os.replace
 
-    parser = argparse.ArgumentParser(prog="python -m experiments.benchmarks.activations_losses",
-                                     description=__doc__.split("\n\n")[0])
-    parser.add_argument("--json", type=Path, default=DEFAULT_JSON,
-                        help=f"where to write the results (default {DEFAULT_JSON})")
-    parser.add_argument("--quick", action="store_true",
-                        help="four functions, few repetitions (a smoke run)")
+    parser = argparse.ArgumentParser(
+        prog="python -m experiments.benchmarks.activations_losses", description=__doc__.split("\n\n")[0]
+    )
+    parser.add_argument(
+        "--json", type=Path, default=DEFAULT_JSON, help=f"where to write the results (default {DEFAULT_JSON})"
+    )
+    parser.add_argument("--quick", action="store_true", help="four functions, few repetitions (a smoke run)")
     parser.add_argument("--repeats", type=int, default=None, help="interleaved repetitions")
     parser.add_argument("--calls", type=int, default=None, help="calls per timed block")
     args = parser.parse_args(argv)

@@ -71,8 +71,9 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any
 
 __all__ = ["ALTERNATIVES", "CASES", "Case", "flop_count", "main", "run"]
 
@@ -206,15 +207,18 @@ def _fnn_fit_and_score(case: Case, epochs: int, max_rows: int | None):
         return mlp.apply(params, X, activation=case.activation)
 
     if case.loss == "cross_entropy":
+
         def loss_fn(params, X, y):
             return losses.cross_entropy(forward(params, X), y, reduction="none")
 
         def predict(params, X):
             return jnp.argmax(forward(params, X), axis=-1)
     else:
+
         def loss_fn(params, X, y):
-            return losses.binary_cross_entropy_with_logits(forward(params, X)[:, 0], y.astype(X.dtype),
-                                                           reduction="none")
+            return losses.binary_cross_entropy_with_logits(
+                forward(params, X)[:, 0], y.astype(X.dtype), reduction="none"
+            )
 
         def predict(params, X):
             return (forward(params, X)[:, 0] > 0).astype(jnp.int32)
@@ -222,10 +226,18 @@ def _fnn_fit_and_score(case: Case, epochs: int, max_rows: int | None):
     def fit_fn(key, X, y, weights=None):
         init_key, shuffle_key = jax.random.split(key)
         params = mlp.init(init_key, list(case.layers), activation=case.activation)
-        params, _ = train.fit(loss_fn, params, optim.adam(case.learning_rate), X, y,
-                              key=shuffle_key if case.batch_size else None, epochs=epochs,
-                              batch_size=case.batch_size, weights=weights,
-                              max_rows=max_rows if weights is not None else None)
+        params, _ = train.fit(
+            loss_fn,
+            params,
+            optim.adam(case.learning_rate),
+            X,
+            y,
+            key=shuffle_key if case.batch_size else None,
+            epochs=epochs,
+            batch_size=case.batch_size,
+            weights=weights,
+            max_rows=max_rows if weights is not None else None,
+        )
         return params
 
     def score_fn(params, X, y, weights):
@@ -246,13 +258,17 @@ def _worker_fnn(case: Case, epochs: int) -> dict:
     max_rows = max(_fold_train_sizes(X.shape[0], case.cv))
     fit_fn, score_fn = _fnn_fit_and_score(case, epochs, max_rows)
     t1 = time.perf_counter()
-    out = cv.cross_validate(fit_fn, score_fn, X, y, case.cv, key=jax.random.key(0),
-                            return_train_score=False)
-    return {"data_s": t1 - t0, "compile_s": float(out["compile_time"]),
-            "train_s": float(out["total_fit_time"] + out["total_score_time"]),
-            "cv_s": time.perf_counter() - t1, "mean_test_score": float(np.mean(out["test_score"])),
-            "n_folds": int(out["test_score"].shape[0]), "n_rows": int(X.shape[0]),
-            "backend": jax.default_backend()}
+    out = cv.cross_validate(fit_fn, score_fn, X, y, case.cv, key=jax.random.key(0), return_train_score=False)
+    return {
+        "data_s": t1 - t0,
+        "compile_s": float(out["compile_time"]),
+        "train_s": float(out["total_fit_time"] + out["total_score_time"]),
+        "cv_s": time.perf_counter() - t1,
+        "mean_test_score": float(np.mean(out["test_score"])),
+        "n_folds": int(out["test_score"].shape[0]),
+        "n_rows": int(X.shape[0]),
+        "backend": jax.default_backend(),
+    }
 
 
 def _worker_loop(case: Case, epochs: int) -> dict:
@@ -273,9 +289,14 @@ def _worker_loop(case: Case, epochs: int) -> dict:
         params = fit_one(fold_key, X[train_idx], y[train_idx])
         scores.append(score_one(params, X[test_idx], y[test_idx]))
     scores = np.asarray(jax.block_until_ready(jnp.stack(scores)))
-    return {"data_s": t1 - t0, "cv_s": time.perf_counter() - t1, "mean_test_score": float(scores.mean()),
-            "n_folds": len(pairs), "n_rows": int(X.shape[0]),
-            "compilations": len({p[0].shape[0] for p in pairs})}
+    return {
+        "data_s": t1 - t0,
+        "cv_s": time.perf_counter() - t1,
+        "mean_test_score": float(scores.mean()),
+        "n_folds": len(pairs),
+        "n_rows": int(X.shape[0]),
+        "compilations": len({p[0].shape[0] for p in pairs}),
+    }
 
 
 def _worker_sklearn(case: Case, epochs: int) -> dict:
@@ -288,18 +309,32 @@ def _worker_sklearn(case: Case, epochs: int) -> dict:
     t0 = time.perf_counter()
     X, y = _load(case, via="sklearn")
     batch = case.batch_size or max(_fold_train_sizes(X.shape[0], case.cv))
-    model = MLPClassifier(hidden_layer_sizes=case.layers[1:-1], activation=case.activation, solver="adam",
-                          learning_rate_init=case.learning_rate, max_iter=epochs, batch_size=batch,
-                          alpha=0.0, early_stopping=False, tol=0.0, n_iter_no_change=epochs,
-                          random_state=0)
+    model = MLPClassifier(
+        hidden_layer_sizes=case.layers[1:-1],
+        activation=case.activation,
+        solver="adam",
+        learning_rate_init=case.learning_rate,
+        max_iter=epochs,
+        batch_size=batch,
+        alpha=0.0,
+        early_stopping=False,
+        tol=0.0,
+        n_iter_no_change=epochs,
+        random_state=0,
+    )
     t1 = time.perf_counter()
     with warnings.catch_warnings():
         # ConvergenceWarning (it runs every epoch by design) and batch_size clipping
         # on the smaller 10-fold training sets.
         warnings.simplefilter("ignore")
         scores = cross_val_score(model, X, y, cv=_splits(X.shape[0], case.cv))
-    return {"data_s": t1 - t0, "cv_s": time.perf_counter() - t1, "mean_test_score": float(np.mean(scores)),
-            "n_folds": int(scores.shape[0]), "n_rows": int(X.shape[0])}
+    return {
+        "data_s": t1 - t0,
+        "cv_s": time.perf_counter() - t1,
+        "mean_test_score": float(np.mean(scores)),
+        "n_folds": int(scores.shape[0]),
+        "n_rows": int(X.shape[0]),
+    }
 
 
 def _worker_torch(case: Case, epochs: int) -> dict:
@@ -329,8 +364,9 @@ def _worker_torch(case: Case, epochs: int) -> dict:
         xs, ys = Xt[train_idx], yt[train_idx]
         n_train = xs.shape[0]
         for _ in range(epochs):
-            order = [torch.arange(n_train)] if case.batch_size is None else \
-                torch.randperm(n_train).split(case.batch_size)
+            order = (
+                [torch.arange(n_train)] if case.batch_size is None else torch.randperm(n_train).split(case.batch_size)
+            )
             for idx in order:
                 opt.zero_grad()
                 loss_fn(model(xs[idx]), ys[idx]).backward()
@@ -339,8 +375,14 @@ def _worker_torch(case: Case, epochs: int) -> dict:
             out = model(Xt[test_idx])
             pred = out.argmax(1) if case.loss == "cross_entropy" else (out[:, 0] > 0).long()
             scores.append(float((pred.numpy() == y[test_idx]).mean()))
-    return {"data_s": t1 - t0, "cv_s": time.perf_counter() - t1, "mean_test_score": float(np.mean(scores)),
-            "n_folds": len(pairs), "n_rows": int(X.shape[0]), "threads": torch.get_num_threads()}
+    return {
+        "data_s": t1 - t0,
+        "cv_s": time.perf_counter() - t1,
+        "mean_test_score": float(np.mean(scores)),
+        "n_folds": len(pairs),
+        "n_rows": int(X.shape[0]),
+        "threads": torch.get_num_threads(),
+    }
 
 
 def _worker_roofline(quick: bool) -> dict:
@@ -371,14 +413,25 @@ def _worker_roofline(quick: bool) -> dict:
     x = jnp.ones(size, jnp.float32)
     total = jax.jit(jnp.sum)
     t_sum = median_time(lambda: total(x).block_until_ready(), 3 if quick else 7)
-    return {"matmul_n": n, "matmul_gflops": 2.0 * n**3 / t_mm / 1e9,
-            "array_mib": src.nbytes / 2**20, "copy_gbs": 2.0 * src.nbytes / t_copy / 1e9,
-            "sum_gbs": src.nbytes / t_sum / 1e9, "backend": jax.default_backend(),
-            "devices": jax.device_count(), "cpu_count": os.cpu_count()}
+    return {
+        "matmul_n": n,
+        "matmul_gflops": 2.0 * n**3 / t_mm / 1e9,
+        "array_mib": src.nbytes / 2**20,
+        "copy_gbs": 2.0 * src.nbytes / t_copy / 1e9,
+        "sum_gbs": src.nbytes / t_sum / 1e9,
+        "backend": jax.default_backend(),
+        "devices": jax.device_count(),
+        "cpu_count": os.cpu_count(),
+    }
 
 
-_WORKERS = {"fnn": _worker_fnn, "fnn_warm": _worker_fnn, "loop": _worker_loop,
-            "sklearn": _worker_sklearn, "torch": _worker_torch}
+_WORKERS = {
+    "fnn": _worker_fnn,
+    "fnn_warm": _worker_fnn,
+    "loop": _worker_loop,
+    "sklearn": _worker_sklearn,
+    "torch": _worker_torch,
+}
 
 
 def _worker_main(args: argparse.Namespace) -> int:
@@ -401,16 +454,20 @@ def _child_env(alternative: str, cache_dir: str | None) -> dict:
     if alternative == "fnn_warm":
         # The settings of experiments._common.enable_compilation_cache, as environment
         # variables, so the worker does not import that module (and matplotlib).
-        env.update(JAX_ENABLE_COMPILATION_CACHE="true", JAX_COMPILATION_CACHE_DIR=cache_dir,
-                   JAX_PERSISTENT_CACHE_MIN_COMPILE_TIME_SECS="0",
-                   JAX_PERSISTENT_CACHE_MIN_ENTRY_SIZE_BYTES="0")
+        env.update(
+            JAX_ENABLE_COMPILATION_CACHE="true",
+            JAX_COMPILATION_CACHE_DIR=cache_dir,
+            JAX_PERSISTENT_CACHE_MIN_COMPILE_TIME_SECS="0",
+            JAX_PERSISTENT_CACHE_MIN_ENTRY_SIZE_BYTES="0",
+        )
     else:
         env["JAX_ENABLE_COMPILATION_CACHE"] = "false"
     return env
 
 
-def _spawn(worker: str, *, case: str | None, epochs: int | None, quick: bool, cache_dir: str | None,
-           timeout: float) -> tuple[float, dict]:
+def _spawn(
+    worker: str, *, case: str | None, epochs: int | None, quick: bool, cache_dir: str | None, timeout: float
+) -> tuple[float, dict]:
     """Runs one worker process; returns its whole wall time and its report."""
     with tempfile.TemporaryDirectory(prefix="fnn-bench-") as tmp:
         out = os.path.join(tmp, "report.json")
@@ -420,12 +477,19 @@ def _spawn(worker: str, *, case: str | None, epochs: int | None, quick: bool, ca
         if quick:
             cmd.append("--quick")
         t0 = time.perf_counter()
-        proc = subprocess.run(cmd, env=_child_env(worker, cache_dir), capture_output=True, text=True,
-                              timeout=timeout, cwd=Path(__file__).resolve().parents[2])
+        proc = subprocess.run(
+            cmd,
+            env=_child_env(worker, cache_dir),
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            cwd=Path(__file__).resolve().parents[2],
+        )
         wall = time.perf_counter() - t0
         if proc.returncode != 0:
-            raise RuntimeError(f"benchmark worker {worker} ({case}) failed with code {proc.returncode}:\n"
-                               f"{proc.stderr[-4000:]}")
+            raise RuntimeError(
+                f"benchmark worker {worker} ({case}) failed with code {proc.returncode}:\n{proc.stderr[-4000:]}"
+            )
         return wall, json.loads(Path(out).read_text(encoding="utf-8"))
 
 
@@ -439,8 +503,16 @@ def _ratio(a: float | None, b: float | None) -> float | None:
     return None if a is None or b is None or b == 0 else a / b
 
 
-def run(cases: Sequence[str], alternatives: Sequence[str], *, repeats: int, quick: bool,
-        epochs: int | None = None, timeout: float = 3600.0, log=print) -> dict:
+def run(
+    cases: Sequence[str],
+    alternatives: Sequence[str],
+    *,
+    repeats: int,
+    quick: bool,
+    epochs: int | None = None,
+    timeout: float = 3600.0,
+    log=print,
+) -> dict:
     """Runs every case x alternative ``repeats`` times (fresh processes, interleaved).
 
     Args:
@@ -455,8 +527,7 @@ def run(cases: Sequence[str], alternatives: Sequence[str], *, repeats: int, quic
     Returns:
       the results dict written as JSON by :func:`main`.
     """
-    wall_roof, roofline = _spawn("roofline", case=None, epochs=None, quick=quick, cache_dir=None,
-                                 timeout=timeout)
+    wall_roof, roofline = _spawn("roofline", case=None, epochs=None, quick=quick, cache_dir=None, timeout=timeout)
     log(f"roofline: {roofline['matmul_gflops']:.1f} GFLOP/s matmul, {roofline['copy_gbs']:.1f} GB/s copy")
     results: dict[str, Any] = {}
     for name in cases:
@@ -467,13 +538,15 @@ def run(cases: Sequence[str], alternatives: Sequence[str], *, repeats: int, quic
         with tempfile.TemporaryDirectory(prefix="fnn-bench-cache-") as cache_dir:
             fill_s = None
             if "fnn_warm" in alternatives:  # fill the cache: one unmeasured run
-                fill_s, _ = _spawn("fnn_warm", case=name, epochs=n_epochs, quick=quick, cache_dir=cache_dir,
-                                   timeout=timeout)
+                fill_s, _ = _spawn(
+                    "fnn_warm", case=name, epochs=n_epochs, quick=quick, cache_dir=cache_dir, timeout=timeout
+                )
             for r in range(repeats):
-                order = list(alternatives[r % len(alternatives):]) + list(alternatives[:r % len(alternatives)])
+                order = list(alternatives[r % len(alternatives) :]) + list(alternatives[: r % len(alternatives)])
                 for alt in order:
-                    wall, report = _spawn(alt, case=name, epochs=n_epochs, quick=quick, cache_dir=cache_dir,
-                                          timeout=timeout)
+                    wall, report = _spawn(
+                        alt, case=name, epochs=n_epochs, quick=quick, cache_dir=cache_dir, timeout=timeout
+                    )
                     walls[alt].append(wall)
                     reports[alt] = report
                     log(f"{name:>24} {alt:>9} repeat {r}: {wall:7.2f} s (score {report['mean_test_score']:.3f})")
@@ -485,12 +558,15 @@ def run(cases: Sequence[str], alternatives: Sequence[str], *, repeats: int, quic
             "n_rows": n_rows,
             "n_folds": next(iter(reports.values()))["n_folds"],
             "flops": flops,
-            "alternatives": {a: {"wall_s": walls[a], "median_s": medians[a], "worker": reports[a]}
-                             for a in alternatives},
-            "ratios": {f"{a}/fnn": _ratio(medians.get(a), medians.get("fnn"))
-                       for a in alternatives if a != "fnn"}
-                      | {f"{a}/fnn_warm": _ratio(medians.get(a), medians.get("fnn_warm"))
-                         for a in alternatives if a not in ("fnn", "fnn_warm")},
+            "alternatives": {
+                a: {"wall_s": walls[a], "median_s": medians[a], "worker": reports[a]} for a in alternatives
+            },
+            "ratios": {f"{a}/fnn": _ratio(medians.get(a), medians.get("fnn")) for a in alternatives if a != "fnn"}
+            | {
+                f"{a}/fnn_warm": _ratio(medians.get(a), medians.get("fnn_warm"))
+                for a in alternatives
+                if a not in ("fnn", "fnn_warm")
+            },
         }
         if fill_s is not None:
             entry["fnn_warm_fill_s"] = fill_s
@@ -506,19 +582,31 @@ def run(cases: Sequence[str], alternatives: Sequence[str], *, repeats: int, quic
     targets = []
     for name, slow, fast, want in TARGETS:
         if name in results and slow in alternatives and fast in alternatives:
-            got = _ratio(results[name]["alternatives"][slow]["median_s"],
-                         results[name]["alternatives"][fast]["median_s"])
-            targets.append({"case": name, "ratio": f"{slow}/{fast}", "target": want, "measured": got,
-                            "met": got is not None and got >= want})
+            got = _ratio(
+                results[name]["alternatives"][slow]["median_s"], results[name]["alternatives"][fast]["median_s"]
+            )
+            targets.append(
+                {
+                    "case": name,
+                    "ratio": f"{slow}/{fast}",
+                    "target": want,
+                    "measured": got,
+                    "met": got is not None and got >= want,
+                }
+            )
     return {
         "benchmark": "cross_validation",
         "command": " ".join(["python -m experiments.benchmarks.cross_validation"] + sys.argv[1:]),
         "quick": quick,
         "repeats": repeats,
         "timestamp": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
-        "machine": {"platform": platform.platform(), "python": platform.python_version(),
-                    "cpu_count": os.cpu_count(), "load_average": list(os.getloadavg()),
-                    "roofline_process_s": wall_roof},
+        "machine": {
+            "platform": platform.platform(),
+            "python": platform.python_version(),
+            "cpu_count": os.cpu_count(),
+            "load_average": list(os.getloadavg()),
+            "roofline_process_s": wall_roof,
+        },
         "roofline": roofline,
         "cases": results,
         "targets": targets,
@@ -535,36 +623,66 @@ def format_table(results: dict) -> str:
         warm = entry["alternatives"].get("fnn_warm", {}).get("median_s")
         for alt, a in entry["alternatives"].items():
             w = a["worker"]
-            rows.append([name, alt, a["median_s"], _ratio(a["median_s"], fnn), _ratio(a["median_s"], warm),
-                         w.get("cv_s"), w.get("compile_s"), w["mean_test_score"]])
-    table = markdown_table(["case", "alternative", "median s (whole process)", "/ fnn", "/ fnn_warm",
-                            "in-process CV s", "compile s", "mean test acc"], rows, digits=3)
+            rows.append(
+                [
+                    name,
+                    alt,
+                    a["median_s"],
+                    _ratio(a["median_s"], fnn),
+                    _ratio(a["median_s"], warm),
+                    w.get("cv_s"),
+                    w.get("compile_s"),
+                    w["mean_test_score"],
+                ]
+            )
+    table = markdown_table(
+        [
+            "case",
+            "alternative",
+            "median s (whole process)",
+            "/ fnn",
+            "/ fnn_warm",
+            "in-process CV s",
+            "compile s",
+            "mean test acc",
+        ],
+        rows,
+        digits=3,
+    )
     roof = results["roofline"]
-    lines = [table, "",
-             f"machine: {roof['matmul_gflops']:.1f} GFLOP/s float32 matmul (n={roof['matmul_n']}), "
-             f"{roof['copy_gbs']:.1f} GB/s copy, {roof['sum_gbs']:.1f} GB/s sum; "
-             f"load average {results['machine']['load_average'][0]:.1f}"]
+    lines = [
+        table,
+        "",
+        f"machine: {roof['matmul_gflops']:.1f} GFLOP/s float32 matmul (n={roof['matmul_n']}), "
+        f"{roof['copy_gbs']:.1f} GB/s copy, {roof['sum_gbs']:.1f} GB/s sum; "
+        f"load average {results['machine']['load_average'][0]:.1f}",
+    ]
     for name, entry in results["cases"].items():
         if "achieved" in entry:
             ach = entry["achieved"]
-            lines.append(f"{name}: fnn trains at {ach['gflops_training']:.2f} GFLOP/s useful "
-                         f"({ach['gflops_executed']:.2f} executed, {100 * ach['fraction_of_matmul_peak']:.1f} % "
-                         f"of matmul peak); {ach['gflops_whole_process']:.2f} GFLOP/s over the whole process")
+            lines.append(
+                f"{name}: fnn trains at {ach['gflops_training']:.2f} GFLOP/s useful "
+                f"({ach['gflops_executed']:.2f} executed, {100 * ach['fraction_of_matmul_peak']:.1f} % "
+                f"of matmul peak); {ach['gflops_whole_process']:.2f} GFLOP/s over the whole process"
+            )
     for t in results["targets"]:
         got = "n/a" if t["measured"] is None else f"{t['measured']:.2f}"
-        lines.append(f"target {t['case']} {t['ratio']} >= {t['target']}: {got} "
-                     f"({'met' if t['met'] else 'NOT met'})")
+        lines.append(f"target {t['case']} {t['ratio']} >= {t['target']}: {got} ({'met' if t['met'] else 'NOT met'})")
     return "\n".join(lines)
 
 
 def _parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="python -m experiments.benchmarks.cross_validation",
-                                description=__doc__.split("\n\n")[0],
-                                formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--case", action="append", choices=sorted(CASES),
-                   help="a case to run (repeatable); default all")
-    p.add_argument("--alternatives", default=None,
-                   help=f"comma-separated subset of {','.join(ALTERNATIVES)}; default all available")
+    p = argparse.ArgumentParser(
+        prog="python -m experiments.benchmarks.cross_validation",
+        description=__doc__.split("\n\n")[0],
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    p.add_argument("--case", action="append", choices=sorted(CASES), help="a case to run (repeatable); default all")
+    p.add_argument(
+        "--alternatives",
+        default=None,
+        help=f"comma-separated subset of {','.join(ALTERNATIVES)}; default all available",
+    )
     p.add_argument("--repeats", type=int, default=None, help="measured runs per alternative (default 3, quick 1)")
     p.add_argument("--epochs", type=int, default=None, help="override every case's epochs")
     p.add_argument("--json", default=str(DEFAULT_JSON), help="where to write the results")
@@ -592,8 +710,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     repeats = args.repeats if args.repeats is not None else (1 if args.quick else 3)
     if repeats < 1 or (args.epochs is not None and args.epochs < 1):
         raise SystemExit("--repeats and --epochs must be at least 1")
-    results = run(cases, alternatives, repeats=repeats, quick=args.quick, epochs=args.epochs,
-                  timeout=args.timeout, log=lambda line: print(line, flush=True))
+    results = run(
+        cases,
+        alternatives,
+        repeats=repeats,
+        quick=args.quick,
+        epochs=args.epochs,
+        timeout=args.timeout,
+        log=lambda line: print(line, flush=True),
+    )
     from experiments._common import write_json
 
     write_json(args.json, results)

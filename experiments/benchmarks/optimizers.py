@@ -22,7 +22,6 @@ Usage::
 from __future__ import annotations
 
 import argparse
-import os
 import re
 import statistics
 import sys
@@ -31,7 +30,6 @@ from pathlib import Path
 
 import jax
 import jax.numpy as jnp
-import numpy as np
 import optax
 
 import fnn.optim as fo
@@ -58,16 +56,20 @@ QUICK_PAIRS = ("sgd_momentum", "adam")
 def _mlp_init(key, sizes):
     try:
         import fnn.mlp
+
         return fnn.mlp.init(key, sizes)
     except (ImportError, AttributeError):  # fnn.mlp is optional for this benchmark
         keys = jax.random.split(key, len(sizes) - 1)
-        return [{"w": jax.random.normal(k, (m, n)) * jnp.sqrt(2.0 / m), "b": jnp.zeros(n)}
-                for k, m, n in zip(keys, sizes[:-1], sizes[1:])]
+        return [
+            {"w": jax.random.normal(k, (m, n)) * jnp.sqrt(2.0 / m), "b": jnp.zeros(n)}
+            for k, m, n in zip(keys, sizes[:-1], sizes[1:], strict=True)
+        ]
 
 
 def _mlp_apply(params, x):
     try:
         import fnn.mlp
+
         return fnn.mlp.apply(params, x, activation="relu")
     except (ImportError, AttributeError):
         for layer in params[:-1]:
@@ -140,49 +142,67 @@ def run(quick: bool = False, repeats: int | None = None, steps: int | None = Non
             for side, make in (("fnn", make_fnn), ("optax", make_optax)):
                 compiled, state = _compiled_step(make(), loss, params, x, y)
                 _, p, s = _time_block(compiled, params, state, 2)  # warm up
-                sides[side] = {"compiled": compiled, "params": p, "state": s, "times": [],
-                               "hlo_ops": _hlo_ops(compiled)}
+                sides[side] = {
+                    "compiled": compiled,
+                    "params": p,
+                    "state": s,
+                    "times": [],
+                    "hlo_ops": _hlo_ops(compiled),
+                }
             for r in range(repeats):
                 order = ("fnn", "optax") if r % 2 == 0 else ("optax", "fnn")
                 for side in order:
                     d = sides[side]
-                    t, d["params"], d["state"] = _time_block(d["compiled"], d["params"],
-                                                            d["state"], steps)
+                    t, d["params"], d["state"] = _time_block(d["compiled"], d["params"], d["state"], steps)
                     d["times"].append(t)
             med = {side: statistics.median(d["times"]) for side, d in sides.items()}
-            rows.append({
-                "problem": problem, "optimizer": name,
-                "fnn_s": med["fnn"], "optax_s": med["optax"],
-                "ratio": med["fnn"] / med["optax"],
-                "fnn_hlo_ops": sides["fnn"]["hlo_ops"], "optax_hlo_ops": sides["optax"]["hlo_ops"],
-            })
+            rows.append(
+                {
+                    "problem": problem,
+                    "optimizer": name,
+                    "fnn_s": med["fnn"],
+                    "optax_s": med["optax"],
+                    "ratio": med["fnn"] / med["optax"],
+                    "fnn_hlo_ops": sides["fnn"]["hlo_ops"],
+                    "optax_hlo_ops": sides["optax"]["hlo_ops"],
+                }
+            )
     return {
         "benchmark": "optimizers",
-        "repeats": repeats, "steps_per_block": steps, "quick": quick,
-        "device": str(jax.devices()[0]), "jax": jax.__version__, "optax": optax.__version__,
+        "repeats": repeats,
+        "steps_per_block": steps,
+        "quick": quick,
+        "device": str(jax.devices()[0]),
+        "jax": jax.__version__,
+        "optax": optax.__version__,
         "rows": rows,
     }
 
 
 def markdown(results: dict) -> str:
-    lines = ["| problem | optimizer | fnn ms/step | optax ms/step | fnn/optax | HLO ops fnn / optax |",
-             "|---|---|---|---|---|---|"]
+    lines = [
+        "| problem | optimizer | fnn ms/step | optax ms/step | fnn/optax | HLO ops fnn / optax |",
+        "|---|---|---|---|---|---|",
+    ]
     for r in results["rows"]:
-        lines.append(f"| {r['problem']} | {r['optimizer']} | {1e3 * r['fnn_s']:.3f} | "
-                     f"{1e3 * r['optax_s']:.3f} | {r['ratio']:.3f} | "
-                     f"{r['fnn_hlo_ops']} / {r['optax_hlo_ops']} |")
+        lines.append(
+            f"| {r['problem']} | {r['optimizer']} | {1e3 * r['fnn_s']:.3f} | "
+            f"{1e3 * r['optax_s']:.3f} | {r['ratio']:.3f} | "
+            f"{r['fnn_hlo_ops']} / {r['optax_hlo_ops']} |"
+        )
     return "\n".join(lines)
 
 
 def main(argv=None) -> int:
     from experiments._common import write_json  # atomic: temporary file + os.replace
 
-    parser = argparse.ArgumentParser(prog="python -m experiments.benchmarks.optimizers",
-                                     description=__doc__.split("\n\n")[0])
-    parser.add_argument("--json", type=Path, default=DEFAULT_JSON,
-                        help=f"where to write the results (default {DEFAULT_JSON})")
-    parser.add_argument("--quick", action="store_true",
-                        help="two optimizers, few repetitions (a smoke run)")
+    parser = argparse.ArgumentParser(
+        prog="python -m experiments.benchmarks.optimizers", description=__doc__.split("\n\n")[0]
+    )
+    parser.add_argument(
+        "--json", type=Path, default=DEFAULT_JSON, help=f"where to write the results (default {DEFAULT_JSON})"
+    )
+    parser.add_argument("--quick", action="store_true", help="two optimizers, few repetitions (a smoke run)")
     parser.add_argument("--repeats", type=int, default=None, help="interleaved repetitions")
     parser.add_argument("--steps", type=int, default=None, help="steps per timed block")
     args = parser.parse_args(argv)

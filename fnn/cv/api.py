@@ -9,7 +9,8 @@ arguments (:mod:`fnn.cv.program`) and runs them on the devices
 from __future__ import annotations
 
 import itertools
-from typing import Any, Callable, Iterable
+from collections.abc import Callable, Iterable
+from typing import Any
 
 import jax
 import jax.numpy as jnp
@@ -62,13 +63,22 @@ def _check_fns(fit_fn, score_fn, chunk_size, where: str) -> int | None:
     return None if chunk_size is None else check_int(chunk_size, "chunk_size", where, 1)
 
 
-def _run(fit_fn, score_fn, X, y, split, key, hyperparams, *, return_train_score, chunk_size, mesh,
-         compiler_options, where) -> tuple[tuple, engine.Run]:
+def _run(
+    fit_fn, score_fn, X, y, split, key, hyperparams, *, return_train_score, chunk_size, mesh, compiler_options, where
+) -> tuple[tuple, engine.Run]:
     """The cross-validation compiled and run: ``(params, history, test_score, train_score)``
     of every entry (numpy), and the engine's :class:`~fnn.cv.engine.Run`."""
     args = program.arguments(fit_fn, score_fn, X, y, split, key, hyperparams, return_train_score=return_train_score)
-    result = engine.run(program.fit_and_score_chunk, args.shared, args.entries, static=args.static, mesh=mesh,
-                        chunk_size=chunk_size, compiler_options=compiler_options, where=where)
+    result = engine.run(
+        program.fit_and_score_chunk,
+        args.shared,
+        args.entries,
+        static=args.static,
+        mesh=mesh,
+        chunk_size=chunk_size,
+        compiler_options=compiler_options,
+        where=where,
+    )
     return result.outputs, result
 
 
@@ -187,8 +197,19 @@ def cross_validate(
     mesh = engine.device_mesh(devices, where=where)
     split = as_split(cv, X, y, X.shape[0], where)
     (params, history, test_score, train_score), result = _run(
-        fit_fn, score_fn, X, y, split, key, None, return_train_score=return_train_score, chunk_size=chunk_size,
-        mesh=mesh, compiler_options=compiler_options, where=where)
+        fit_fn,
+        score_fn,
+        X,
+        y,
+        split,
+        key,
+        None,
+        return_train_score=return_train_score,
+        chunk_size=chunk_size,
+        mesh=mesh,
+        compiler_options=compiler_options,
+        where=where,
+    )
     K, fit_time = split.n_folds, result.run_time
     out: dict[str, Any] = {
         "fit_time": np.full(K, fit_time / K),
@@ -206,17 +227,35 @@ def cross_validate(
     if return_indices:
         pairs = list(split.split())
         out["indices"] = {"train": [p[0] for p in pairs], "test": [p[1] for p in pairs]}
-    out.update(total_fit_time=fit_time, total_score_time=0.0, compile_time=result.compile_time,
-               n_devices=mesh.size)
+    out.update(total_fit_time=fit_time, total_score_time=0.0, compile_time=result.compile_time, n_devices=mesh.size)
     return out
 
 
-def cross_val_score(fit_fn: Callable[..., Any], score_fn: Callable[[Params, Array, Array, Array], Array],
-                    X: ArrayLike, y: ArrayLike, cv: Any = 5, *, key: PRNGKey, chunk_size: int | None = None,
-                    devices: Any = None, compiler_options: Any = "auto") -> np.ndarray:
+def cross_val_score(
+    fit_fn: Callable[..., Any],
+    score_fn: Callable[[Params, Array, Array, Array], Array],
+    X: ArrayLike,
+    y: ArrayLike,
+    cv: Any = 5,
+    *,
+    key: PRNGKey,
+    chunk_size: int | None = None,
+    devices: Any = None,
+    compiler_options: Any = "auto",
+) -> np.ndarray:
     """The ``(K,)`` test scores of :func:`cross_validate` (as scikit-learn's ``cross_val_score``)."""
-    return cross_validate(fit_fn, score_fn, X, y, cv, key=key, return_train_score=False, chunk_size=chunk_size,
-                          devices=devices, compiler_options=compiler_options)["test_score"]
+    return cross_validate(
+        fit_fn,
+        score_fn,
+        X,
+        y,
+        cv,
+        key=key,
+        return_train_score=False,
+        chunk_size=chunk_size,
+        devices=devices,
+        compiler_options=compiler_options,
+    )["test_score"]
 
 
 def _grid_settings(grid, where: str) -> tuple[list[dict], dict[str, Array]]:
@@ -227,12 +266,15 @@ def _grid_settings(grid, where: str) -> tuple[list[dict], dict[str, Array]]:
     for name in names:
         values = np.asarray(grid[name])
         if values.ndim != 1 or values.size == 0 or values.dtype.kind not in "iuf":
-            raise TypeError(f"{where}: grid[{name!r}] must be a non-empty list of numbers (a static "
-                            f"hyperparameter such as a layer width changes shapes: loop over it), got {grid[name]!r}")
+            raise TypeError(
+                f"{where}: grid[{name!r}] must be a non-empty list of numbers (a static "
+                f"hyperparameter such as a layer width changes shapes: loop over it), got {grid[name]!r}"
+            )
         columns.append(values)
     combos = list(itertools.product(*[range(c.size) for c in columns]))
-    settings = [{n: columns[j][i].item() for j, (n, i) in enumerate(zip(names, combo, strict=True))}
-                for combo in combos]
+    settings = [
+        {n: columns[j][i].item() for j, (n, i) in enumerate(zip(names, combo, strict=True))} for combo in combos
+    ]
     arrays = {n: np.array([columns[j][c[j]] for c in combos]) for j, n in enumerate(names)}
     arrays = {n: a.astype(jax.dtypes.canonicalize_dtype(a.dtype)) for n, a in arrays.items()}
     return settings, arrays
@@ -307,8 +349,19 @@ def grid_search(
     mesh = engine.device_mesh(devices, where=where)
     split = as_split(cv, X, y, X.shape[0], where)
     (_, _, test_score, _), result = _run(
-        fit_fn, score_fn, X, y, split, key, arrays, return_train_score=False, chunk_size=chunk_size, mesh=mesh,
-        compiler_options=compiler_options, where=where)
+        fit_fn,
+        score_fn,
+        X,
+        y,
+        split,
+        key,
+        arrays,
+        return_train_score=False,
+        chunk_size=chunk_size,
+        mesh=mesh,
+        compiler_options=compiler_options,
+        where=where,
+    )
     scores = np.asarray(test_score).reshape(len(settings), split.n_folds)
     mean, std = scores.mean(axis=1), scores.std(axis=1)
     signed = np.where(np.isnan(mean), -np.inf, mean if greater_is_better else -mean)

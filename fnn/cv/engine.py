@@ -44,7 +44,8 @@ import functools
 import numbers
 import time
 import types
-from typing import Any, Callable, Hashable, Mapping
+from collections.abc import Callable, Hashable, Mapping
+from typing import Any
 
 import jax
 import numpy as np
@@ -84,7 +85,8 @@ ENTRY_AXIS = "entries"
 #: these on CPU only, and falls back to XLA's defaults if the installed XLA no longer
 #: knows one of them.
 CPU_FAST_COMPILE: Mapping[str, Any] = types.MappingProxyType(
-    {"xla_backend_optimization_level": 1, "xla_cpu_use_fusion_emitters": False})
+    {"xla_backend_optimization_level": 1, "xla_cpu_use_fusion_emitters": False}
+)
 
 _BACKEND_COMPILE_EVENT = "/jax/core/compile/backend_compile_duration"
 _REJECTED_OPTION = ("No such compile option", "While setting option")
@@ -117,18 +119,22 @@ def device_mesh(devices: Any = None, *, where: str = "device_mesh") -> Mesh:
         mesh = devices
     else:
         if isinstance(devices, jax.Device):
-            raise TypeError(f"{where}: devices must be a list of devices, got one device {devices}; "
-                            f"write devices=[{devices}]")
+            raise TypeError(
+                f"{where}: devices must be a list of devices, got one device {devices}; write devices=[{devices}]"
+            )
         if not isinstance(devices, (list, tuple)):
-            raise TypeError(f"{where}: devices must be None (all devices), a list of jax devices "
-                            f"(e.g. jax.devices()[:4]) or a jax.sharding.Mesh, got {type(devices).__name__}")
+            raise TypeError(
+                f"{where}: devices must be None (all devices), a list of jax devices "
+                f"(e.g. jax.devices()[:4]) or a jax.sharding.Mesh, got {type(devices).__name__}"
+            )
         devices = list(devices)
         if not devices:
             raise ValueError(f"{where}: devices is empty; pass None for every device or e.g. jax.devices()[:2]")
         for d in devices:
             if not isinstance(d, jax.Device):
-                raise TypeError(f"{where}: devices must hold jax devices (from jax.devices()), "
-                                f"got {type(d).__name__} {d!r}")
+                raise TypeError(
+                    f"{where}: devices must hold jax devices (from jax.devices()), got {type(d).__name__} {d!r}"
+                )
         if len(set(devices)) != len(devices):
             raise ValueError(f"{where}: devices lists a device twice: {devices}; list each device once")
         # Auto axes: inputs are resharded and outputs sliced as in classic jit (an
@@ -136,9 +142,11 @@ def device_mesh(devices: Any = None, *, where: str = "device_mesh") -> Mesh:
         mesh = Mesh(np.array(devices), (ENTRY_AXIS,), axis_types=(AxisType.Auto,))
     per_process = collections.Counter(d.process_index for d in mesh.devices.flat)
     if len(per_process) != jax.process_count() or len(set(per_process.values())) != 1:
-        raise ValueError(f"{where}: every process must hold the same number of the devices, got "
-                         f"{dict(sorted(per_process.items()))} (process index: devices) in a run of "
-                         f"{jax.process_count()} processes; pass devices=None for every device")
+        raise ValueError(
+            f"{where}: every process must hold the same number of the devices, got "
+            f"{dict(sorted(per_process.items()))} (process index: devices) in a run of "
+            f"{jax.process_count()} processes; pass devices=None for every device"
+        )
     return mesh
 
 
@@ -223,17 +231,21 @@ def check_compiler_options(compiler_options: Any, where: str = "check_compiler_o
     if compiler_options is None or (isinstance(compiler_options, str) and compiler_options == "auto"):
         return
     if isinstance(compiler_options, str):
-        raise ValueError(f"{where}: compiler_options must be 'auto', None or a dict of XLA options, "
-                         f"got {compiler_options!r}")
+        raise ValueError(
+            f"{where}: compiler_options must be 'auto', None or a dict of XLA options, got {compiler_options!r}"
+        )
     if not isinstance(compiler_options, Mapping):
-        raise TypeError(f"{where}: compiler_options must be 'auto', None or a dict of XLA options such as "
-                        f"{dict(CPU_FAST_COMPILE)}, got {type(compiler_options).__name__}")
+        raise TypeError(
+            f"{where}: compiler_options must be 'auto', None or a dict of XLA options such as "
+            f"{dict(CPU_FAST_COMPILE)}, got {type(compiler_options).__name__}"
+        )
     for name, value in compiler_options.items():
         if not isinstance(name, str):
             raise TypeError(f"{where}: compiler_options names must be strings (XLA option names), got {name!r}")
         if not isinstance(value, (bool, numbers.Real, str)):
-            raise TypeError(f"{where}: compiler_options[{name!r}] must be a bool, number or string, "
-                            f"got {type(value).__name__}")
+            raise TypeError(
+                f"{where}: compiler_options[{name!r}] must be a bool, number or string, got {type(value).__name__}"
+            )
 
 
 def _options_for(compiler_options: Any, platform: str) -> tuple[dict, bool]:
@@ -256,8 +268,10 @@ def _compile(lowered: jax.stages.Lowered, options: dict, fallback: bool, where: 
             raise
         if fallback:
             return lowered.compile()
-        raise ValueError(f"{where}: XLA rejected compiler_options={options}: {err}. Give XLA option names and "
-                         "values it knows, or compiler_options=None for its defaults") from None
+        raise ValueError(
+            f"{where}: XLA rejected compiler_options={options}: {err}. Give XLA option names and "
+            "values it knows, or compiler_options=None for its defaults"
+        ) from None
 
 
 # --------------------------------------------------------------------------- compilations
@@ -291,15 +305,22 @@ def _partitioned_program(*args, fn, static, n_shared, mesh, key_impls):
     def block(*args):
         leaves, tree = jax.tree.flatten(args)
         # typed keys cross shard_map as their raw data
-        leaves = [a if impl is None else jax.random.wrap_key_data(a, impl=impl)
-                  for a, impl in zip(leaves, key_impls, strict=True)]
+        leaves = [
+            a if impl is None else jax.random.wrap_key_data(a, impl=impl)
+            for a, impl in zip(leaves, key_impls, strict=True)
+        ]
         return fn(*jax.tree.unflatten(tree, leaves), **dict(static))
 
     mapped = P(tuple(mesh.axis_names))
     # check_vma=False: user code (a scan whose carry starts from constants, say) need
     # not annotate which values vary across devices.
-    return jax.shard_map(block, mesh=mesh, in_specs=(P(),) * n_shared + (mapped,) * (len(args) - n_shared),
-                         out_specs=mapped, check_vma=False)(*args)
+    return jax.shard_map(
+        block,
+        mesh=mesh,
+        in_specs=(P(),) * n_shared + (mapped,) * (len(args) - n_shared),
+        out_specs=mapped,
+        check_vma=False,
+    )(*args)
 
 
 # --------------------------------------------------------------------------- running
@@ -329,13 +350,16 @@ def _host_entries(entries: tuple, where: str) -> tuple[tuple, int]:
     entries = jax.tree.map(np.asarray, entries)
     sizes = {np.shape(a)[0] if np.ndim(a) else None for a in jax.tree.leaves(entries)}
     if len(sizes) != 1 or None in sizes:
-        raise ValueError(f"{where}: every array in entries needs the same leading axis (one row per entry), "
-                         f"got leading sizes {sorted(sizes, key=str)}")
+        raise ValueError(
+            f"{where}: every array in entries needs the same leading axis (one row per entry), "
+            f"got leading sizes {sorted(sizes, key=str)}"
+        )
     return entries, sizes.pop()
 
 
 def _pad(entries: Any, n_padded: int) -> Any:
     """``entries`` padded to ``n_padded`` rows with copies of entry 0 (see the module docstring)."""
+
     def pad(a):
         extra = n_padded - a.shape[0]
         return a if extra == 0 else np.concatenate([a, np.repeat(a[:1], extra, axis=0)])
@@ -349,13 +373,22 @@ def _check_static(static: Mapping[str, Hashable] | None, where: str) -> dict:
         try:
             hash(value)
         except TypeError:
-            raise TypeError(f"{where}: static[{name!r}] must be hashable (it is a compile-time constant), "
-                            f"got {type(value).__name__}") from None
+            raise TypeError(
+                f"{where}: static[{name!r}] must be hashable (it is a compile-time constant), "
+                f"got {type(value).__name__}"
+            ) from None
     return static
 
 
-def lower(fn: Callable, shared: tuple, entries: tuple, *, static: Mapping[str, Hashable] | None = None,
-          chunk_size: int | None = None, device: Any = None) -> jax.stages.Lowered:
+def lower(
+    fn: Callable,
+    shared: tuple,
+    entries: tuple,
+    *,
+    static: Mapping[str, Hashable] | None = None,
+    chunk_size: int | None = None,
+    device: Any = None,
+) -> jax.stages.Lowered:
     """The single-device program for one chunk, lowered for ``device`` but not compiled.
 
     ``lower(...).compile().memory_analysis()`` sizes a chunk's program without running it.
@@ -373,8 +406,17 @@ def lower(fn: Callable, shared: tuple, entries: tuple, *, static: Mapping[str, H
     return _jitted(fn, tuple(static)).lower(*jax.device_put(shared, device), *first, **static)
 
 
-def run(fn: Callable, shared: tuple, entries: tuple, *, mesh: Mesh, static: Mapping[str, Hashable] | None = None,
-        chunk_size: int | None = None, compiler_options: Any = "auto", where: str = "run") -> Run:
+def run(
+    fn: Callable,
+    shared: tuple,
+    entries: tuple,
+    *,
+    mesh: Mesh,
+    static: Mapping[str, Hashable] | None = None,
+    chunk_size: int | None = None,
+    compiler_options: Any = "auto",
+    where: str = "run",
+) -> Run:
     """Runs ``fn(*shared, *chunk, **static)`` on every chunk of ``entries`` over the devices of ``mesh``.
 
     Every process of a multi-process run must call it with the same arguments; every
@@ -416,10 +458,12 @@ def run(fn: Callable, shared: tuple, entries: tuple, *, mesh: Mesh, static: Mapp
     try:
         if the_plan.partitioned:
             outputs, run_time, compile_time, executables = _run_partitioned(
-                fn, shared, entries, static, mesh, the_plan, compiler_options, where)
+                fn, shared, entries, static, mesh, the_plan, compiler_options, where
+            )
         else:
             outputs, run_time, compile_time, executables = _run_chunks(
-                fn, shared, entries, static, mesh, the_plan, compiler_options, where)
+                fn, shared, entries, static, mesh, the_plan, compiler_options, where
+            )
     finally:
         _compile_count.reset(token)
     return Run(outputs, the_plan, run_time, compile_time, len(counter), executables)
@@ -439,15 +483,19 @@ def _place(tree: Any, mesh: Mesh, spec: P) -> Any:
 def _raw_keys(args: tuple) -> tuple[tuple, tuple]:
     """``args`` with typed PRNG keys as their raw data, and each leaf's key implementation (or None)."""
     leaves, tree = jax.tree.flatten(args)
-    impls = tuple(str(jax.random.key_impl(a)) if jax.dtypes.issubdtype(getattr(a, "dtype", None) or np.float32,
-                                                                        jax.dtypes.prng_key) else None
-                  for a in leaves)
+    impls = tuple(
+        str(jax.random.key_impl(a))
+        if jax.dtypes.issubdtype(getattr(a, "dtype", None) or np.float32, jax.dtypes.prng_key)
+        else None
+        for a in leaves
+    )
     leaves = [a if impl is None else jax.random.key_data(a) for a, impl in zip(leaves, impls, strict=True)]
     return jax.tree.unflatten(tree, leaves), impls
 
 
 def _to_host(tree: Any, n: int) -> Any:
     """Numpy copies of (possibly multi-process) arrays, cut to the first ``n`` entries."""
+
     def get(a):
         if not a.is_fully_addressable:  # other processes hold some entries: gather them
             a = multihost_utils.process_allgather(a, tiled=True)
@@ -462,8 +510,9 @@ def _run_partitioned(fn, shared, entries, static, mesh, the_plan, compiler_optio
     args, key_impls = _raw_keys(tuple(shared) + tuple(entries))
     n_shared = len(shared)
     args = _place(args[:n_shared], mesh, P()) + _place(args[n_shared:], mesh, P(tuple(mesh.axis_names)))
-    lowered = _partitioned_program.lower(*args, fn=fn, static=tuple(static.items()), n_shared=n_shared, mesh=mesh,
-                                         key_impls=key_impls)
+    lowered = _partitioned_program.lower(
+        *args, fn=fn, static=tuple(static.items()), n_shared=n_shared, mesh=mesh, key_impls=key_impls
+    )
     compiled = _compile(lowered, *_options_for(compiler_options, mesh.devices.flat[0].platform), where)
     compile_time = time.perf_counter() - t0
     t0 = time.perf_counter()
@@ -475,6 +524,7 @@ def _run_partitioned(fn, shared, entries, static, mesh, the_plan, compiler_optio
 def _compile_all(lowered: dict, compiler_options: Any, where: str) -> dict:
     """One executable per device: the same program, compiled for each (in parallel
     threads when there are several; XLA releases the GIL while it compiles)."""
+
     def one(item):
         device, low = item
         return device, _compile(low, *_options_for(compiler_options, device.platform), where)
@@ -494,8 +544,9 @@ def _dispatch(executables: dict, shared: dict, entries: Any, the_plan: Plan, dev
     Returns ``{(position, j): outputs of device position's j-th chunk}`` on the host.
     Dispatch is asynchronous, so the devices run at once.
     """
+
     def chunk(start):
-        return jax.tree.map(lambda a: a[start:start + the_plan.chunk_size], entries)
+        return jax.tree.map(lambda a: a[start : start + the_plan.chunk_size], entries)
 
     outputs = {}
     starts = {position: the_plan.chunks(position) for position, _ in devices}
@@ -524,7 +575,7 @@ def _run_chunks(fn, shared, entries, static, mesh, the_plan, compiler_options, w
     devices = _local_devices(mesh)
     running = [device for position, device in devices if the_plan.chunks(position)]
     program = _jitted(fn, tuple(static))
-    first = jax.tree.map(lambda a: a[:the_plan.chunk_size], entries)
+    first = jax.tree.map(lambda a: a[: the_plan.chunk_size], entries)
     placed, lowered = {}, {}
     # a process whose devices run nothing still lowers once: the gather needs the output shapes
     for device in running or [devices[0][1]]:
@@ -541,6 +592,7 @@ def _run_chunks(fn, shared, entries, static, mesh, the_plan, compiler_options, w
     blank = jax.tree.map(lambda s: np.zeros(s.shape, s.dtype), out_info)
     local = jax.tree.map(
         lambda *chunks: np.stack(chunks).reshape((len(devices), -1) + chunks[0].shape[1:]),
-        *[outputs.get((position, j), blank) for position, _ in devices for j in range(the_plan.chunks_per_device)])
+        *[outputs.get((position, j), blank) for position, _ in devices for j in range(the_plan.chunks_per_device)],
+    )
     gathered = _gather(local, np.array([p for p, _ in devices]), the_plan.n_entries)
     return gathered, run_time, compile_time, tuple(executables.values())

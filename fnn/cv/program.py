@@ -19,7 +19,8 @@ shares and what it maps over. Running it, on one device or many, is
 from __future__ import annotations
 
 import functools
-from typing import Any, Callable, NamedTuple
+from collections.abc import Callable
+from typing import Any, NamedTuple
 
 import jax
 import jax.numpy as jnp
@@ -76,14 +77,24 @@ def unpack_fit(out: Any) -> tuple[Params, History | None]:
 def _score(score_fn, params, X, y, w, name):
     s = jnp.asarray(score_fn(params, X, y, w))
     if s.shape != ():
-        raise ValueError(f"cross_validate: score_fn(params, X, y, weights) must return a scalar, "
-                         f"got shape {s.shape} for the {name} rows")
+        raise ValueError(
+            f"cross_validate: score_fn(params, X, y, weights) must return a scalar, "
+            f"got shape {s.shape} for the {name} rows"
+        )
     return s
 
 
-def fit_and_score_fold(fit_fn: Callable[..., Any], score_fn: Callable[..., Array], return_train_score: bool,
-                       X: Array, y: Array, test_fold: Array | None, key: PRNGKey, fold: Any,
-                       hyperparams: dict[str, Array] | None) -> tuple[Params, History | None, Array, Array | None]:
+def fit_and_score_fold(
+    fit_fn: Callable[..., Any],
+    score_fn: Callable[..., Array],
+    return_train_score: bool,
+    X: Array,
+    y: Array,
+    test_fold: Array | None,
+    key: PRNGKey,
+    fold: Any,
+    hyperparams: dict[str, Array] | None,
+) -> tuple[Params, History | None, Array, Array | None]:
     """One fold, trained and scored: the pure function the program maps over folds (and settings).
 
     Returns:
@@ -100,9 +111,20 @@ def fit_and_score_fold(fit_fn: Callable[..., Any], score_fn: Callable[..., Array
     return params, history, test, train
 
 
-def fit_and_score_chunk(X: Array, y: Array, test_fold: Array | None, key: PRNGKey, folds: Any, fold_index: Array,
-                        hyperparams: dict[str, Array] | None, *, fit_fn: Callable[..., Any],
-                        score_fn: Callable[..., Array], return_train_score: bool, n_folds: int) -> Any:
+def fit_and_score_chunk(
+    X: Array,
+    y: Array,
+    test_fold: Array | None,
+    key: PRNGKey,
+    folds: Any,
+    fold_index: Array,
+    hyperparams: dict[str, Array] | None,
+    *,
+    fit_fn: Callable[..., Any],
+    score_fn: Callable[..., Array],
+    return_train_score: bool,
+    n_folds: int,
+) -> Any:
     """A chunk of folds (x settings) trained and scored at once: the body of every program.
 
     Entry ``j`` of the chunk is fold ``fold_index[j]`` and draws
@@ -140,9 +162,17 @@ class Arguments(NamedTuple):
     static: dict
 
 
-def arguments(fit_fn: Callable[..., Any], score_fn: Callable[..., Array], X: Any, y: Any, split: Split | MaskSplit,
-              key: PRNGKey, hyperparams: dict[str, Any] | None = None, *,
-              return_train_score: bool = True) -> Arguments:
+def arguments(
+    fit_fn: Callable[..., Any],
+    score_fn: Callable[..., Array],
+    X: Any,
+    y: Any,
+    split: Split | MaskSplit,
+    key: PRNGKey,
+    hyperparams: dict[str, Any] | None = None,
+    *,
+    return_train_score: bool = True,
+) -> Arguments:
     """The shared inputs, the per-entry inputs and the static arguments of a cross-validation.
 
     The entries are settings x folds, settings-major: entry ``s * K + k`` is fold ``k``

@@ -28,7 +28,8 @@ from __future__ import annotations
 import math
 import numbers
 import warnings
-from typing import Any, Iterable, Iterator, NamedTuple
+from collections.abc import Iterable, Iterator
+from typing import Any, NamedTuple
 
 import jax
 import numpy as np
@@ -159,8 +160,10 @@ def _class_labels(y, where: str) -> tuple[np.ndarray, np.ndarray]:
         if not np.all(np.isfinite(y)):
             raise ValueError(f"{where}: y contains NaN or inf")
         if not np.all(y == np.round(y)):
-            raise ValueError(f"{where}: class labels must be integers, got non-integer floats; "
-                             "stratify by class (encode labels as 0..C-1), not by a continuous target")
+            raise ValueError(
+                f"{where}: class labels must be integers, got non-integer floats; "
+                "stratify by class (encode labels as 0..C-1), not by a continuous target"
+            )
     elif y.dtype.kind not in "iub":
         raise TypeError(f"{where}: class labels must be integers or bools, got dtype {y.dtype}")
     _, first, inverse = np.unique(y, return_index=True, return_inverse=True)
@@ -236,11 +239,16 @@ def stratified_kfold(y: ArrayLike, k: int, *, shuffle: bool = False, key: PRNGKe
         raise ValueError(f"{where}: k={k} folds need at least {k} samples, got n={n}; lower k")
     _shuffle_key(shuffle, key, where)
     if np.all(counts < k):
-        raise ValueError(f"{where}: k={k} is greater than the number of members of every class "
-                         f"(largest {counts.max()}); lower k")
+        raise ValueError(
+            f"{where}: k={k} is greater than the number of members of every class (largest {counts.max()}); lower k"
+        )
     if counts.min() < k:
-        warnings.warn(f"{where}: the least populated class has only {counts.min()} members, "
-                      f"fewer than k={k}; some test folds will miss that class", UserWarning, stacklevel=2)
+        warnings.warn(
+            f"{where}: the least populated class has only {counts.min()} members, "
+            f"fewer than k={k}; some test folds will miss that class",
+            UserWarning,
+            stacklevel=2,
+        )
     n_classes = counts.shape[0]
     ordered = np.sort(encoded)
     allocation = np.stack([np.bincount(ordered[i::k], minlength=n_classes) for i in range(k)])
@@ -309,8 +317,15 @@ def _approximate_mode(counts: np.ndarray, n_draws: int) -> np.ndarray:
     return floored
 
 
-def holdout(n: int, *, test_size: float | int | None = None, train_size: float | int | None = None,
-            shuffle: bool = True, stratify: ArrayLike | None = None, key: PRNGKey | None = None) -> MaskSplit:
+def holdout(
+    n: int,
+    *,
+    test_size: float | int | None = None,
+    train_size: float | int | None = None,
+    shuffle: bool = True,
+    stratify: ArrayLike | None = None,
+    key: PRNGKey | None = None,
+) -> MaskSplit:
     """The hold-out method: one training set and one test set, as ``train_test_split``.
 
     Sizes follow scikit-learn: with neither size given the test set is 25 %; a float
@@ -335,8 +350,7 @@ def holdout(n: int, *, test_size: float | int | None = None, train_size: float |
         raise TypeError(f"{where}: shuffle must be True or False, got {shuffle!r}")
     if shuffle:
         if key is None:
-            raise ValueError(f"{where}: shuffle=True draws from a key; pass key=jax.random.key(seed) "
-                             "or shuffle=False")
+            raise ValueError(f"{where}: shuffle=True draws from a key; pass key=jax.random.key(seed) or shuffle=False")
         check_key(key, where)
     if stratify is not None and not shuffle:
         raise ValueError(f"{where}: stratify needs shuffle=True (as in scikit-learn)")
@@ -349,9 +363,11 @@ def holdout(n: int, *, test_size: float | int | None = None, train_size: float |
     if n_train is None:
         n_train = n - n_test
     if n_train < 1 or n_test < 1 or n_train + n_test > n:
-        raise ValueError(f"{where}: with n={n}, test_size={test_size} and train_size={train_size} the "
-                         f"sets would have {n_train} training and {n_test} test rows; both need >= 1 "
-                         f"and together <= {n}")
+        raise ValueError(
+            f"{where}: with n={n}, test_size={test_size} and train_size={train_size} the "
+            f"sets would have {n_train} training and {n_test} test rows; both need >= 1 "
+            f"and together <= {n}"
+        )
     train = np.zeros((1, n), bool)
     test = np.zeros((1, n), bool)
     if stratify is not None:
@@ -359,27 +375,31 @@ def holdout(n: int, *, test_size: float | int | None = None, train_size: float |
         if encoded.shape[0] != n:
             raise ValueError(f"{where}: stratify must have n={n} labels, got {encoded.shape[0]}")
         if counts.min() < 2:
-            raise ValueError(f"{where}: the least populated class in stratify has only 1 member; "
-                             "each class needs >= 2 to appear in both sets")
+            raise ValueError(
+                f"{where}: the least populated class in stratify has only 1 member; "
+                "each class needs >= 2 to appear in both sets"
+            )
         n_classes = counts.shape[0]
         if n_train < n_classes or n_test < n_classes:
-            raise ValueError(f"{where}: both sets need at least one row per class ({n_classes}), got "
-                             f"{n_train} training and {n_test} test rows")
+            raise ValueError(
+                f"{where}: both sets need at least one row per class ({n_classes}), got "
+                f"{n_train} training and {n_test} test rows"
+            )
         train_counts = _approximate_mode(counts, n_train)
         test_counts = _approximate_mode(counts - train_counts, n_test)
         for c, class_key in zip(range(n_classes), jax.random.split(key, n_classes), strict=True):
             members = np.flatnonzero(encoded == c)
             members = members[np.asarray(jax.random.permutation(class_key, members.shape[0]))]
             train[0, members[: train_counts[c]]] = True
-            test[0, members[train_counts[c]: train_counts[c] + test_counts[c]]] = True
+            test[0, members[train_counts[c] : train_counts[c] + test_counts[c]]] = True
         return MaskSplit(train, test)
     order = np.asarray(jax.random.permutation(key, n)) if shuffle else np.arange(n)
     if shuffle:  # ShuffleSplit: test rows first, then training rows
         test[0, order[:n_test]] = True
-        train[0, order[n_test: n_test + n_train]] = True
+        train[0, order[n_test : n_test + n_train]] = True
     else:  # train_test_split(shuffle=False): training rows first
         train[0, order[:n_train]] = True
-        test[0, order[n_train: n_train + n_test]] = True
+        test[0, order[n_train : n_train + n_test]] = True
     return MaskSplit(train, test)
 
 
@@ -401,27 +421,32 @@ def from_indices(pairs: Iterable[tuple[ArrayLike, ArrayLike]], n: int) -> Split 
         try:
             train_idx, test_idx = pair
         except (TypeError, ValueError):
-            raise TypeError(f"{where}: fold {f} must be a pair (train_idx, test_idx), "
-                            f"got {type(pair).__name__}") from None
+            raise TypeError(
+                f"{where}: fold {f} must be a pair (train_idx, test_idx), got {type(pair).__name__}"
+            ) from None
         masks = []
         for name, idx in (("train", train_idx), ("test", test_idx)):
             idx = np.asarray(idx)
             if idx.dtype == bool and idx.shape == (n,):  # boolean masks work too
                 idx = np.flatnonzero(idx)
             if idx.ndim != 1 or (idx.size and idx.dtype.kind not in "iu"):
-                raise TypeError(f"{where}: fold {f}'s {name} indices must be a 1-D integer array, "
-                                f"got shape {idx.shape} dtype {idx.dtype}")
+                raise TypeError(
+                    f"{where}: fold {f}'s {name} indices must be a 1-D integer array, "
+                    f"got shape {idx.shape} dtype {idx.dtype}"
+                )
             if idx.size == 0:
                 raise ValueError(f"{where}: fold {f} has no {name} rows")
             if idx.min() < 0 or idx.max() >= n:
-                raise ValueError(f"{where}: fold {f}'s {name} indices must lie in [0, {n}), "
-                                 f"got {idx.min()}..{idx.max()}")
+                raise ValueError(
+                    f"{where}: fold {f}'s {name} indices must lie in [0, {n}), got {idx.min()}..{idx.max()}"
+                )
             mask = np.zeros(n, bool)
             mask[idx] = True
             masks.append(mask)
         if np.any(masks[0] & masks[1]):
-            raise ValueError(f"{where}: fold {f} uses rows {np.flatnonzero(masks[0] & masks[1])[:5]} "
-                             "for both training and testing")
+            raise ValueError(
+                f"{where}: fold {f} uses rows {np.flatnonzero(masks[0] & masks[1])[:5]} for both training and testing"
+            )
         train_rows.append(masks[0])
         test_rows.append(masks[1])
     if len(train_rows) < 1:
@@ -455,5 +480,7 @@ def as_split(cv: Any, X: np.ndarray | Array, y: Any, n: int, where: str) -> Spli
         return from_indices(cv.split(np.asarray(X), np.asarray(y)), n)
     if isinstance(cv, Iterable):
         return from_indices(cv, n)
-    raise TypeError(f"{where}: cv must be an int K, 'loo', an fnn split, a scikit-learn splitter "
-                    f"or an iterable of (train_idx, test_idx), got {type(cv).__name__}")
+    raise TypeError(
+        f"{where}: cv must be an int K, 'loo', an fnn split, a scikit-learn splitter "
+        f"or an iterable of (train_idx, test_idx), got {type(cv).__name__}"
+    )

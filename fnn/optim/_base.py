@@ -8,7 +8,8 @@ work) and the small pieces of per-leaf arithmetic every optimizer needs.
 from __future__ import annotations
 
 import math
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import jax
 import jax.numpy as jnp
@@ -30,9 +31,16 @@ def _is_number_like(x) -> bool:
     return isinstance(x, (jax.Array, np.ndarray))
 
 
-def check_scalar(where: str, name: str, value, *, low: float | None = None,
-                 high: float | None = None, high_open: bool = False,
-                 allow_schedule: bool = False) -> None:
+def check_scalar(
+    where: str,
+    name: str,
+    value,
+    *,
+    low: float | None = None,
+    high: float | None = None,
+    high_open: bool = False,
+    allow_schedule: bool = False,
+) -> None:
     """Raises unless ``value`` is a real scalar (or a schedule) inside ``[low, high]``.
 
     Tracers pass the type and shape checks only: their value is unknown before tracing
@@ -40,16 +48,15 @@ def check_scalar(where: str, name: str, value, *, low: float | None = None,
     """
     if allow_schedule and callable(value) and not isinstance(value, (jax.Array, np.ndarray)):
         return
-    kinds = "a real number, a 0-d array" + (" or a schedule (a callable of the step count)"
-                                           if allow_schedule else "")
+    kinds = "a real number, a 0-d array" + (" or a schedule (a callable of the step count)" if allow_schedule else "")
     if not _is_number_like(value):
-        raise TypeError(f"{where}: {name} must be {kinds}, got {type(value).__name__} "
-                        f"{value!r}")
+        raise TypeError(f"{where}: {name} must be {kinds}, got {type(value).__name__} {value!r}")
     shape = np.shape(value)
     if shape != ():
         raise ValueError(
             f"{where}: {name} must be a scalar (shape ()), got shape {shape}; to sweep "
-            f"several values, jax.vmap over a scalar {name} instead of passing an array")
+            f"several values, jax.vmap over a scalar {name} instead of passing an array"
+        )
     dtype = jnp.result_type(value)
     if not (jnp.issubdtype(dtype, jnp.floating) or jnp.issubdtype(dtype, jnp.integer)):
         raise TypeError(f"{where}: {name} must be a real number, got dtype {dtype}")
@@ -71,7 +78,8 @@ def check_learning_rate(where: str, learning_rate, name: str = "learning_rate") 
         raise TypeError(
             f"{where}: {name} must be a number, a 0-d array or a schedule, got None "
             f"(optax reads None as 'no scaling', which drops the sign flip and makes "
-            f"adadelta ascend; pass 1.0 for an unscaled descent step)")
+            f"adadelta ascend; pass 1.0 for an unscaled descent step)"
+        )
     check_scalar(where, name, learning_rate, allow_schedule=True)
     if callable(learning_rate) and not isinstance(learning_rate, (jax.Array, np.ndarray)):
         return  # a schedule: its values are known only at run time
@@ -81,7 +89,8 @@ def check_learning_rate(where: str, learning_rate, name: str = "learning_rate") 
             f"(the update is -{name} times a direction), so a negative rate climbs the loss and 0 never "
             f"moves. To maximise an objective, minimise its negative; to ascend on purpose, chain the "
             f"scaling yourself, e.g. optax.chain(fnn.optim.scale_by_adam(), "
-            f"fnn.optim.scale_by_learning_rate({name}, flip_sign=False))")
+            f"fnn.optim.scale_by_learning_rate({name}, flip_sign=False))"
+        )
 
 
 def check_decay(where: str, name: str, value, *, open_one: bool = False) -> None:
@@ -91,8 +100,7 @@ def check_decay(where: str, name: str, value, *, open_one: bool = False) -> None
 
 def check_bool(where: str, name: str, value) -> None:
     if not isinstance(value, (bool, np.bool_)):
-        raise TypeError(f"{where}: {name} must be True or False, got "
-                        f"{type(value).__name__} {value!r}")
+        raise TypeError(f"{where}: {name} must be True or False, got {type(value).__name__} {value!r}")
 
 
 def canonical_dtype(where: str, name: str, dtype) -> Any:
@@ -102,8 +110,7 @@ def canonical_dtype(where: str, name: str, dtype) -> Any:
     try:
         dt = np.dtype(dtype)
     except TypeError as err:
-        raise TypeError(f"{where}: {name} must be None or a dtype such as jnp.float32, "
-                        f"got {dtype!r}") from err
+        raise TypeError(f"{where}: {name} must be None or a dtype such as jnp.float32, got {dtype!r}") from err
     if not (jnp.issubdtype(dt, jnp.floating) or jnp.issubdtype(dt, jnp.complexfloating)):
         raise TypeError(f"{where}: {name} must be a floating or complex dtype, got {dt}")
     return jax.dtypes.canonicalize_dtype(dt)
@@ -121,7 +128,8 @@ def check_inexact_updates(where: str, updates) -> None:
             raise TypeError(
                 f"{where}: gradients must be floating-point arrays, got dtype {dtype} at "
                 f"{jax.tree_util.keystr(path) or 'the root'}; train floating-point params "
-                f"(e.g. params.astype(jnp.float32)): integer params have no gradient step")
+                f"(e.g. params.astype(jnp.float32)): integer params have no gradient step"
+            )
 
 
 def check_matching_tree(where: str, updates, reference, what: str = "the optimizer state") -> None:
@@ -138,22 +146,26 @@ def check_matching_tree(where: str, updates, reference, what: str = "the optimiz
         raise ValueError(
             f"{where}: the updates do not have the tree structure of {what} (built by "
             f"init from the params): got {tree_u}, expected {tree_r}; call init with "
-            f"params shaped like the gradients")
-    for path_leaf, ref in zip(jax.tree_util.tree_flatten_with_path(updates)[0],
-                              jax.tree.leaves(reference)):
+            f"params shaped like the gradients"
+        )
+    for path_leaf, ref in zip(
+        jax.tree_util.tree_flatten_with_path(updates)[0], jax.tree.leaves(reference), strict=True
+    ):
         path, leaf = path_leaf
         if np.shape(leaf) != np.shape(ref):
             raise ValueError(
                 f"{where}: update leaf {jax.tree_util.keystr(path)} has shape "
                 f"{np.shape(leaf)} but {what} has shape {np.shape(ref)} there; pass "
-                f"gradients shaped like the params given to init")
+                f"gradients shaped like the params given to init"
+            )
 
 
 def require_params(where: str, params) -> None:
     if params is None:
         raise ValueError(
             f"{where}: update needs the current params (weight decay adds "
-            f"weight_decay * params); call update(grads, state, params)")
+            f"weight_decay * params); call update(grads, state, params)"
+        )
 
 
 # ----------------------------------------------------------------------------- arithmetic
@@ -187,7 +199,7 @@ def abs_sq(g: jax.Array) -> jax.Array:
     """``|g|**2``; for complex ``g`` the real ``conj(g) * g``."""
     if jnp.iscomplexobj(g):
         return (g.conj() * g).real
-    return g ** 2
+    return g**2
 
 
 def ema(g, m, decay):
@@ -202,7 +214,7 @@ def ema_sq(g, v, decay):
 
 def debias(m: jax.Array, decay, count: jax.Array) -> jax.Array:
     r"""Bias correction :math:`m / (1 - d^t)` of a moving average started at zero."""
-    correction = 1 - decay ** count
+    correction = 1 - decay**count
     return m / correction.astype(m.dtype)
 
 
@@ -234,5 +246,4 @@ def safe_divide(numerator: jax.Array, denominator: jax.Array) -> jax.Array:
 
 def map_leaves(fn: Callable, *trees):
     """``jax.tree.map`` that keeps ``None`` leaves of the first tree as ``None``."""
-    return jax.tree.map(lambda x, *rest: None if x is None else fn(x, *rest), *trees,
-                        is_leaf=lambda x: x is None)
+    return jax.tree.map(lambda x, *rest: None if x is None else fn(x, *rest), *trees, is_leaf=lambda x: x is None)

@@ -54,8 +54,7 @@ __all__ = [
 GradientTransformation = optax.GradientTransformationExtraArgs
 
 
-def sgd(learning_rate, momentum=None, nesterov: bool = False, accumulator_dtype: Any = None
-        ) -> GradientTransformation:
+def sgd(learning_rate, momentum=None, nesterov: bool = False, accumulator_dtype: Any = None) -> GradientTransformation:
     r"""Stochastic gradient descent, optionally with (Nesterov) momentum.
 
     .. math::
@@ -92,8 +91,7 @@ def sgd(learning_rate, momentum=None, nesterov: bool = False, accumulator_dtype:
     return optax.chain(first, T.scale_by_learning_rate(learning_rate))
 
 
-def momentum(learning_rate, momentum=0.9, accumulator_dtype: Any = None
-             ) -> GradientTransformation:
+def momentum(learning_rate, momentum=0.9, accumulator_dtype: Any = None) -> GradientTransformation:
     r"""SGD with (heavy-ball) momentum: ``sgd(learning_rate, momentum)``.
 
     .. math:: b_t = g_t + \mu b_{t-1}, \qquad u_t = -\eta\, b_t
@@ -106,12 +104,10 @@ def momentum(learning_rate, momentum=0.9, accumulator_dtype: Any = None
     Returns:
       The same transformation (and state) as ``optax.sgd(learning_rate, momentum)``.
     """
-    return sgd(learning_rate, momentum=momentum, nesterov=False,
-               accumulator_dtype=accumulator_dtype)
+    return sgd(learning_rate, momentum=momentum, nesterov=False, accumulator_dtype=accumulator_dtype)
 
 
-def nesterov(learning_rate, momentum=0.9, accumulator_dtype: Any = None
-             ) -> GradientTransformation:
+def nesterov(learning_rate, momentum=0.9, accumulator_dtype: Any = None) -> GradientTransformation:
     r"""Nesterov accelerated gradient: ``sgd(learning_rate, momentum, nesterov=True)``.
 
     .. math:: b_t = g_t + \mu b_{t-1}, \qquad u_t = -\eta\,(g_t + \mu b_t)
@@ -124,12 +120,12 @@ def nesterov(learning_rate, momentum=0.9, accumulator_dtype: Any = None
     Returns:
       The same transformation as ``optax.sgd(learning_rate, momentum, nesterov=True)``.
     """
-    return sgd(learning_rate, momentum=momentum, nesterov=True,
-               accumulator_dtype=accumulator_dtype)
+    return sgd(learning_rate, momentum=momentum, nesterov=True, accumulator_dtype=accumulator_dtype)
 
 
-def adagrad(learning_rate, initial_accumulator_value=0.1, eps=1e-7, *,
-            eps_in_sqrt: bool = True, lr_decay=None) -> GradientTransformation:
+def adagrad(
+    learning_rate, initial_accumulator_value=0.1, eps=1e-7, *, eps_in_sqrt: bool = True, lr_decay=None
+) -> GradientTransformation:
     r"""Adagrad (Duchi et al. 2011).
 
     .. math::
@@ -161,12 +157,11 @@ def adagrad(learning_rate, initial_accumulator_value=0.1, eps=1e-7, *,
         else:
             learning_rate = lambda count: base_rate / (1 + count * lr_decay)
     return optax.chain(
-        T.scale_by_rss(initial_accumulator_value, eps, eps_in_sqrt=eps_in_sqrt),
-        T.scale_by_learning_rate(learning_rate))
+        T.scale_by_rss(initial_accumulator_value, eps, eps_in_sqrt=eps_in_sqrt), T.scale_by_learning_rate(learning_rate)
+    )
 
 
-def adadelta(learning_rate=1.0, rho=0.9, eps=1e-6, weight_decay=0.0, weight_decay_mask=None
-             ) -> GradientTransformation:
+def adadelta(learning_rate=1.0, rho=0.9, eps=1e-6, weight_decay=0.0, weight_decay_mask=None) -> GradientTransformation:
     r"""Adadelta (Zeiler 2012), with optional decoupled weight decay.
 
     .. math::
@@ -194,12 +189,21 @@ def adadelta(learning_rate=1.0, rho=0.9, eps=1e-6, weight_decay=0.0, weight_deca
     return optax.chain(
         T.add_decayed_weights(weight_decay, mask=weight_decay_mask),
         T.scale_by_adadelta(rho=rho, eps=eps),
-        T.scale_by_learning_rate(learning_rate))
+        T.scale_by_learning_rate(learning_rate),
+    )
 
 
-def rmsprop(learning_rate, decay=0.9, eps=1e-8, initial_scale=0.0, eps_in_sqrt: bool = True,
-            centered: bool = False, momentum=None, nesterov: bool = False,
-            bias_correction: bool = False) -> GradientTransformation:
+def rmsprop(
+    learning_rate,
+    decay=0.9,
+    eps=1e-8,
+    initial_scale=0.0,
+    eps_in_sqrt: bool = True,
+    centered: bool = False,
+    momentum=None,
+    nesterov: bool = False,
+    bias_correction: bool = False,
+) -> GradientTransformation:
     r"""RMSprop (Hinton's lecture 6e), optionally centred and with momentum.
 
     .. math::
@@ -232,14 +236,17 @@ def rmsprop(learning_rate, decay=0.9, eps=1e-8, initial_scale=0.0, eps_in_sqrt: 
     B.check_bool("rmsprop", "nesterov", nesterov)
     scaler = T.scale_by_stddev if centered else T.scale_by_rms
     return optax.chain(
-        scaler(decay=decay, eps=eps, initial_scale=initial_scale, eps_in_sqrt=eps_in_sqrt,
-               bias_correction=bias_correction),
+        scaler(
+            decay=decay, eps=eps, initial_scale=initial_scale, eps_in_sqrt=eps_in_sqrt, bias_correction=bias_correction
+        ),
         T.scale_by_learning_rate(learning_rate),
-        T.trace(decay=momentum, nesterov=nesterov) if momentum is not None else T.identity())
+        T.trace(decay=momentum, nesterov=nesterov) if momentum is not None else T.identity(),
+    )
 
 
-def adam(learning_rate, b1=0.9, b2=0.999, eps=1e-8, eps_root=0.0, mu_dtype: Any = None, *,
-         nesterov: bool = False) -> GradientTransformation:
+def adam(
+    learning_rate, b1=0.9, b2=0.999, eps=1e-8, eps_root=0.0, mu_dtype: Any = None, *, nesterov: bool = False
+) -> GradientTransformation:
     r"""Adam (Kingma & Ba 2015).
 
     .. math::
@@ -270,13 +277,22 @@ def adam(learning_rate, b1=0.9, b2=0.999, eps=1e-8, eps_root=0.0, mu_dtype: Any 
     """
     B.check_learning_rate("adam", learning_rate)
     return optax.chain(
-        T.scale_by_adam(b1=b1, b2=b2, eps=eps, eps_root=eps_root, mu_dtype=mu_dtype,
-                        nesterov=nesterov),
-        T.scale_by_learning_rate(learning_rate))
+        T.scale_by_adam(b1=b1, b2=b2, eps=eps, eps_root=eps_root, mu_dtype=mu_dtype, nesterov=nesterov),
+        T.scale_by_learning_rate(learning_rate),
+    )
 
 
-def nadam(learning_rate, b1=0.9, b2=0.999, eps=1e-8, eps_root=0.0, mu_dtype: Any = None, *,
-          nesterov: bool = True, momentum_decay=None) -> GradientTransformation:
+def nadam(
+    learning_rate,
+    b1=0.9,
+    b2=0.999,
+    eps=1e-8,
+    eps_root=0.0,
+    mu_dtype: Any = None,
+    *,
+    nesterov: bool = True,
+    momentum_decay=None,
+) -> GradientTransformation:
     r"""NAdam: Adam with Nesterov momentum (Dozat 2016).
 
     Default (as ``optax.nadam``, constant momentum :math:`\beta_1`):
@@ -302,14 +318,23 @@ def nadam(learning_rate, b1=0.9, b2=0.999, eps=1e-8, eps_root=0.0, mu_dtype: Any
         return adam(learning_rate, b1, b2, eps, eps_root, mu_dtype, nesterov=nesterov)
     B.check_learning_rate("nadam", learning_rate)
     return optax.chain(
-        T.scale_by_nadam(b1=b1, b2=b2, eps=eps, eps_root=eps_root, mu_dtype=mu_dtype,
-                         momentum_decay=momentum_decay),
-        T.scale_by_learning_rate(learning_rate))
+        T.scale_by_nadam(b1=b1, b2=b2, eps=eps, eps_root=eps_root, mu_dtype=mu_dtype, momentum_decay=momentum_decay),
+        T.scale_by_learning_rate(learning_rate),
+    )
 
 
-def amsgrad(learning_rate, b1=0.9, b2=0.999, eps=1e-8, eps_root=0.0, mu_dtype: Any = None,
-            bias_correction_mu: bool = True, bias_correction_nu: bool = True, *,
-            max_before_bias_correction: bool = False) -> GradientTransformation:
+def amsgrad(
+    learning_rate,
+    b1=0.9,
+    b2=0.999,
+    eps=1e-8,
+    eps_root=0.0,
+    mu_dtype: Any = None,
+    bias_correction_mu: bool = True,
+    bias_correction_nu: bool = True,
+    *,
+    max_before_bias_correction: bool = False,
+) -> GradientTransformation:
     r"""AMSGrad (Reddi et al. 2018): Adam with a running maximum of the second moment.
 
     .. math::
@@ -331,11 +356,18 @@ def amsgrad(learning_rate, b1=0.9, b2=0.999, eps=1e-8, eps_root=0.0, mu_dtype: A
     """
     B.check_learning_rate("amsgrad", learning_rate)
     return optax.chain(
-        T.scale_by_amsgrad(b1=b1, b2=b2, eps=eps, eps_root=eps_root, mu_dtype=mu_dtype,
-                           bias_correction_mu=bias_correction_mu,
-                           bias_correction_nu=bias_correction_nu,
-                           max_before_bias_correction=max_before_bias_correction),
-        T.scale_by_learning_rate(learning_rate))
+        T.scale_by_amsgrad(
+            b1=b1,
+            b2=b2,
+            eps=eps,
+            eps_root=eps_root,
+            mu_dtype=mu_dtype,
+            bias_correction_mu=bias_correction_mu,
+            bias_correction_nu=bias_correction_nu,
+            max_before_bias_correction=max_before_bias_correction,
+        ),
+        T.scale_by_learning_rate(learning_rate),
+    )
 
 
 def adamax(learning_rate, b1=0.9, b2=0.999, eps=1e-8) -> GradientTransformation:
@@ -356,12 +388,21 @@ def adamax(learning_rate, b1=0.9, b2=0.999, eps=1e-8) -> GradientTransformation:
       ``chain(scale_by_adamax, scale_by_learning_rate)``.
     """
     B.check_learning_rate("adamax", learning_rate)
-    return optax.chain(T.scale_by_adamax(b1=b1, b2=b2, eps=eps),
-                       T.scale_by_learning_rate(learning_rate))
+    return optax.chain(T.scale_by_adamax(b1=b1, b2=b2, eps=eps), T.scale_by_learning_rate(learning_rate))
 
 
-def adamw(learning_rate, b1=0.9, b2=0.999, eps=1e-8, eps_root=0.0, mu_dtype: Any = None,
-          weight_decay=1e-4, mask=None, *, nesterov: bool = False) -> GradientTransformation:
+def adamw(
+    learning_rate,
+    b1=0.9,
+    b2=0.999,
+    eps=1e-8,
+    eps_root=0.0,
+    mu_dtype: Any = None,
+    weight_decay=1e-4,
+    mask=None,
+    *,
+    nesterov: bool = False,
+) -> GradientTransformation:
     r"""AdamW: Adam with decoupled weight decay (Loshchilov & Hutter 2019).
 
     .. math::
@@ -383,14 +424,13 @@ def adamw(learning_rate, b1=0.9, b2=0.999, eps=1e-8, eps_root=0.0, mu_dtype: Any
     """
     B.check_learning_rate("adamw", learning_rate)
     return optax.chain(
-        T.scale_by_adam(b1=b1, b2=b2, eps=eps, eps_root=eps_root, mu_dtype=mu_dtype,
-                        nesterov=nesterov),
+        T.scale_by_adam(b1=b1, b2=b2, eps=eps, eps_root=eps_root, mu_dtype=mu_dtype, nesterov=nesterov),
         T.add_decayed_weights(weight_decay, mask),
-        T.scale_by_learning_rate(learning_rate))
+        T.scale_by_learning_rate(learning_rate),
+    )
 
 
-def lion(learning_rate, b1=0.9, b2=0.99, mu_dtype: Any = None, weight_decay=1e-3, mask=None
-         ) -> GradientTransformation:
+def lion(learning_rate, b1=0.9, b2=0.99, mu_dtype: Any = None, weight_decay=1e-3, mask=None) -> GradientTransformation:
     r"""Lion (Chen et al. 2023): the sign of interpolated momentum, plus weight decay.
 
     .. math::
@@ -411,6 +451,8 @@ def lion(learning_rate, b1=0.9, b2=0.99, mu_dtype: Any = None, weight_decay=1e-3
       ``chain(scale_by_lion, add_decayed_weights, scale_by_learning_rate)``.
     """
     B.check_learning_rate("lion", learning_rate)
-    return optax.chain(T.scale_by_lion(b1=b1, b2=b2, mu_dtype=mu_dtype),
-                       T.add_decayed_weights(weight_decay, mask),
-                       T.scale_by_learning_rate(learning_rate))
+    return optax.chain(
+        T.scale_by_lion(b1=b1, b2=b2, mu_dtype=mu_dtype),
+        T.add_decayed_weights(weight_decay, mask),
+        T.scale_by_learning_rate(learning_rate),
+    )

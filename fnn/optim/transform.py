@@ -22,7 +22,8 @@ gradient trees or shapes raise a ``ValueError`` instead of broadcasting.
 
 from __future__ import annotations
 
-from typing import Any, Callable, NamedTuple
+from collections.abc import Callable
+from typing import Any, NamedTuple
 
 import jax
 import jax.numpy as jnp
@@ -72,8 +73,11 @@ Schedule = Callable[[jax.Array], Any]
 
 
 def _optax_state(name: str, fields: tuple[str, ...], doc: str) -> type:
-    homes = (optax, getattr(getattr(optax, "_src", None), "transform", None),
-             getattr(getattr(optax, "transforms", None), "_adding", None))
+    homes = (
+        optax,
+        getattr(getattr(optax, "_src", None), "transform", None),
+        getattr(getattr(optax, "transforms", None), "_adding", None),
+    )
     for module in homes:
         cls = getattr(module, name, None)
         if cls is not None and getattr(cls, "_fields", None) == fields:
@@ -93,16 +97,19 @@ ScaleByAdamState = optax.ScaleByAdamState
 ScaleByAmsgradState = optax.ScaleByAmsgradState
 ScaleByLionState = optax.ScaleByLionState
 ScaleByRmsWithCountState = _optax_state(
-    "ScaleByRmsWithCountState", ("count", "nu"),
-    "As ``ScaleByRmsState``, with a step count for bias correction.")
+    "ScaleByRmsWithCountState", ("count", "nu"), "As ``ScaleByRmsState``, with a step count for bias correction."
+)
 ScaleByRStdDevWithCountState = _optax_state(
-    "ScaleByRStdDevWithCountState", ("count", "mu", "nu"),
-    "As ``ScaleByRStdDevState``, with a step count for bias correction.")
+    "ScaleByRStdDevWithCountState",
+    ("count", "mu", "nu"),
+    "As ``ScaleByRStdDevState``, with a step count for bias correction.",
+)
 WeightDecaySchedule = _optax_state("WeightDecaySchedule", ("count",), "Step count of a scheduled weight decay.")
 
 
 class ScaleByNadamState(NamedTuple):
     """Adam's state plus torch's running product of momentum coefficients (fnn's own: optax has no such state)."""
+
     count: jax.Array
     mu_product: jax.Array
     mu: Any
@@ -166,8 +173,9 @@ def scale_by_schedule(step_size_fn: Schedule) -> optax.GradientTransformation:
       An ``optax.GradientTransformation`` with state :class:`ScaleByScheduleState`.
     """
     if not callable(step_size_fn):
-        raise TypeError(f"scale_by_schedule: step_size_fn must be a callable of the step "
-                        f"count, got {type(step_size_fn).__name__}")
+        raise TypeError(
+            f"scale_by_schedule: step_size_fn must be a callable of the step count, got {type(step_size_fn).__name__}"
+        )
 
     def init_fn(params):
         del params
@@ -183,8 +191,7 @@ def scale_by_schedule(step_size_fn: Schedule) -> optax.GradientTransformation:
     return optax.GradientTransformation(init_fn, update_fn)
 
 
-def scale_by_learning_rate(learning_rate, *, flip_sign: bool = True
-                           ) -> optax.GradientTransformation:
+def scale_by_learning_rate(learning_rate, *, flip_sign: bool = True) -> optax.GradientTransformation:
     r"""Scales by :math:`-\eta` (descent) or by :math:`\eta` when ``flip_sign=False``.
 
     Args:
@@ -207,8 +214,7 @@ def scale_by_learning_rate(learning_rate, *, flip_sign: bool = True
 # ----------------------------------------------------------------------------- momentum
 
 
-def trace(decay, nesterov: bool = False, accumulator_dtype=None
-          ) -> optax.GradientTransformation:
+def trace(decay, nesterov: bool = False, accumulator_dtype=None) -> optax.GradientTransformation:
     r"""Momentum (heavy ball) or Nesterov momentum.
 
     .. math::
@@ -255,8 +261,7 @@ def trace(decay, nesterov: bool = False, accumulator_dtype=None
 # ----------------------------------------------------------------------------- adaptive
 
 
-def scale_by_rss(initial_accumulator_value=0.1, eps=1e-7, *, eps_in_sqrt: bool = True
-                 ) -> optax.GradientTransformation:
+def scale_by_rss(initial_accumulator_value=0.1, eps=1e-7, *, eps_in_sqrt: bool = True) -> optax.GradientTransformation:
     r"""Adagrad scaling by the root of the sum of squared gradients.
 
     .. math::
@@ -325,13 +330,15 @@ def scale_by_adadelta(rho=0.9, eps=1e-6) -> optax.GradientTransformation:
     def update_fn(updates, state, params=None):
         del params
         B.check_matching_tree(where, updates, state.e_g)
-        e_g = jax.tree.map(lambda g, e: (1 - rho) * g ** 2 + rho * e, updates, state.e_g)
+        e_g = jax.tree.map(lambda g, e: (1 - rho) * g**2 + rho * e, updates, state.e_g)
         # the guard keeps a zero gradient at a zero step when eps underflows (float16)
         updates = jax.tree.map(
-            lambda g, cur, prev: (jnp.sqrt(prev + eps) / jnp.sqrt(
-                B.guard_denominator(g, cur + eps))) * g,
-            updates, e_g, state.e_x)
-        e_x = jax.tree.map(lambda d, e: (1 - rho) * d ** 2 + rho * e, updates, state.e_x)
+            lambda g, cur, prev: (jnp.sqrt(prev + eps) / jnp.sqrt(B.guard_denominator(g, cur + eps))) * g,
+            updates,
+            e_g,
+            state.e_x,
+        )
+        e_x = jax.tree.map(lambda d, e: (1 - rho) * d**2 + rho * e, updates, state.e_x)
         return updates, ScaleByAdaDeltaState(e_g=e_g, e_x=e_x)
 
     return optax.GradientTransformation(init_fn, update_fn)
@@ -346,8 +353,9 @@ def _rms_scaling(g, second, eps, eps_in_sqrt):
     return 1 / (jnp.sqrt(second) + eps) * g
 
 
-def scale_by_rms(decay=0.9, eps=1e-8, initial_scale=0.0, eps_in_sqrt: bool = True,
-                 bias_correction: bool = False) -> optax.GradientTransformation:
+def scale_by_rms(
+    decay=0.9, eps=1e-8, initial_scale=0.0, eps_in_sqrt: bool = True, bias_correction: bool = False
+) -> optax.GradientTransformation:
     r"""RMSprop scaling by a moving average of squared gradients.
 
     .. math::
@@ -400,8 +408,9 @@ def scale_by_rms(decay=0.9, eps=1e-8, initial_scale=0.0, eps_in_sqrt: bool = Tru
     return optax.GradientTransformation(init_fn, update_fn)
 
 
-def scale_by_stddev(decay=0.9, eps=1e-8, initial_scale=0.0, eps_in_sqrt: bool = True,
-                    bias_correction: bool = False) -> optax.GradientTransformation:
+def scale_by_stddev(
+    decay=0.9, eps=1e-8, initial_scale=0.0, eps_in_sqrt: bool = True, bias_correction: bool = False
+) -> optax.GradientTransformation:
     r"""Centred RMSprop scaling by a moving estimate of the gradient's standard deviation.
 
     .. math::
@@ -444,8 +453,8 @@ def scale_by_stddev(decay=0.9, eps=1e-8, initial_scale=0.0, eps_in_sqrt: bool = 
         else:
             mu_hat, nu_hat = mu, nu
         updates = jax.tree.map(
-            lambda g, m, v: _rms_scaling(g, v - B.abs_sq(m), eps, eps_in_sqrt),
-            updates, mu_hat, nu_hat)
+            lambda g, m, v: _rms_scaling(g, v - B.abs_sq(m), eps, eps_in_sqrt), updates, mu_hat, nu_hat
+        )
         if bias_correction:
             return updates, ScaleByRStdDevWithCountState(count=count, mu=mu, nu=nu)
         return updates, ScaleByRStdDevState(mu=mu, nu=nu)
@@ -460,8 +469,9 @@ def _check_adam_args(where, b1, b2, eps, eps_root):
     B.check_scalar(where, "eps_root", eps_root, low=0.0)
 
 
-def scale_by_adam(b1=0.9, b2=0.999, eps=1e-8, eps_root=0.0, mu_dtype=None, *,
-                  nesterov: bool = False) -> optax.GradientTransformation:
+def scale_by_adam(
+    b1=0.9, b2=0.999, eps=1e-8, eps_root=0.0, mu_dtype=None, *, nesterov: bool = False
+) -> optax.GradientTransformation:
     r"""Adam scaling (Kingma & Ba 2015, Algorithm 1), optionally with Nesterov momentum.
 
     .. math::
@@ -498,8 +508,9 @@ def scale_by_adam(b1=0.9, b2=0.999, eps=1e-8, eps_root=0.0, mu_dtype=None, *,
     mu_dtype = B.canonical_dtype(where, "mu_dtype", mu_dtype)
 
     def init_fn(params):
-        return ScaleByAdamState(count=_zero_count(), mu=B.zeros_like_tree(params, mu_dtype),
-                                nu=B.zeros_like_tree(params))
+        return ScaleByAdamState(
+            count=_zero_count(), mu=B.zeros_like_tree(params, mu_dtype), nu=B.zeros_like_tree(params)
+        )
 
     def update_fn(updates, state, params=None):
         del params
@@ -510,21 +521,20 @@ def scale_by_adam(b1=0.9, b2=0.999, eps=1e-8, eps_root=0.0, mu_dtype=None, *,
         if nesterov:
             count_next = B.safe_increment(count)
             mu_hat = jax.tree.map(
-                lambda m, g: b1 * B.debias(m, b1, count_next) + (1 - b1) * B.debias(g, b1, count),
-                mu, updates)
+                lambda m, g: b1 * B.debias(m, b1, count_next) + (1 - b1) * B.debias(g, b1, count), mu, updates
+            )
         else:
             mu_hat = jax.tree.map(lambda m: B.debias(m, b1, count), mu)
         nu_hat = jax.tree.map(lambda v: B.debias(v, b2, count), nu)
-        updates = B.map_leaves(lambda m, v: B.safe_divide(m, jnp.sqrt(v + eps_root) + eps),
-                               mu_hat, nu_hat)
-        return updates, ScaleByAdamState(count=count, mu=B.cast_tree(mu, mu_dtype),
-                                         nu=B.cast_like_tree(nu, state.nu))
+        updates = B.map_leaves(lambda m, v: B.safe_divide(m, jnp.sqrt(v + eps_root) + eps), mu_hat, nu_hat)
+        return updates, ScaleByAdamState(count=count, mu=B.cast_tree(mu, mu_dtype), nu=B.cast_like_tree(nu, state.nu))
 
     return optax.GradientTransformation(init_fn, update_fn)
 
 
-def scale_by_nadam(b1=0.9, b2=0.999, eps=1e-8, eps_root=0.0, mu_dtype=None,
-                   momentum_decay=4e-3) -> optax.GradientTransformation:
+def scale_by_nadam(
+    b1=0.9, b2=0.999, eps=1e-8, eps_root=0.0, mu_dtype=None, momentum_decay=4e-3
+) -> optax.GradientTransformation:
     r"""NAdam with torch's momentum schedule (``torch.optim.NAdam``).
 
     .. math::
@@ -554,10 +564,12 @@ def scale_by_nadam(b1=0.9, b2=0.999, eps=1e-8, eps_root=0.0, mu_dtype=None,
     mu_dtype = B.canonical_dtype(where, "mu_dtype", mu_dtype)
 
     def init_fn(params):
-        return ScaleByNadamState(count=_zero_count(),
-                                 mu_product=jnp.ones([], jnp.result_type(float)),
-                                 mu=B.zeros_like_tree(params, mu_dtype),
-                                 nu=B.zeros_like_tree(params))
+        return ScaleByNadamState(
+            count=_zero_count(),
+            mu_product=jnp.ones([], jnp.result_type(float)),
+            mu=B.zeros_like_tree(params, mu_dtype),
+            nu=B.zeros_like_tree(params),
+        )
 
     def update_fn(updates, state, params=None):
         del params
@@ -575,20 +587,29 @@ def scale_by_nadam(b1=0.9, b2=0.999, eps=1e-8, eps_root=0.0, mu_dtype=None,
 
         def step(g, m, v):
             denominator = jnp.sqrt(v + eps_root) + eps
-            return (B.safe_divide(coef_g.astype(g.dtype) * g, denominator)
-                    + B.safe_divide(coef_m.astype(m.dtype) * m, denominator))
+            return B.safe_divide(coef_g.astype(g.dtype) * g, denominator) + B.safe_divide(
+                coef_m.astype(m.dtype) * m, denominator
+            )
 
         updates = B.map_leaves(step, updates, mu, nu_hat)
-        return updates, ScaleByNadamState(count=count, mu_product=product,
-                                          mu=B.cast_tree(mu, mu_dtype),
-                                          nu=B.cast_like_tree(nu, state.nu))
+        return updates, ScaleByNadamState(
+            count=count, mu_product=product, mu=B.cast_tree(mu, mu_dtype), nu=B.cast_like_tree(nu, state.nu)
+        )
 
     return optax.GradientTransformation(init_fn, update_fn)
 
 
-def scale_by_amsgrad(b1=0.9, b2=0.999, eps=1e-8, eps_root=0.0, mu_dtype=None,
-                     bias_correction_mu: bool = True, bias_correction_nu: bool = True, *,
-                     max_before_bias_correction: bool = False) -> optax.GradientTransformation:
+def scale_by_amsgrad(
+    b1=0.9,
+    b2=0.999,
+    eps=1e-8,
+    eps_root=0.0,
+    mu_dtype=None,
+    bias_correction_mu: bool = True,
+    bias_correction_nu: bool = True,
+    *,
+    max_before_bias_correction: bool = False,
+) -> optax.GradientTransformation:
     r"""AMSGrad scaling: Adam with a non-decreasing second moment.
 
     optax form (default): :math:`\nu^{max}_t = \max(\nu^{max}_{t-1}, \hat v_t)`, the
@@ -613,15 +634,21 @@ def scale_by_amsgrad(b1=0.9, b2=0.999, eps=1e-8, eps_root=0.0, mu_dtype=None,
     """
     where = "scale_by_amsgrad"
     _check_adam_args(where, b1, b2, eps, eps_root)
-    for name, flag in (("bias_correction_mu", bias_correction_mu),
-                       ("bias_correction_nu", bias_correction_nu),
-                       ("max_before_bias_correction", max_before_bias_correction)):
+    for name, flag in (
+        ("bias_correction_mu", bias_correction_mu),
+        ("bias_correction_nu", bias_correction_nu),
+        ("max_before_bias_correction", max_before_bias_correction),
+    ):
         B.check_bool(where, name, flag)
     mu_dtype = B.canonical_dtype(where, "mu_dtype", mu_dtype)
 
     def init_fn(params):
-        return ScaleByAmsgradState(count=_zero_count(), mu=B.zeros_like_tree(params, mu_dtype),
-                                   nu=B.zeros_like_tree(params), nu_max=B.zeros_like_tree(params))
+        return ScaleByAmsgradState(
+            count=_zero_count(),
+            mu=B.zeros_like_tree(params, mu_dtype),
+            nu=B.zeros_like_tree(params),
+            nu_max=B.zeros_like_tree(params),
+        )
 
     def update_fn(updates, state, params=None):
         del params
@@ -640,10 +667,8 @@ def scale_by_amsgrad(b1=0.9, b2=0.999, eps=1e-8, eps_root=0.0, mu_dtype=None,
         else:
             nu_max = jax.tree.map(jnp.maximum, state.nu_max, jax.tree.map(correct, nu))
             nu_used = nu_max
-        updates = B.map_leaves(lambda m, v: B.safe_divide(m, jnp.sqrt(v + eps_root) + eps),
-                               mu_hat, nu_used)
-        return updates, ScaleByAmsgradState(count=count, mu=B.cast_tree(mu, mu_dtype), nu=nu,
-                                            nu_max=nu_max)
+        updates = B.map_leaves(lambda m, v: B.safe_divide(m, jnp.sqrt(v + eps_root) + eps), mu_hat, nu_used)
+        return updates, ScaleByAmsgradState(count=count, mu=B.cast_tree(mu, mu_dtype), nu=nu, nu_max=nu_max)
 
     return optax.GradientTransformation(init_fn, update_fn)
 
@@ -675,8 +700,7 @@ def scale_by_adamax(b1=0.9, b2=0.999, eps=1e-8) -> optax.GradientTransformation:
     B.check_scalar(where, "eps", eps, low=0.0)
 
     def init_fn(params):
-        return ScaleByAdamState(count=_zero_count(), mu=B.zeros_like_tree(params),
-                                nu=B.zeros_like_tree(params))
+        return ScaleByAdamState(count=_zero_count(), mu=B.zeros_like_tree(params), nu=B.zeros_like_tree(params))
 
     def update_fn(updates, state, params=None):
         del params
@@ -693,8 +717,9 @@ def scale_by_adamax(b1=0.9, b2=0.999, eps=1e-8) -> optax.GradientTransformation:
 _LION_MODES = ("hard", "smooth", "refined")
 
 
-def scale_by_lion(b1=0.9, b2=0.99, mu_dtype=None, *, mode: str = "hard", smooth_beta=1.0
-                  ) -> optax.GradientTransformation:
+def scale_by_lion(
+    b1=0.9, b2=0.99, mu_dtype=None, *, mode: str = "hard", smooth_beta=1.0
+) -> optax.GradientTransformation:
     r"""Lion scaling: the sign of an interpolated momentum.
 
     .. math::
@@ -740,8 +765,7 @@ def scale_by_lion(b1=0.9, b2=0.99, mu_dtype=None, *, mode: str = "hard", smooth_
         B.check_matching_tree(where, updates, state.mu)
         new_updates = jax.tree.map(direction, updates, state.mu)
         mu = jax.tree.map(lambda g, m: B.ema(g, m, b2), updates, state.mu)
-        return new_updates, ScaleByLionState(count=B.safe_increment(state.count),
-                                             mu=B.cast_tree(mu, mu_dtype))
+        return new_updates, ScaleByLionState(count=B.safe_increment(state.count), mu=B.cast_tree(mu, mu_dtype))
 
     return optax.GradientTransformation(init_fn, update_fn)
 
