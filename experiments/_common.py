@@ -54,6 +54,7 @@ import matplotlib
 matplotlib.use("Agg")
 
 __all__ = [
+    "Lesson",
     "Summary",
     "atomic_write",
     "build_parser",
@@ -222,6 +223,30 @@ def save_figure(fig, path: str | os.PathLike, *, dpi: int = 120) -> Path:
         return atomic_write(path, lambda f: fig.savefig(f, format="png", dpi=dpi, bbox_inches="tight"), binary=True)
     finally:
         plt.close(fig)
+
+
+# --------------------------------------------------------------------------- lessons
+
+
+@dataclasses.dataclass(frozen=True)
+class Lesson:
+    """One lesson of the course, checked against this run's own numbers.
+
+    ``compute`` produces the numbers; ``lessons(results)`` turns them into Lessons; the
+    summary states each one as ``text`` (a sentence computed from the numbers, true of
+    this run whether or not the lesson held), and a smoke test asserts ``holds`` for the
+    lessons the quick settings are chosen to show.
+
+    Attributes:
+      name: a short identifier, stable across runs (``"adaptive_first"``).
+      holds: whether this run's numbers show the lesson.
+      text: what this run shows, with its numbers; when the lesson does not hold, it
+        says so plainly and why.
+    """
+
+    name: str
+    holds: bool
+    text: str
 
 
 # --------------------------------------------------------------------------- summary fragments
