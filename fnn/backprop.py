@@ -331,7 +331,7 @@ def gradients(
     if keep is not None:
         delta = where_kept(delta, keep)
 
-    grads = [None] * len(params)
+    grads: list[dict[str, Array]] = [{} for _ in params]
     for i in range(len(params) - 1, -1, -1):
         grads[i] = {"w": inputs[i].T @ delta, "b": jnp.sum(delta, axis=0)}
         if i > 0:

@@ -250,7 +250,7 @@ _FILES = {"iris": "iris.csv", "breast_cancer": "breast_cancer.csv", "wine": "win
 
 
 def _read(name: str) -> bytes:
-    data = importlib.resources.files("fnn").joinpath("data", name).read_bytes()
+    data = importlib.resources.files("fnn").joinpath("data").joinpath(name).read_bytes()
     return gzip.decompress(data) if name.endswith(".gz") else data
 
 

@@ -58,7 +58,7 @@ class ParamRow(NamedTuple):
     path: str  # e.g. "[0].w" for layer 0's weight
     shape: tuple[int, ...]
     dtype: np.dtype
-    count: int  # number of scalars, prod(shape)
+    count: int  # type: ignore[assignment]  # number of scalars, prod(shape) (shadows tuple.count, as optax's states do)
     bytes: int  # count * dtype.itemsize
 
 
@@ -150,10 +150,11 @@ def param_count(params: Params) -> int:
 def _human_bytes(n: int) -> str:
     if n < 1024:
         return f"{n} B"
+    size = float(n)
     for unit in ("KiB", "MiB", "GiB", "TiB"):
-        n /= 1024.0
-        if n < 1024 or unit == "TiB":
-            return f"{n:.1f} {unit}"
+        size /= 1024.0
+        if size < 1024 or unit == "TiB":
+            return f"{size:.1f} {unit}"
     raise AssertionError  # unreachable
 
 
@@ -249,7 +250,7 @@ def _restore_like(restored: Any, like: Any, where: str) -> Any:
     state = _flax_serialization().to_state_dict(restored)
     got_def = jax.tree.structure(state)
     want_def = jax.tree.structure(_flax_serialization().to_state_dict(like))
-    if got_def != want_def:
+    if got_def != want_def:  # type: ignore[operator]  # PyTreeDef compares; its stub says otherwise
         raise ValueError(f"{where}: the file's structure does not match `like`:\n  file: {got_def}\n  like: {want_def}")
     restored = _flax_serialization().from_state_dict(like, state)
     got_leaves = jax.tree_util.tree_flatten_with_path(restored)[0]

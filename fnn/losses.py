@@ -118,7 +118,7 @@ def _reduce_elementwise(elementwise: Array, weights: Array | None, reduction: st
     return _reduce(_mean_per_example(elementwise), weights, reduction)
 
 
-def _drop_rows(weights: Array | None, *arrays_and_fills):
+def _drop_rows(weights: Array | None, *arrays_and_fills: tuple[Array, float]) -> tuple[Array, ...]:
     """Each array with the rows of weight 0 replaced by its harmless fill (unchanged without weights).
 
     Selecting the loss of a dropped row after computing it keeps it out of the value,
@@ -137,7 +137,7 @@ def _mean_per_example(elementwise: Array) -> Array:
     return jnp.mean(elementwise, axis=tuple(range(1, elementwise.ndim)))
 
 
-def _prepare(where: str, predictions, targets, weights, reduction):
+def _prepare(where: str, predictions, targets, weights, reduction) -> tuple[Array, Array, Array | None]:
     _check_reduction(reduction, where)
     predictions = as_float_array("predictions", predictions, where)
     targets = as_float_array("targets", targets, where)

@@ -461,7 +461,7 @@ f1_score.__doc__ = _classification_doc(
 # --------------------------------------------------------------------------- regression
 
 
-def _regression_inputs(where, y_true, y_pred, weights):
+def _regression_inputs(where: str, y_true, y_pred, weights) -> tuple[Array, Array, Array | None]:
     y_true = as_float_array("y_true", y_true, where)
     y_pred = as_float_array("y_pred", y_pred, where)
     if y_true.shape != y_pred.shape:

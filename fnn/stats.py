@@ -736,18 +736,17 @@ def verdict(
     for name, value in (("name_a", name_a), ("name_b", name_b)):
         if not isinstance(value, str):
             raise TypeError(f"{where}: {name} must be a str, got {type(value).__name__} {value!r}")
-    means = []
-    for name, value in (("mean_a", mean_a), ("mean_b", mean_b)):
+    means: list[float] = []
+    for name, mean in (("mean_a", mean_a), ("mean_b", mean_b)):
         if (
-            isinstance(value, bool)
-            or not isinstance(value, (numbers.Real, np.ndarray, jax.Array))
-            or np.ndim(value) != 0
+            isinstance(mean, bool)
+            or not isinstance(mean, (numbers.Real, np.ndarray, jax.Array))
+            or np.ndim(mean) != 0
         ):
-            raise TypeError(f"{where}: {name} must be a number, got {type(value).__name__} {value!r}")
-        value = float(value)
-        if not math.isfinite(value):
-            raise ValueError(f"{where}: {name} must be finite, got {value}")
-        means.append(value)
+            raise TypeError(f"{where}: {name} must be a number, got {type(mean).__name__} {mean!r}")
+        if not math.isfinite(float(mean)):
+            raise ValueError(f"{where}: {name} must be finite, got {float(mean)}")
+        means.append(float(mean))
     if (
         isinstance(p_value, bool)
         or not isinstance(p_value, (numbers.Real, np.ndarray, jax.Array))

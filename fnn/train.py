@@ -369,14 +369,14 @@ def fit(
         Xv, yv = X, y
         wv = validation_weights.astype(dtype)
     else:
-        Xv = yv = wv = None
+        Xv = yv = wv = None  # type: ignore[assignment]  # no validation rows
     if metric_fn is not None and Xv is None:
         raise ValueError(
             f"{where}: metric_fn is recorded on validation rows; give validation_data or validation_weights"
         )
 
     n_steps = 1 if batch_size is None else math.ceil(max_rows / batch_size)
-    shuffle_keys = epoch_keys(key, epochs) if batch_size is not None else jnp.zeros((epochs,))
+    shuffle_keys = epoch_keys(key, epochs) if key is not None and batch_size is not None else jnp.zeros((epochs,))
     return _fit(loss_fn, params, optimizer, X, y, w, Xv, yv, wv, metric_fn, shuffle_keys, epochs, batch_size, n_steps)
 
 

@@ -258,7 +258,7 @@ def cross_val_score(
     )["test_score"]
 
 
-def _grid_settings(grid, where: str) -> tuple[list[dict], dict[str, Array]]:
+def _grid_settings(grid, where: str) -> tuple[list[dict], dict[str, np.ndarray]]:
     if not isinstance(grid, dict) or not grid:
         raise TypeError(f"{where}: grid must be a non-empty dict name -> list of values, got {type(grid).__name__}")
     names = sorted(grid)  # scikit-learn's ParameterGrid order: sorted names, last one fastest
@@ -276,8 +276,7 @@ def _grid_settings(grid, where: str) -> tuple[list[dict], dict[str, Array]]:
         {n: columns[j][i].item() for j, (n, i) in enumerate(zip(names, combo, strict=True))} for combo in combos
     ]
     arrays = {n: np.array([columns[j][c[j]] for c in combos]) for j, n in enumerate(names)}
-    arrays = {n: a.astype(jax.dtypes.canonicalize_dtype(a.dtype)) for n, a in arrays.items()}
-    return settings, arrays
+    return settings, {n: a.astype(jax.dtypes.canonicalize_dtype(a.dtype)) for n, a in arrays.items()}
 
 
 def grid_search(

@@ -292,7 +292,7 @@ jax.monitoring.register_event_duration_secs_listener(_count_compile)
 
 
 @functools.lru_cache(maxsize=128)
-def _jitted(fn: Callable, static_names: tuple[str, ...]) -> Callable:
+def _jitted(fn: Callable, static_names: tuple[str, ...]) -> Any:
     # one jit wrapper per function: JAX's trace and compile caches key on it
     return jax.jit(fn, static_argnames=static_names)
 
@@ -354,7 +354,7 @@ def _host_entries(entries: tuple, where: str) -> tuple[tuple, int]:
             f"{where}: every array in entries needs the same leading axis (one row per entry), "
             f"got leading sizes {sorted(sizes, key=str)}"
         )
-    return entries, sizes.pop()
+    return entries, int(next(iter(sizes)) or 0)
 
 
 def _pad(entries: Any, n_padded: int) -> Any:

@@ -196,6 +196,7 @@ def arguments(
       (array([0, 1, 0, 1, 0, 1], dtype=int32), array([0.1, 0.1, 0.2, 0.2, 0.3, 0.3]))
     """
     S = n_settings(hyperparams)
+    folds: Any
     if isinstance(split, Split):
         test_fold, folds = split.test_fold, np.arange(split.n_folds, dtype=np.int32)
     else:

@@ -143,6 +143,13 @@ def _shuffle_key(shuffle, key, where: str) -> None:
         check_key(key, where)
 
 
+def _given(key: PRNGKey | None) -> PRNGKey:
+    """A key already checked to be present (shuffling without one raised before)."""
+    if key is None:
+        raise ValueError("a shuffle needs key=jax.random.key(seed)")
+    return key
+
+
 def _fold_sizes(n: int, k: int) -> np.ndarray:
     sizes = np.full(k, n // k, dtype=np.int64)
     sizes[: n % k] += 1
@@ -204,7 +211,7 @@ def kfold(n: int, k: int, *, shuffle: bool = False, key: PRNGKey | None = None) 
     blocks = np.repeat(np.arange(k, dtype=np.int32), _fold_sizes(n, k))
     if not shuffle:
         return Split(blocks, k)
-    order = np.asarray(jax.random.permutation(key, n))
+    order = np.asarray(jax.random.permutation(_given(key), n))
     test_fold = np.empty(n, np.int32)
     test_fold[order] = blocks
     return Split(test_fold, k)
@@ -252,12 +259,12 @@ def stratified_kfold(y: ArrayLike, k: int, *, shuffle: bool = False, key: PRNGKe
     n_classes = counts.shape[0]
     ordered = np.sort(encoded)
     allocation = np.stack([np.bincount(ordered[i::k], minlength=n_classes) for i in range(k)])
-    class_keys = jax.random.split(key, n_classes) if shuffle else None
+    class_keys = jax.random.split(_given(key), n_classes) if shuffle else None
     test_fold = np.empty(n, np.int32)
     for c in range(n_classes):
         folds = np.repeat(np.arange(k, dtype=np.int32), allocation[:, c])
         if shuffle:
-            folds = folds[np.asarray(jax.random.permutation(class_keys[c], folds.shape[0]))]
+            folds = folds[np.asarray(jax.random.permutation(_given(class_keys)[c], folds.shape[0]))]
         test_fold[encoded == c] = folds
     return Split(test_fold, k)
 
@@ -297,9 +304,10 @@ def _split_size(value, n: int, name: str, rounding, where: str) -> int | None:
         raise TypeError(f"{where}: {name} must be a float in (0, 1) or an int count, got {value!r}")
     if isinstance(value, numbers.Integral):
         return check_int(value, name, where, 1, n - 1)
-    if not 0.0 < value < 1.0:
+    fraction = float(value)
+    if not 0.0 < fraction < 1.0:
         raise ValueError(f"{where}: a float {name} is a fraction in (0, 1), got {value}")
-    return int(rounding(value * n))
+    return int(rounding(fraction * n))
 
 
 def _approximate_mode(counts: np.ndarray, n_draws: int) -> np.ndarray:
@@ -359,7 +367,7 @@ def holdout(
     n_test = _split_size(test_size, n, "test_size", math.ceil, where)
     n_train = _split_size(train_size, n, "train_size", math.floor, where)
     if n_test is None:
-        n_test = n - n_train
+        n_test = n - (n_train or 0)
     if n_train is None:
         n_train = n - n_test
     if n_train < 1 or n_test < 1 or n_train + n_test > n:
@@ -387,13 +395,13 @@ def holdout(
             )
         train_counts = _approximate_mode(counts, n_train)
         test_counts = _approximate_mode(counts - train_counts, n_test)
-        for c, class_key in zip(range(n_classes), jax.random.split(key, n_classes), strict=True):
+        for c, class_key in zip(range(n_classes), jax.random.split(_given(key), n_classes), strict=True):
             members = np.flatnonzero(encoded == c)
             members = members[np.asarray(jax.random.permutation(class_key, members.shape[0]))]
             train[0, members[: train_counts[c]]] = True
             test[0, members[train_counts[c] : train_counts[c] + test_counts[c]]] = True
         return MaskSplit(train, test)
-    order = np.asarray(jax.random.permutation(key, n)) if shuffle else np.arange(n)
+    order = np.asarray(jax.random.permutation(_given(key), n)) if shuffle else np.arange(n)
     if shuffle:  # ShuffleSplit: test rows first, then training rows
         test[0, order[:n_test]] = True
         train[0, order[n_test : n_test + n_train]] = True

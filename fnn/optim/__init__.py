@@ -10,18 +10,22 @@ you would optax's (``init``, ``update``, ``optax.apply_updates``), and swap free
 
 The named optimizers are in :mod:`fnn.optim.alias`, the primitives they are chained
 from (``scale_by_adam``, ``trace``, ...) in :mod:`fnn.optim.transform`.
+:func:`from_torch` gives the fnn optimizer that reproduces a ``torch.optim`` one
+(``from_torch("RMSprop", lr=0.01)``), with torch's defaults.
 """
 
 from __future__ import annotations
 
 from fnn.optim import alias, transform
 from fnn.optim.alias import (
+    TORCH_OPTIMIZERS,
     adadelta,
     adagrad,
     adam,
     adamax,
     adamw,
     amsgrad,
+    from_torch,
     lion,
     momentum,
     nadam,
@@ -48,6 +52,7 @@ from fnn.optim.transform import (
 )
 
 __all__ = [
+    "TORCH_OPTIMIZERS",
     "adadelta",
     "adagrad",
     "adam",
@@ -55,6 +60,7 @@ __all__ = [
     "adamw",
     "alias",
     "amsgrad",
+    "from_torch",
     "lion",
     "momentum",
     "nadam",

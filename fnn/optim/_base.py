@@ -142,7 +142,7 @@ def check_matching_tree(where: str, updates, reference, what: str = "the optimiz
     check_inexact_updates(where, updates)
     tree_u = jax.tree.structure(updates)
     tree_r = jax.tree.structure(reference)
-    if tree_u != tree_r:
+    if tree_u != tree_r:  # type: ignore[operator]  # PyTreeDef compares; its stub says otherwise
         raise ValueError(
             f"{where}: the updates do not have the tree structure of {what} (built by "
             f"init from the params): got {tree_u}, expected {tree_r}; call init with "

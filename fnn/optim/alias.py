@@ -7,29 +7,16 @@ tracers (``jax.vmap`` over a learning rate compiles once) or schedules (callable
 the step count, evaluated at the pre-increment count: the first update uses
 ``schedule(0)``).
 
-Reproducing ``torch.optim`` (proven in ``tests/test_optim_torch.py``, float64):
-
-=================================================  ==================================================================
-torch                                              fnn
-=================================================  ==================================================================
-``SGD(lr, momentum=m, nesterov=n)``                ``sgd(lr, momentum=m, nesterov=n)``
-``Adagrad(lr, lr_decay=d, eps=e)``                 ``adagrad(lr, initial_accumulator_value=0.0, eps=e, eps_in_sqrt=False, lr_decay=d)``
-``Adadelta(lr, rho, eps)``                         ``adadelta(lr, rho, eps)``
-``RMSprop(lr, alpha, eps, momentum, centered)``    ``rmsprop(lr, decay=alpha, eps=eps, eps_in_sqrt=False, momentum=momentum, centered=centered)``
-``Adam(lr, betas, eps)``                           ``adam(lr, b1, b2, eps)``
-``Adam(lr, betas, eps, amsgrad=True)``             ``amsgrad(lr, b1, b2, eps, max_before_bias_correction=True)``
-``AdamW(lr, betas, eps, weight_decay=w)``          ``adamw(lr, b1, b2, eps, weight_decay=w)``
-``Adamax(lr, betas, eps)``                         ``adamax(lr, b1, b2, eps)``
-``NAdam(lr, betas, eps, momentum_decay=psi)``      ``nadam(lr, b1, b2, eps, momentum_decay=psi)``
-=================================================  ==================================================================
-
-(torch's momentum forms equal fnn's for a constant learning rate; mind torch's own
-defaults, e.g. ``RMSprop`` ``alpha=0.99``, ``AdamW`` ``weight_decay=1e-2``.)
+To reproduce a ``torch.optim`` optimizer, :func:`from_torch` maps its class name and
+keyword arguments to the fnn setting that gives the same trajectory (proven in the
+tests against torch, float64, 200 steps).
 """
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Mapping
+from types import MappingProxyType
+from typing import Any, TypeAlias
 
 import optax
 
@@ -37,12 +24,14 @@ from fnn.optim import _base as B
 from fnn.optim import transform as T
 
 __all__ = [
+    "TORCH_OPTIMIZERS",
     "adadelta",
     "adagrad",
     "adam",
     "adamax",
     "adamw",
     "amsgrad",
+    "from_torch",
     "lion",
     "momentum",
     "nadam",
@@ -51,7 +40,7 @@ __all__ = [
     "sgd",
 ]
 
-GradientTransformation = optax.GradientTransformationExtraArgs
+GradientTransformation: TypeAlias = optax.GradientTransformationExtraArgs
 
 
 def sgd(learning_rate, momentum=None, nesterov: bool = False, accumulator_dtype: Any = None) -> GradientTransformation:
@@ -456,3 +445,143 @@ def lion(learning_rate, b1=0.9, b2=0.99, mu_dtype: Any = None, weight_decay=1e-3
         T.add_decayed_weights(weight_decay, mask),
         T.scale_by_learning_rate(learning_rate),
     )
+
+
+# ----------------------------------------------------------------------------- torch
+
+
+def _betas(name: str, betas: Any) -> dict[str, Any]:
+    if not (isinstance(betas, (tuple, list)) and len(betas) == 2):
+        raise TypeError(f"from_torch: torch.optim.{name}'s betas must be a pair (beta1, beta2), got {betas!r}")
+    return {"b1": betas[0], "b2": betas[1]}
+
+
+# torch class -> the fnn optimizer built from torch's (complete) settings s.
+_TORCH_BUILDERS: dict[str, Any] = {
+    "SGD": lambda s: sgd(s["lr"], momentum=s["momentum"] or None, nesterov=s["nesterov"]),
+    "Adagrad": lambda s: adagrad(
+        s["lr"],
+        initial_accumulator_value=s["initial_accumulator_value"],
+        eps=s["eps"],
+        eps_in_sqrt=False,
+        lr_decay=s["lr_decay"],
+    ),
+    "Adadelta": lambda s: adadelta(s["lr"], rho=s["rho"], eps=s["eps"]),
+    "RMSprop": lambda s: rmsprop(
+        s["lr"],
+        decay=s["alpha"],
+        eps=s["eps"],
+        eps_in_sqrt=False,
+        momentum=s["momentum"] or None,
+        centered=s["centered"],
+    ),
+    "Adam": lambda s: (
+        amsgrad(s["lr"], **_betas("Adam", s["betas"]), eps=s["eps"], max_before_bias_correction=True)
+        if s["amsgrad"]
+        else adam(s["lr"], **_betas("Adam", s["betas"]), eps=s["eps"])
+    ),
+    "AdamW": lambda s: adamw(s["lr"], **_betas("AdamW", s["betas"]), eps=s["eps"], weight_decay=s["weight_decay"]),
+    "Adamax": lambda s: adamax(s["lr"], **_betas("Adamax", s["betas"]), eps=s["eps"]),
+    "NAdam": lambda s: nadam(s["lr"], **_betas("NAdam", s["betas"]), eps=s["eps"], momentum_decay=s["momentum_decay"]),
+}
+
+_BETAS = (0.9, 0.999)
+
+#: The ``torch.optim`` classes :func:`from_torch` reproduces, with torch's defaults for
+#: every keyword argument that changes the math (torch 2.x).
+TORCH_OPTIMIZERS: Mapping[str, Mapping[str, Any]] = MappingProxyType(
+    {
+        "SGD": MappingProxyType(
+            dict(lr=1e-3, momentum=0.0, dampening=0.0, weight_decay=0.0, nesterov=False, maximize=False)
+        ),
+        "Adagrad": MappingProxyType(
+            dict(lr=1e-2, lr_decay=0.0, weight_decay=0.0, initial_accumulator_value=0.0, eps=1e-10)
+        ),
+        "Adadelta": MappingProxyType(dict(lr=1.0, rho=0.9, eps=1e-6, weight_decay=0.0)),
+        "RMSprop": MappingProxyType(
+            dict(lr=1e-2, alpha=0.99, eps=1e-8, weight_decay=0.0, momentum=0.0, centered=False)
+        ),
+        "Adam": MappingProxyType(dict(lr=1e-3, betas=_BETAS, eps=1e-8, weight_decay=0.0, amsgrad=False)),
+        "AdamW": MappingProxyType(dict(lr=1e-3, betas=_BETAS, eps=1e-8, weight_decay=1e-2, amsgrad=False)),
+        "Adamax": MappingProxyType(dict(lr=2e-3, betas=_BETAS, eps=1e-8, weight_decay=0.0)),
+        "NAdam": MappingProxyType(
+            dict(lr=2e-3, betas=_BETAS, eps=1e-8, weight_decay=0.0, momentum_decay=4e-3, decoupled_weight_decay=False)
+        ),
+    }
+)
+
+# Keyword arguments that choose how torch computes, not what: accepted and ignored.
+_TORCH_IMPLEMENTATION_FLAGS = ("foreach", "fused", "capturable", "differentiable")
+
+# Settings of torch that fnn has no equivalent for: (class, keyword) -> the only value fnn reproduces.
+_TORCH_UNSUPPORTED = {
+    ("SGD", "dampening"): 0.0,
+    ("SGD", "maximize"): False,
+    ("AdamW", "amsgrad"): False,
+    ("NAdam", "decoupled_weight_decay"): False,
+}
+
+
+def from_torch(name: str, **torch_kwargs: Any) -> GradientTransformation:
+    r"""The fnn optimizer that reproduces ``torch.optim.<name>(params, **torch_kwargs)``.
+
+    torch's defaults apply to every keyword not given (see :data:`TORCH_OPTIMIZERS`),
+    so ``from_torch("RMSprop", lr=0.01)`` is torch's ``RMSprop`` with its
+    ``alpha=0.99``, not optax's ``decay=0.9``. The mapping:
+
+    ================================================  ==========================================================
+    ``torch.optim``                                   fnn
+    ================================================  ==========================================================
+    ``SGD(lr, momentum=m, nesterov=n)``               ``sgd(lr, momentum=m, nesterov=n)``
+    ``Adagrad(lr, lr_decay=d, eps=e,``                ``adagrad(lr, initial_accumulator_value=a, eps=e,``
+    ``initial_accumulator_value=a)``                  ``eps_in_sqrt=False, lr_decay=d)``
+    ``Adadelta(lr, rho, eps)``                        ``adadelta(lr, rho, eps)``
+    ``RMSprop(lr, alpha, eps, momentum, centered)``   ``rmsprop(lr, decay=alpha, eps=eps, eps_in_sqrt=False,``
+                                                      ``momentum=momentum, centered=centered)``
+    ``Adam(lr, betas, eps)``                          ``adam(lr, b1, b2, eps)``
+    ``Adam(lr, betas, eps, amsgrad=True)``            ``amsgrad(lr, b1, b2, eps, max_before_bias_correction=True)``
+    ``AdamW(lr, betas, eps, weight_decay=w)``         ``adamw(lr, b1, b2, eps, weight_decay=w)``
+    ``Adamax(lr, betas, eps)``                        ``adamax(lr, b1, b2, eps)``
+    ``NAdam(lr, betas, eps, momentum_decay=psi)``     ``nadam(lr, b1, b2, eps, momentum_decay=psi)``
+    ================================================  ==========================================================
+
+    torch's coupled ``weight_decay`` (added to the gradient; every class but ``AdamW``),
+    SGD's ``dampening`` and ``maximize``, ``AdamW(amsgrad=True)`` and NAdam's
+    ``decoupled_weight_decay`` have no fnn equivalent and raise a ``ValueError`` when
+    set to anything but torch's default. ``foreach``, ``fused``, ``capturable`` and
+    ``differentiable`` only choose torch's implementation and are ignored.
+
+    Args:
+      name: a ``torch.optim`` class name, a key of :data:`TORCH_OPTIMIZERS`.
+      **torch_kwargs: that class's keyword arguments (``lr``, ``betas``, ...).
+
+    Returns:
+      The fnn optimizer (an ``optax.GradientTransformationExtraArgs``).
+
+    Example:
+      >>> import jax.numpy as jnp
+      >>> opt = from_torch("NAdam", lr=0.01)          # torch.optim.NAdam(params, lr=0.01)
+      >>> type(opt.init({"w": jnp.zeros(2)})[0]).__name__
+      'ScaleByNadamState'
+    """
+    where = "from_torch"
+    if name not in TORCH_OPTIMIZERS:
+        raise ValueError(f"{where}: no fnn equivalent of torch.optim.{name}; choose one of {list(TORCH_OPTIMIZERS)}")
+    defaults = TORCH_OPTIMIZERS[name]
+    given = {k: v for k, v in torch_kwargs.items() if k not in _TORCH_IMPLEMENTATION_FLAGS}
+    unknown = sorted(set(given) - set(defaults))
+    if unknown:
+        raise ValueError(
+            f"{where}: torch.optim.{name} has no keyword argument {unknown[0]!r} that fnn reproduces; "
+            f"it takes {list(defaults)}"
+        )
+    settings = {**defaults, **given}
+    for keyword, value in settings.items():
+        if (keyword == "weight_decay" and name != "AdamW") or (name, keyword) in _TORCH_UNSUPPORTED:
+            default = _TORCH_UNSUPPORTED.get((name, keyword), 0.0)
+            if value != default:
+                raise ValueError(
+                    f"{where}: torch.optim.{name}({keyword}={value!r}) has no fnn equivalent; leave it at "
+                    f"{default!r}" + ("; for decoupled weight decay use AdamW" if keyword == "weight_decay" else "")
+                )
+    return _TORCH_BUILDERS[name](settings)

@@ -79,12 +79,12 @@ def _optax_state(name: str, fields: tuple[str, ...], doc: str) -> type:
         getattr(getattr(optax, "transforms", None), "_adding", None),
     )
     for module in homes:
-        cls = getattr(module, name, None)
-        if cls is not None and getattr(cls, "_fields", None) == fields:
-            return cls
-    cls = NamedTuple(name, [(field, Any) for field in fields])  # type: ignore[misc]
-    cls.__doc__ = doc
-    return cls
+        found = getattr(module, name, None)
+        if isinstance(found, type) and getattr(found, "_fields", None) == fields:
+            return found
+    own = NamedTuple(name, [(field, Any) for field in fields])  # type: ignore[misc]
+    own.__doc__ = doc
+    return own
 
 
 ScaleByScheduleState = optax.ScaleByScheduleState
@@ -110,7 +110,7 @@ WeightDecaySchedule = _optax_state("WeightDecaySchedule", ("count",), "Step coun
 class ScaleByNadamState(NamedTuple):
     """Adam's state plus torch's running product of momentum coefficients (fnn's own: optax has no such state)."""
 
-    count: jax.Array
+    count: jax.Array  # type: ignore[assignment]  # shadows tuple.count, as in optax's states
     mu_product: jax.Array
     mu: Any
     nu: Any
