@@ -55,6 +55,11 @@ __all__ = [
 ]
 
 
+def __dir__() -> list[str]:
+    # The namespace shows the public API, not the imports it is built from.
+    return sorted(__all__)
+
+
 def identity(x: ArrayLike) -> Array:
     r"""The identity (linear) activation :math:`f(x) = x`, the output of a regression model."""
     return as_float_array("x", x, "identity")

@@ -53,6 +53,12 @@ __all__ = [
     "layer_gradient_norms",
 ]
 
+
+def __dir__() -> list[str]:
+    # The namespace shows the public API, not the imports it is built from.
+    return sorted(__all__)
+
+
 #: Losses :func:`gradients` differentiates by hand (the names of :mod:`fnn.losses`).
 LOSSES = ("mse", "binary_cross_entropy", "binary_cross_entropy_with_logits", "cross_entropy")
 

@@ -46,6 +46,12 @@ __all__ = [
     "xor_cloud",
 ]
 
+
+def __dir__() -> list[str]:
+    # The namespace shows the public API, not the imports it is built from.
+    return sorted(__all__)
+
+
 #: Names accepted by :func:`logic_gate`.
 GATES = ("and", "or", "nand", "xor")
 #: Names accepted by :func:`load` (files bundled with fnn, offline).
@@ -293,8 +299,7 @@ def load(name: str) -> tuple[Array, Array]:
     exactly what ``sklearn.datasets.load_<name>(return_X_y=True)`` returns, cast to
     float32 (features) and int32 (labels); ``diabetes`` features are scaled as
     scikit-learn's default (centred, divided by the standard deviation times
-    ``sqrt(n)``). scikit-learn is not needed (nor imported, which saves a script
-    ~0.5 s).
+    ``sqrt(n)``). scikit-learn is not needed (nor imported).
 
     Args:
       name: one of :data:`DATASETS`.

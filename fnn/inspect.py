@@ -45,6 +45,12 @@ __all__ = [
     "summary",
 ]
 
+
+def __dir__() -> list[str]:
+    # The namespace shows the public API, not the imports it is built from.
+    return sorted(__all__)
+
+
 # save() wraps the tree in {_FORMAT_KEY: _FORMAT_VERSION, _PARAMS_KEY: tree}, so load()
 # can tell an fnn file (whose lists are lists) from another msgpack file.
 _FORMAT_KEY = "fnn.inspect.format"

@@ -63,6 +63,12 @@ __all__ = [
     "mse",
 ]
 
+
+def __dir__() -> list[str]:
+    # The namespace shows the public API, not the imports it is built from.
+    return sorted(__all__)
+
+
 _REDUCTIONS = ("mean", "sum", "none")
 
 # --------------------------------------------------------------------------- checks

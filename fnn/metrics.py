@@ -88,6 +88,12 @@ __all__ = [
     "specificity",
 ]
 
+
+def __dir__() -> list[str]:
+    # The namespace shows the public API, not the imports it is built from.
+    return sorted(__all__)
+
+
 _AVERAGES = ("binary", "macro", "micro", "weighted", None)
 
 

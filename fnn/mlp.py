@@ -61,6 +61,12 @@ __all__ = [
     "xor_network",
 ]
 
+
+def __dir__() -> list[str]:
+    # The namespace shows the public API, not the imports it is built from.
+    return sorted(__all__)
+
+
 Initializer = Callable[[PRNGKey, tuple, jnp.dtype], Array]
 Activation = str | Callable[[Array], Array] | None
 

@@ -45,6 +45,12 @@ __all__ = [
     "predict",
 ]
 
+
+def __dir__() -> list[str]:
+    # The namespace shows the public API, not the imports it is built from.
+    return sorted(__all__)
+
+
 _LOW = {"bipolar": -1.0, "binary": 0.0}
 
 

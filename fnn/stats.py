@@ -85,6 +85,11 @@ __all__ = [
 ]
 
 
+def __dir__() -> list[str]:
+    # The namespace shows the public API, not the imports it is built from.
+    return sorted(__all__)
+
+
 # --------------------------------------------------------------------------- results
 
 
@@ -738,11 +743,7 @@ def verdict(
             raise TypeError(f"{where}: {name} must be a str, got {type(value).__name__} {value!r}")
     means: list[float] = []
     for name, mean in (("mean_a", mean_a), ("mean_b", mean_b)):
-        if (
-            isinstance(mean, bool)
-            or not isinstance(mean, (numbers.Real, np.ndarray, jax.Array))
-            or np.ndim(mean) != 0
-        ):
+        if isinstance(mean, bool) or not isinstance(mean, (numbers.Real, np.ndarray, jax.Array)) or np.ndim(mean) != 0:
             raise TypeError(f"{where}: {name} must be a number, got {type(mean).__name__} {mean!r}")
         if not math.isfinite(float(mean)):
             raise ValueError(f"{where}: {name} must be finite, got {float(mean)}")

@@ -62,6 +62,12 @@ __all__ = [
     "weighted_mean_loss",
 ]
 
+
+def __dir__() -> list[str]:
+    # The namespace shows the public API, not the imports it is built from.
+    return sorted(__all__)
+
+
 #: ``loss_fn(params, X, y) -> (n,)``: one loss per example (``reduction="none"``).
 LossFn = Callable[[Params, Array, Array], Array]
 #: ``metric_fn(params, X, y, weights) -> ()``: a score of the rows where ``weights`` > 0.
@@ -96,7 +102,7 @@ def _all_finite(*trees: Any) -> Array:
 
     ``x * 0`` is 0 for finite ``x`` and NaN for inf or NaN (IEEE), so the sum is NaN
     exactly when some element is not finite, and it never overflows. Fewer and
-    smaller ops than ``all(isfinite(x))`` per leaf: the guard compiles ~0.3 s faster
+    smaller ops than ``all(isfinite(x))`` per leaf, so the guard compiles faster
     inside a cross-validation program.
     """
     leaves = [x for x in jax.tree.leaves(trees) if jnp.issubdtype(jnp.asarray(x).dtype, jnp.inexact)]

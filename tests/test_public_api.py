@@ -243,3 +243,33 @@ def test_experiments_do_not_import_one_another():
             if isinstance(node, ast.ImportFrom) and node.module and node.module.startswith("experiments.")
         }
         assert not imported & set(EXPERIMENTS), f"{path.name} imports the experiments {imported & set(EXPERIMENTS)}"
+
+
+def _public_modules():
+    """Every public module of fnn (no part of its dotted name starts with ``_``)."""
+    names = []
+    for path in sorted((ROOT / "fnn").rglob("*.py")):
+        parts = path.relative_to(ROOT).with_suffix("").parts
+        if parts[-1] == "__init__":
+            parts = parts[:-1]
+        if not any(part.startswith("_") for part in parts):
+            names.append(".".join(parts))
+    return names
+
+
+@pytest.mark.parametrize("name", _public_modules())
+def test_a_module_namespace_shows_only_its_public_api(name):
+    # dir() is what a user (and tab completion) sees: no numpy, no helper imports.
+    module = importlib.import_module(name)
+    shown = [n for n in dir(module) if not n.startswith("_")]
+    if name == "fnn":
+        assert shown == sorted(n for n in fnn.__all__ if not n.startswith("_"))
+        return
+    submodules = sorted(n for n in shown if inspect.ismodule(getattr(module, n)) and n not in module.__all__)
+    assert shown == sorted(module.__all__ + submodules), f"{name} shows {sorted(set(shown) - set(module.__all__))}"
+    for sub in submodules:  # a package may show its public submodules, nothing else
+        assert getattr(module, sub).__name__ == f"{name}.{sub}"
+
+
+def test_the_package_marks_itself_typed():
+    assert (ROOT / "fnn" / "py.typed").is_file()

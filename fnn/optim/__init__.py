@@ -84,3 +84,8 @@ __all__ = [
     "scale_by_stddev",
     "trace",
 ]
+
+
+def __dir__() -> list[str]:
+    # The namespace shows the public API, not the imports it is built from.
+    return sorted(__all__)

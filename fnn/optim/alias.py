@@ -40,6 +40,12 @@ __all__ = [
     "sgd",
 ]
 
+
+def __dir__() -> list[str]:
+    # The namespace shows the public API, not the imports it is built from.
+    return sorted(__all__)
+
+
 GradientTransformation: TypeAlias = optax.GradientTransformationExtraArgs
 
 

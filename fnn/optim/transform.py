@@ -62,6 +62,12 @@ __all__ = [
     "trace",
 ]
 
+
+def __dir__() -> list[str]:
+    # The namespace shows the public API, not the imports it is built from.
+    return sorted(__all__)
+
+
 Schedule = Callable[[jax.Array], Any]
 
 
