@@ -204,13 +204,16 @@ def _data():
     return X, y
 
 
+_NET = mlp.MLP([D, 4, C], activation="tanh")
+
+
 def _loss(params, X, y):
-    logits = mlp.apply(params, X, activation="tanh")
+    logits = _NET.apply(params, X)
     return -jnp.take_along_axis(jax.nn.log_softmax(logits), y[:, None], axis=1)[:, 0]
 
 
 def _predict(params, X):
-    return jnp.argmax(mlp.apply(params, X, activation="tanh"), axis=1)
+    return jnp.argmax(_NET.apply(params, X), axis=1)
 
 
 def _accuracy(params, X, y, weights):
@@ -222,7 +225,7 @@ def _make_fit(batch_size, epochs=3, traces=None):
         if traces is not None:
             traces.append(None)
         init_key, shuffle_key = jax.random.split(key)
-        params = mlp.init(init_key, [D, 4, C], activation="tanh")
+        params = _NET.init(init_key)
         return fit(_loss, params, _OPT, X, y, key=shuffle_key, epochs=epochs, batch_size=batch_size, weights=weights)
 
     return fit_fn
@@ -238,7 +241,7 @@ def _step(optimizer, params, state, xb, yb):
 def _fold_on_physical_subset(key, X, y, train_idx, batch_size, epochs=3):
     """One fold trained on its own rows only, with the batches fit would draw."""
     init_key, shuffle_key = jax.random.split(key)
-    params = mlp.init(init_key, [D, 4, C], activation="tanh")
+    params = _NET.init(init_key)
     state = _OPT.init(params)
     mask = np.zeros(N, np.float32)
     mask[train_idx] = 1.0
@@ -362,7 +365,7 @@ def test_grid_search_equals_each_setting_separately():
 
     def fit_fn(key, X, y, weights, hyper):
         traces.append(None)
-        params = mlp.init(key, [D, 4, C], activation="tanh")
+        params = _NET.init(key)
         return fit(_loss, params, optax.sgd(hyper["lr"]), X, y, epochs=3, weights=weights)[0]
 
     grid = {"lr": [0.01, 1.0]}

@@ -179,11 +179,12 @@ def cross_validate(
       >>> import jax, jax.numpy as jnp
       >>> from fnn import cv, datasets, losses, metrics, mlp, optim, train
       >>> X, y = datasets.load("iris")
+      >>> net = mlp.MLP([4, 3])  # softmax regression: one dense layer, logits out
       >>> def fit_fn(key, X, y, w):  # w: 1 on the fold's training rows, 0 elsewhere
-      ...     loss = lambda p, X, y: losses.cross_entropy(mlp.apply(p, X), y, reduction="none")
-      ...     return train.fit(loss, mlp.init(key, [4, 3]), optim.adam(0.1), X, y, epochs=100, weights=w)[0]
+      ...     loss = lambda p, X, y: losses.cross_entropy(net.apply(p, X), y, reduction="none")
+      ...     return train.fit(loss, net.init(key), optim.adam(0.1), X, y, epochs=100, weights=w)[0]
       >>> def score_fn(p, X, y, w):  # w: 1 on the rows to score
-      ...     return metrics.accuracy(y, jnp.argmax(mlp.apply(p, X), axis=1), weights=w)
+      ...     return metrics.accuracy(y, jnp.argmax(net.apply(p, X), axis=1), weights=w)
       >>> folds = cv.stratified_kfold(y, 5, shuffle=True, key=jax.random.key(1))
       >>> out = cv.cross_validate(fit_fn, score_fn, X, y, folds, key=jax.random.key(0))
       >>> out["test_score"].round(3)
