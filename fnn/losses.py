@@ -37,7 +37,9 @@ in ``fnn._masked``, and shared by :mod:`fnn.metrics`, :mod:`fnn.train`,
 :mod:`fnn.linear` and :func:`fnn.datasets.standardize`.
 
 Shapes, dtypes and the reduction are always checked before any arithmetic:
-``(n,)`` against ``(n, 1)`` raises instead of broadcasting to ``(n, n)``.
+``(n,)`` against ``(n, 1)`` raises instead of broadcasting to ``(n, n)``. Empty
+inputs (no example, or examples with no value) raise a ``ValueError`` in every loss
+and every reduction, as in :mod:`fnn.metrics`: a mean over no examples is undefined.
 
 Reference: the course's table — regression: linear output + MSE (or MAE, robust
 to outliers); binary: sigmoid + binary cross-entropy; multi-class: softmax +
@@ -52,7 +54,7 @@ import numpy as np
 from fnn._masked import checked_rows, kept, weighted, weighted_mean, weighted_sum, where_kept
 from fnn._numerics import clamped_log, softplus
 from fnn._types import Array, ArrayLike
-from fnn._validate import as_float_array, check_sample_weights, is_concrete
+from fnn._validate import as_float_array, check_not_empty, check_sample_weights, is_concrete
 from fnn.activations import log_softmax
 
 __all__ = [
@@ -149,6 +151,7 @@ def _prepare(where: str, predictions, targets, weights, reduction) -> tuple[Arra
     targets = as_float_array("targets", targets, where)
     _check_batched(predictions, where)
     _check_same_shape(predictions, targets, where)
+    check_not_empty(predictions.shape, where)
     weights = check_sample_weights(weights, predictions.shape[0], where)
     return predictions, targets, weights
 
@@ -332,6 +335,7 @@ def cross_entropy(
             f"{where}: predictions must be logits of shape (n, C), got shape {logits.shape}"
             + ("; wrap a single example as logits[None]" if logits.ndim == 1 else "")
         )
+    check_not_empty(logits.shape, where)
     n, num_classes = logits.shape
     if isinstance(targets, (str, bytes)) or targets is None:
         raise TypeError(f"{where}: targets must be an array, got {type(targets).__name__}")
@@ -350,7 +354,7 @@ def cross_entropy(
                 f"shape {logits.shape}"
             )
     weights = check_sample_weights(weights, n, where)
-    if not one_hot_form and is_concrete(targets) and n > 0:
+    if not one_hot_form and is_concrete(targets):
         labels = np.asarray(targets)[checked_rows(weights, n)]
         if labels.size and (labels.min() < 0 or labels.max() >= num_classes):
             raise ValueError(

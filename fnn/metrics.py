@@ -53,6 +53,9 @@ Regression (``(n,)`` or multi-output ``(n, d)`` values; with ``d`` outputs the
 per-output scores are averaged uniformly, scikit-learn's default
 ``multioutput="uniform_average"``): :func:`mse`, :func:`mae`, :func:`mape`,
 :func:`r2_score`.
+
+Empty inputs (no example, or examples with no value) raise a ``ValueError`` in every
+metric, as in every loss.
 """
 
 from __future__ import annotations
@@ -73,7 +76,7 @@ from fnn._masked import (
     where_kept,
 )
 from fnn._types import Array, ArrayLike
-from fnn._validate import as_float_array, check_sample_weights, is_concrete
+from fnn._validate import as_float_array, check_not_empty, check_sample_weights, is_concrete
 
 __all__ = [
     "accuracy",
@@ -117,8 +120,7 @@ def _check_label_pair(y_true: Array, y_pred: Array, where: str) -> None:
             f"{where}: y_true and y_pred must be label vectors of the same shape (n,), got "
             f"{y_true.shape} and {y_pred.shape}; flatten (n, 1) columns with y.reshape(-1)"
         )
-    if y_true.shape[0] == 0:
-        raise ValueError(f"{where}: needs at least one example, got empty inputs")
+    check_not_empty(y_true.shape, where)
 
 
 def _check_integer_labels(y_true: Array, y_pred: Array, where: str) -> None:
@@ -477,8 +479,7 @@ def _regression_inputs(where: str, y_true, y_pred, weights) -> tuple[Array, Arra
         )
     if y_true.ndim not in (1, 2):
         raise ValueError(f"{where}: y_true and y_pred must have shape (n,) or (n, d), got {y_true.shape}")
-    if y_true.shape[0] == 0:
-        raise ValueError(f"{where}: needs at least one example, got empty inputs")
+    check_not_empty(y_true.shape, where)
     weights = check_sample_weights(weights, y_true.shape[0], where)
     if weights is not None:
         # Dropped rows become 0 before any arithmetic, so an inf or NaN there cannot

@@ -14,6 +14,7 @@ import optax
 import pytest
 
 import fnn.optim as fo
+from fnn import losses, metrics
 
 # ----------------------------------------------------------------------------- optimizers
 
@@ -130,3 +131,42 @@ def test_isinstance_of_the_optax_state():
     assert isinstance(state[0], optax.ScaleByAdamState)
     assert isinstance(fo.amsgrad(1e-3).init({"w": jnp.ones(2)})[0], optax.ScaleByAmsgradState)
     assert isinstance(fo.lion(1e-3).init({"w": jnp.ones(2)})[0], optax.ScaleByLionState)
+
+
+# ----------------------------------------------------------------------------- losses, metrics, activations
+
+CLASSIFICATION = ["accuracy", "precision", "recall", "specificity", "f1_score", "confusion_matrix"]
+
+
+EMPTY = {
+    **{
+        f"losses.{name} {reduction}": (
+            lambda name=name, reduction=reduction: getattr(losses, name)(np.zeros(0), np.zeros(0), reduction=reduction)
+        )
+        for name in ["mae", "mse", "binary_cross_entropy", "binary_cross_entropy_with_logits"]
+        for reduction in ("mean", "sum")
+    },
+    "losses.cross_entropy": lambda: losses.cross_entropy(np.zeros((0, 3)), np.zeros(0, int)),
+    "losses.cross_entropy sum": lambda: losses.cross_entropy(np.zeros((0, 3)), np.zeros(0, int), reduction="sum"),
+    "losses.cross_entropy probabilities": lambda: losses.cross_entropy(np.zeros((0, 3)), np.zeros((0, 3))),
+    **{
+        f"metrics.{name}": (lambda name=name: getattr(metrics, name)(np.zeros(0, int), np.zeros(0, int)))
+        for name in CLASSIFICATION + ["mse", "mae", "mape", "r2_score"]
+    },
+}
+
+
+@pytest.mark.parametrize("name", sorted(EMPTY))
+def test_empty_input_is_refused_alike_by_losses_and_metrics(name):
+    # losses.mse of empty arrays once returned NaN while metrics.accuracy raised.
+    function = name.split(".")[1].split()[0]
+    with pytest.raises(ValueError, match=rf"^{function}: needs at least one example, got empty inputs of shape \(0"):
+        EMPTY[name]()
+
+
+@pytest.mark.parametrize("fn", [losses.mse, losses.binary_cross_entropy_with_logits, metrics.mse, metrics.r2_score])
+def test_examples_without_values_are_refused(fn):
+    with pytest.raises(ValueError, match=r"every example needs at least one value, got inputs of shape \(4, 0\)"):
+        fn(np.zeros((4, 0)), np.zeros((4, 0)))
+    with pytest.raises(ValueError, match="needs at least one example"):  # shapes are static: under jit too
+        jax.jit(fn)(np.zeros(0), np.zeros(0))
