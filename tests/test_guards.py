@@ -14,7 +14,7 @@ import optax
 import pytest
 
 import fnn.optim as fo
-from fnn import losses, metrics
+from fnn import activations, losses, metrics
 
 # ----------------------------------------------------------------------------- optimizers
 
@@ -170,3 +170,52 @@ def test_examples_without_values_are_refused(fn):
         fn(np.zeros((4, 0)), np.zeros((4, 0)))
     with pytest.raises(ValueError, match="needs at least one example"):  # shapes are static: under jit too
         jax.jit(fn)(np.zeros(0), np.zeros(0))
+
+
+SOFTMAX_AXES = [
+    ((2, 3), None),
+    ((2, 3, 4), (0, 2)),
+    ((2, 3, 4), (-1, 0, 1)),
+    ((2, 3), ()),
+    ((), None),
+    ((0,), -1),
+    ((2, 0), -1),
+    ((0, 3), None),
+    ((0, 3), (0,)),
+]
+
+
+@pytest.mark.parametrize("shape,axis", SOFTMAX_AXES, ids=[f"{s}-{a}" for s, a in SOFTMAX_AXES])
+@pytest.mark.parametrize("name", ["softmax", "log_softmax"])
+def test_softmax_takes_the_axes_and_empty_inputs_jax_nn_takes(name, shape, axis):
+    # axis=None, tuples of axes and empty arrays were refused; jax.nn accepts them.
+    x = np.random.default_rng(0).normal(size=shape).astype(np.float32)
+    got = jax.jit(lambda x: getattr(activations, name)(x, axis=axis))(x)
+    expected = jax.jit(lambda x: getattr(jax.nn, name)(x, axis=axis))(x)
+    assert got.shape == expected.shape == x.shape and got.dtype == expected.dtype
+    np.testing.assert_array_equal(got, expected)
+
+
+@pytest.mark.parametrize(
+    "axis,error,match",
+    [
+        ((1, 1), ValueError, "names an axis twice"),
+        ((0, 2), ValueError, "out of range"),
+        (1.0, TypeError, "a tuple of ints or None"),
+        ([0, 1], TypeError, "a tuple of ints or None"),
+        (True, TypeError, "a tuple of ints or None"),
+    ],
+)
+@pytest.mark.parametrize("name", ["softmax", "log_softmax"])
+def test_softmax_still_refuses_axes_that_do_not_exist(name, axis, error, match):
+    with pytest.raises(error, match=f"{name}: axis"):
+        getattr(activations, name)(np.zeros((2, 3)), axis=axis)
+    with pytest.raises(error, match=match):
+        getattr(activations, name)(np.zeros((2, 3)), axis=axis)
+
+
+def test_maxout_keeps_its_single_axis():
+    with pytest.raises(TypeError, match="axis must be an int"):
+        activations.maxout(np.zeros((2, 4)), 2, axis=None)
+    with pytest.raises(ValueError, match="scalar"):
+        activations.maxout(np.float32(1.0), 1)
