@@ -134,11 +134,30 @@ def leaky_relu(x: ArrayLike, negative_slope: float = 0.01) -> Array:
       negative_slope: the slope :math:`a` for :math:`x \le 0` (0.01 as in the
         material and Keras; one of the notes uses 0.1).
 
-    The derivative is 1 for :math:`x > 0` and :math:`a` for :math:`x \le 0`.
+    The derivative is 1 for :math:`x > 0` and :math:`a` for :math:`x \le 0`. A
+    positive subnormal input is positive: it is returned unchanged (derivative 1),
+    as numpy's ``np.where(x > 0, x, a * x)`` does, also on hardware that treats
+    subnormal operands of a comparison as 0.
+
+    Example:
+      >>> leaky_relu(jnp.array([-2.0, 0.0, 3.0, 1e-40]))
+      Array([-2.e-02,  0.e+00,  3.e+00,  1.e-40], dtype=float32)
     """
     x = as_float_array("x", x, "leaky_relu")
     # A strict inequality puts the kink on the negative side (derivative `a` at 0).
-    return jnp.where(x > 0, x, negative_slope * x)
+    return jnp.where(_is_positive(x), x, negative_slope * x)
+
+
+def _is_positive(x: Array) -> Array:
+    """``x > 0`` read from the bits, so that a positive subnormal counts as positive.
+
+    XLA's CPU and GPU code treats subnormal operands as 0 (denormals-are-zero), so
+    ``x > 0`` is False for ``x = 1e-40`` in float32. A float with its sign bit clear and
+    any other bit set (as a signed integer of the same width, ``> 0``) is positive,
+    unless it is NaN.
+    """
+    bits = jax.lax.bitcast_convert_type(x, jnp.dtype(f"int{8 * x.dtype.itemsize}"))
+    return (bits > 0) & ~jnp.isnan(x)
 
 
 def elu(x: ArrayLike, alpha: float = 1.0) -> Array:

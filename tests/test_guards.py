@@ -219,3 +219,27 @@ def test_maxout_keeps_its_single_axis():
         activations.maxout(np.zeros((2, 4)), 2, axis=None)
     with pytest.raises(ValueError, match="scalar"):
         activations.maxout(np.float32(1.0), 1)
+
+
+@pytest.fixture(params=[np.float32, np.float64], ids=["float32", "float64"])
+def float_dtype(request):
+    if request.param == np.float64:
+        request.getfixturevalue("enable_x64")
+    return request.param
+
+
+def test_leaky_relu_keeps_a_positive_subnormal(float_dtype):
+    # leaky_relu(1e-40) once gave 0: XLA compares subnormals as 0, so x > 0 was False.
+    info = np.finfo(float_dtype)
+    x = np.array([info.smallest_subnormal, info.tiny / 3, info.tiny, 0.0, -0.0, -1.0, 2.0], float_dtype)
+    slope = float_dtype(0.01)
+    got = jax.jit(activations.leaky_relu)(x)
+    positive = x > 0  # numpy does not flush subnormals
+    # Bit for bit where x >= 0: the input itself, as numpy and jax.nn.leaky_relu return it.
+    np.testing.assert_array_equal(got[positive], x[positive])
+    np.testing.assert_array_equal(got, np.where(x > 0, x, slope * x))
+    np.testing.assert_array_equal(got[positive], jax.jit(jax.nn.leaky_relu)(x)[positive])
+    assert np.signbit(got[4]) and not np.signbit(got[3])  # -0.0 stays -0.0, as numpy's slope * x
+    # Derivatives: 1 at a positive subnormal, the slope at 0 and below (as documented).
+    grads = jax.jit(jax.vmap(jax.grad(activations.leaky_relu)))(x)
+    np.testing.assert_array_equal(grads, np.where(x > 0, 1.0, slope).astype(float_dtype))
