@@ -138,6 +138,37 @@ def test_isinstance_of_the_optax_state():
 CLASSIFICATION = ["accuracy", "precision", "recall", "specificity", "f1_score", "confusion_matrix"]
 
 
+@pytest.mark.parametrize("name", ["binary_cross_entropy", "binary_cross_entropy_with_logits"])
+def test_binary_cross_entropy_refuses_minus_one_one_targets(name):
+    # binary_cross_entropy with {-1, 1} targets once returned -0.40, a loss below 0.
+    fn = getattr(losses, name)
+    p = np.array([0.3, 0.8, 0.6, 0.9], np.float32)
+    t = np.array([-1.0, 1.0, -1.0, 1.0], np.float32)
+    with pytest.raises(ValueError, match=rf"{name}: targets must lie in \[0, 1\], got .*-1.*\(y \+ 1\) / 2"):
+        fn(p, t)
+    with pytest.raises(ValueError, match=r"targets must lie in \[0, 1\]"):
+        fn(p, np.array([0.0, 1.0, 1.5, 0.0], np.float32))
+    # The documented fix gives the loss of the {0, 1} labels.
+    np.testing.assert_allclose(fn(p, (t + 1) / 2), fn(p, np.array([0.0, 1.0, 0.0, 1.0], np.float32)), rtol=1e-6)
+    # Only rows of positive weight count.
+    w = np.array([0.0, 1.0, 0.0, 2.0], np.float32)
+    np.testing.assert_allclose(fn(p, t, weights=w), fn(p[1::2], t[1::2], weights=w[1::2]), rtol=1e-6)
+    # Under jit: the examples with such a target lose NaN, and so does their mean.
+    per_example = np.asarray(jax.jit(lambda t: fn(p, t, reduction="none"))(t))
+    assert np.all(np.isnan(per_example[[0, 2]])) and np.all(np.isfinite(per_example[[1, 3]]))
+    assert np.isnan(jax.jit(fn)(p, t))
+
+
+def test_traced_probabilities_outside_zero_one_give_nan():
+    # Logits passed to binary_cross_entropy under jit: refused eagerly, NaN when traced (the clamped
+    # logarithms would otherwise give a plausible loss and a zero gradient).
+    z, t = np.array([2.5, 0.5, -1.5], np.float32), np.array([1.0, 1.0, 0.0], np.float32)
+    with pytest.raises(ValueError, match="binary_cross_entropy_with_logits"):
+        losses.binary_cross_entropy(z, t)
+    per_example = np.asarray(jax.jit(lambda z: losses.binary_cross_entropy(z, t, reduction="none"))(z))
+    assert np.isnan(per_example[0]) and np.isnan(per_example[2]) and np.isfinite(per_example[1])
+
+
 EMPTY = {
     **{
         f"losses.{name} {reduction}": (
