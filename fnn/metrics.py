@@ -38,6 +38,20 @@ Classification (labels, shape ``(n,)``):
 * :func:`confusion_matrix` — ``C[i, j]`` = (weighted) number of examples of
   true class ``i`` predicted as ``j``, as in scikit-learn.
 
+Labels are class labels, never probabilities or scores. Integer and bool labels are
+taken as they are; float labels are accepted by accuracy and the ``"binary"`` scores
+when they hold whole numbers (a perceptron's :math:`\pm 1` output, 0./1. targets),
+as scikit-learn accepts them. When the labels are concrete, a continuous value (0.73)
+or a non-finite one in a row that counts raises a ``ValueError`` saying to threshold
+(``(p >= 0.5).astype(int)``) or ``argmax`` first; scikit-learn raises too ("can't
+handle a mix of binary and continuous targets"). Under ``jit``/``vmap`` traced float
+labels cannot be checked before running: a metric whose counted rows hold such a value
+is NaN (never a plausible score such as the 0.0 that comparing labels with
+probabilities gives), so a score of NaN from a traced call means continuous labels or
+an empty fold. Integer labels are never flagged. The multi-class averages and
+:func:`confusion_matrix` take integer labels only, a dtype rule checked statically
+(under ``jit`` too).
+
 ``num_classes`` (a static int) sets ``C``. If it is None, it is inferred as
 ``max(label) + 1`` over ``y_true`` and ``y_pred`` (on the rows of positive weight
 when the weights are concrete), which needs concrete labels; under ``jit`` pass it
@@ -60,6 +74,7 @@ metric, as in every loss.
 
 from __future__ import annotations
 
+import functools
 import math
 
 import jax.numpy as jnp
@@ -123,12 +138,65 @@ def _check_label_pair(y_true: Array, y_pred: Array, where: str) -> None:
     check_not_empty(y_true.shape, where)
 
 
+_CLASS_LABELS_FIX = (
+    "threshold probabilities, e.g. (p >= 0.5).astype(int), or take the highest-scoring class, "
+    "jnp.argmax(scores, axis=-1), first; scikit-learn refuses continuous predictions too"
+)
+
+
+def _check_class_labels(y_true: Array, y_pred: Array, weights: Array | None, where: str) -> Array | None:
+    """Float labels must be class labels: finite whole numbers, on the rows that count.
+
+    Concrete float labels are checked on the host (the rows of positive weight) and a
+    continuous or non-finite value raises a ``ValueError`` that says to threshold or
+    ``argmax`` first, as scikit-learn's "can't handle a mix of binary and continuous
+    targets". Traced float labels cannot be checked before running: for them this
+    returns a traced bool scalar, True when some kept row holds a label that is not a
+    finite whole number, which the caller turns into a NaN score. Integer labels need
+    no check (None).
+    """
+    n = y_true.shape[0]
+    traced = []
+    for name, y in (("y_true", y_true), ("y_pred", y_pred)):
+        if not jnp.issubdtype(y.dtype, jnp.floating):
+            continue
+        if not is_concrete(y):
+            traced.append(~(jnp.isfinite(y) & (y == jnp.round(y))))
+            continue
+        values = np.asarray(y)[checked_rows(weights, n)]
+        not_finite = ~np.isfinite(values)
+        if np.any(not_finite):
+            raise ValueError(
+                f"{where}: {name} must hold class labels, got non-finite values such as {values[not_finite][:3]}"
+            )
+        continuous = values != np.round(values)
+        if np.any(continuous):
+            raise ValueError(
+                f"{where}: {name} must hold class labels (whole numbers), got continuous values such as "
+                f"{values[continuous][:3]}; {_CLASS_LABELS_FIX}"
+            )
+    if not traced:
+        return None
+    invalid = functools.reduce(jnp.logical_or, traced)
+    if weights is not None:
+        invalid = invalid & kept(weights)
+    return jnp.any(invalid)
+
+
+def _nan_if(value: Array, invalid: Array | None) -> Array:
+    """``value``, or NaN where ``invalid`` (a traced bool scalar from :func:`_check_class_labels`) is True."""
+    if invalid is None:
+        return value
+    return jnp.where(invalid, jnp.full_like(value, jnp.nan), value)
+
+
 def _check_integer_labels(y_true: Array, y_pred: Array, where: str) -> None:
     for name, y in (("y_true", y_true), ("y_pred", y_pred)):
         if not jnp.issubdtype(y.dtype, jnp.integer):
             raise TypeError(
-                f"{where}: multi-class metrics need integer labels in [0, C), got {name} of dtype "
-                f"{y.dtype}; convert with {name}.astype(int) (e.g. argmax of the scores)"
+                f"{where}: multi-class metrics and confusion_matrix need integer labels in [0, C), got {name} "
+                f"of dtype {y.dtype}; for float labels holding whole numbers use {name}.astype(int); for "
+                f"probabilities or scores: {_CLASS_LABELS_FIX}"
             )
 
 
@@ -179,8 +247,10 @@ def accuracy(y_true: ArrayLike, y_pred: ArrayLike, *, weights: ArrayLike | None 
     .. math:: \mathrm{acc} = \frac{\sum_i w_i [\hat y_i = y_i]}{\sum_i w_i}
 
     Args:
-      y_true: true labels, shape ``(n,)`` (any numeric dtype; compared for equality).
-      y_pred: predicted labels, shape ``(n,)``.
+      y_true: true labels, shape ``(n,)``: integers, bools, or floats holding whole
+        numbers (a perceptron's :math:`\pm 1`); compared for equality.
+      y_pred: predicted labels, shape ``(n,)``; probabilities or scores are refused
+        (threshold them or take their ``argmax`` first; see the module docstring).
       weights: optional non-negative weights, shape ``(n,)``.
 
     Returns:
@@ -194,8 +264,9 @@ def accuracy(y_true: ArrayLike, y_pred: ArrayLike, *, weights: ArrayLike | None 
     y_true, y_pred = _as_labels("y_true", y_true, where), _as_labels("y_pred", y_pred, where)
     _check_label_pair(y_true, y_pred, where)
     weights = check_sample_weights(weights, y_true.shape[0], where)
+    invalid = _check_class_labels(y_true, y_pred, weights, where)
     correct = (y_true == y_pred).astype(_float_dtype(weights))
-    return weighted_mean(correct, weights)
+    return _nan_if(weighted_mean(correct, weights), invalid)
 
 
 def confusion_matrix(
@@ -207,7 +278,8 @@ def confusion_matrix(
 
     Args:
       y_true: integer labels in ``[0, C)``, shape ``(n,)``.
-      y_pred: integer labels in ``[0, C)``, shape ``(n,)``.
+      y_pred: integer labels in ``[0, C)``, shape ``(n,)``; float labels are refused
+        (``.astype(int)`` for whole numbers; threshold or ``argmax`` probabilities).
       weights: optional non-negative weights, shape ``(n,)``.
       num_classes: ``C`` (static); inferred as ``max(label) + 1`` from concrete labels.
 
@@ -222,8 +294,9 @@ def confusion_matrix(
     where = "confusion_matrix"
     y_true, y_pred = _as_labels("y_true", y_true, where), _as_labels("y_pred", y_pred, where)
     _check_label_pair(y_true, y_pred, where)
-    _check_integer_labels(y_true, y_pred, where)
     weights = check_sample_weights(weights, y_true.shape[0], where)
+    _check_class_labels(y_true, y_pred, weights, where)
+    _check_integer_labels(y_true, y_pred, where)
     num_classes = _num_classes(y_true, y_pred, weights, num_classes, where)
     matrix = _confusion(y_true, y_pred, weights, num_classes)
     if weights is None:
@@ -248,13 +321,17 @@ def _confusion(y_true: Array, y_pred: Array, weights: Array | None, num_classes:
 
 
 def _counts(where, y_true, y_pred, weights, average, pos_label, num_classes):
-    """Checked weights and per-class (TP, FP, FN, TN, present, support), each ``(k,)``; k = 1 for "binary"."""
+    """Checked weights, the traced-label flag and per-class (TP, FP, FN, TN, present, support), each ``(k,)``.
+
+    ``k`` is 1 for ``average="binary"``; the flag is :func:`_check_class_labels`'s.
+    """
     if average not in _AVERAGES:
         raise ValueError(f"{where}: average must be one of {list(_AVERAGES)}, got {average!r}")
     y_true, y_pred = _as_labels("y_true", y_true, where), _as_labels("y_pred", y_pred, where)
     _check_label_pair(y_true, y_pred, where)
     n = y_true.shape[0]
     weights = check_sample_weights(weights, n, where)
+    invalid = _check_class_labels(y_true, y_pred, weights, where)
     dtype = _float_dtype(weights)
 
     if average == "binary":
@@ -275,7 +352,7 @@ def _counts(where, y_true, y_pred, weights, average, pos_label, num_classes):
         fn = weighted_sum(true_pos * (1 - pred_pos), weights)
         tn = weighted_sum((1 - true_pos) * (1 - pred_pos), weights)
         one = jnp.ones((1,), bool)
-        return weights, (tp[None], fp[None], fn[None], tn[None], one, (tp + fn)[None])
+        return weights, invalid, (tp[None], fp[None], fn[None], tn[None], one, (tp + fn)[None])
 
     _check_integer_labels(y_true, y_pred, where)
     num_classes = _num_classes(y_true, y_pred, weights, num_classes, where)
@@ -287,7 +364,7 @@ def _counts(where, y_true, y_pred, weights, average, pos_label, num_classes):
     tn = jnp.sum(matrix) - tp - fp - fn
     # Classes present among the rows that count: scikit-learn's union of labels.
     seen = weighted_sum(_one_hot(y_true, num_classes, dtype) + _one_hot(y_pred, num_classes, dtype), weights)
-    return weights, (tp, fp, fn, tn, seen > 0, support)
+    return weights, invalid, (tp, fp, fn, tn, seen > 0, support)
 
 
 def _divide(numerator: Array, denominator: Array, zero_division: float) -> Array:
@@ -298,11 +375,12 @@ def _divide(numerator: Array, denominator: Array, zero_division: float) -> Array
 
 def _score(where, y_true, y_pred, weights, average, pos_label, num_classes, zero_division, ratio):
     zero_division = _check_zero_division(zero_division, where)
-    weights, (tp, fp, fn, tn, present, support) = _counts(
+    weights, invalid, (tp, fp, fn, tn, present, support) = _counts(
         where, y_true, y_pred, weights, average, pos_label, num_classes
     )
     # An empty fold's counts are all 0, which zero_division would turn into a plausible score.
-    return nan_if_none_kept(_average(tp, fp, fn, tn, present, support, average, zero_division, ratio), weights)
+    score = nan_if_none_kept(_average(tp, fp, fn, tn, present, support, average, zero_division, ratio), weights)
+    return _nan_if(score, invalid)
 
 
 def _average(tp, fp, fn, tn, present, support, average, zero_division, ratio):

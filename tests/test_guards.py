@@ -12,6 +12,7 @@ import jax.numpy as jnp
 import numpy as np
 import optax
 import pytest
+from sklearn import metrics as skm
 
 import fnn.optim as fo
 from fnn import activations, losses, metrics
@@ -135,7 +136,74 @@ def test_isinstance_of_the_optax_state():
 
 # ----------------------------------------------------------------------------- losses, metrics, activations
 
+LABELS = np.array([0, 1, 1, 0, 1, 0])
+PROBABILITIES = np.array([0.2, 0.9, 0.6, 0.4, 0.7, 0.1])
 CLASSIFICATION = ["accuracy", "precision", "recall", "specificity", "f1_score", "confusion_matrix"]
+SKLEARN_CLASSIFICATION = {
+    "accuracy": skm.accuracy_score,
+    "precision": skm.precision_score,
+    "recall": skm.recall_score,
+    "f1_score": skm.f1_score,
+    "confusion_matrix": skm.confusion_matrix,
+}
+CONTINUOUS = r"must hold class labels \(whole numbers\), got continuous values.*\(p >= 0\.5\)\.astype\(int\).*argmax"
+
+
+@pytest.mark.parametrize("name", CLASSIFICATION)
+def test_classification_metrics_refuse_probabilities(name):
+    # accuracy(y, probabilities) once returned 0.0: no probability equals a label.
+    fn = getattr(metrics, name)
+    with pytest.raises(ValueError, match=f"{name}: y_pred {CONTINUOUS}"):
+        fn(LABELS, PROBABILITIES)
+    with pytest.raises(ValueError, match=f"{name}: y_true {CONTINUOUS}"):
+        fn(PROBABILITIES, LABELS)
+    with pytest.raises(ValueError, match=f"{name}: y_pred must hold class labels, got non-finite"):
+        fn(LABELS, np.where(LABELS == 1, np.nan, 0.0))
+    # Only the rows that count are checked: a continuous value in a row of weight 0 is not there.
+    kept = np.ones(LABELS.size)
+    kept[2] = 0.0
+    y_pred = np.where(np.arange(LABELS.size) == 2, 0.6, LABELS.astype(float))
+    if name == "confusion_matrix":  # integer labels only (a dtype rule), once the values are class labels
+        with pytest.raises(TypeError, match=r"need integer labels.*y_pred\.astype\(int\)"):
+            fn(LABELS, y_pred, weights=kept)
+    else:
+        np.testing.assert_allclose(fn(LABELS, y_pred, weights=kept), fn(LABELS[kept > 0], LABELS[kept > 0]), rtol=1e-6)
+
+
+@pytest.mark.parametrize("name", sorted(SKLEARN_CLASSIFICATION))
+def test_the_continuous_refusal_is_scikit_learns(name):
+    # scikit-learn refuses the same input ("a mix of binary and continuous targets"), and both
+    # accept whole-number float labels (a perceptron's output) with the same result.
+    ours, theirs = getattr(metrics, name), SKLEARN_CLASSIFICATION[name]
+    with pytest.raises(ValueError, match="mix of binary and continuous targets"):
+        theirs(LABELS, PROBABILITIES)
+    with pytest.raises(ValueError, match="continuous values"):
+        ours(LABELS, PROBABILITIES)
+    thresholded = (PROBABILITIES >= 0.5).astype(int)
+    np.testing.assert_allclose(ours(LABELS, thresholded), theirs(LABELS, thresholded), rtol=1e-6)
+    if name != "confusion_matrix":  # which takes integer labels only, also under jit
+        floats = LABELS.astype(np.float32), thresholded.astype(np.float32)
+        np.testing.assert_allclose(ours(*floats), theirs(*floats), rtol=1e-6)
+
+
+@pytest.mark.parametrize("name", CLASSIFICATION)
+def test_traced_probabilities_score_nan_not_a_plausible_number(name):
+    # Under jit the values cannot be checked before running: the score is NaN instead.
+    fn = getattr(metrics, name)
+    if name == "confusion_matrix":  # a dtype rule: refused before tracing
+        with pytest.raises(TypeError, match="need integer labels"):
+            jax.jit(lambda t, p: fn(t, p, num_classes=2))(LABELS, PROBABILITIES)
+        return
+    assert np.isnan(jax.jit(fn)(LABELS, PROBABILITIES))
+    assert np.isnan(jax.jit(fn)(LABELS, np.where(LABELS == 1, np.inf, 0.0)))
+    # A fold whose counted rows hold labels scores normally, even with a probability elsewhere.
+    y_pred = np.where(np.arange(LABELS.size) == 2, 0.6, LABELS.astype(float))
+    folds = np.array([[1, 1, 0, 1, 1, 1], [1, 1, 1, 1, 1, 0]], np.float32)
+    scores = jax.jit(jax.vmap(lambda w: fn(LABELS, y_pred, weights=w)))(folds)
+    np.testing.assert_allclose(scores[0], fn(LABELS[folds[0] > 0], LABELS[folds[0] > 0]), rtol=1e-6)
+    assert np.isnan(scores[1])
+    # Integer labels are never flagged.
+    np.testing.assert_allclose(jax.jit(fn)(LABELS, LABELS), fn(LABELS, LABELS), rtol=1e-6)
 
 
 @pytest.mark.parametrize("name", ["binary_cross_entropy", "binary_cross_entropy_with_logits"])
