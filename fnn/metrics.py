@@ -36,7 +36,8 @@ Classification (labels, shape ``(n,)``):
   the two differ only then). With 0/1 fold weights the result therefore equals
   scikit-learn on the fold's rows.
 * :func:`confusion_matrix` — ``C[i, j]`` = (weighted) number of examples of
-  true class ``i`` predicted as ``j``, as in scikit-learn.
+  true class ``i`` predicted as ``j``, as in scikit-learn, counted exactly where the
+  dtypes allow (see its docstring).
 
 Labels are class labels, never probabilities or scores. Integer and bool labels are
 taken as they are; float labels are accepted by accuracy and the ``"binary"`` scores
@@ -77,6 +78,7 @@ from __future__ import annotations
 import functools
 import math
 
+import jax
 import jax.numpy as jnp
 import numpy as np
 
@@ -276,6 +278,23 @@ def confusion_matrix(
 
     For two classes ``[[TN, FP], [FN, TP]]``, as ``sklearn.metrics.confusion_matrix``.
 
+    The counts are exact where the dtypes allow, as scikit-learn's (which counts in
+    int64 or float64):
+
+    * without weights, or with integer (or bool) weights: integer counts in the default
+      integer dtype (int64 with ``jax_enable_x64``, else int32), as scikit-learn returns
+      int64 for integer ``sample_weight``;
+    * with float weights: sums in float64 with ``jax_enable_x64`` (whatever the weights'
+      own float dtype), else in float32.
+
+    Without ``jax_enable_x64`` nothing wider than 32 bits exists, so concrete weights
+    that are whole numbers are refused when their total is more than the count dtype
+    holds exactly (:math:`2^{24}` for float32 sums, :math:`2^{31} - 1` for int32
+    counts): such counts would come out rounded (4294967296 for 4294967295) or wrapped.
+    The message says to enable ``jax_enable_x64`` (or to pass integer weights). Traced
+    weights cannot be checked: beyond those totals the 32-bit counts round (float) or
+    wrap (int) there.
+
     Args:
       y_true: integer labels in ``[0, C)``, shape ``(n,)``.
       y_pred: integer labels in ``[0, C)``, shape ``(n,)``; float labels are refused
@@ -284,24 +303,87 @@ def confusion_matrix(
       num_classes: ``C`` (static); inferred as ``max(label) + 1`` from concrete labels.
 
     Returns:
-      Shape ``(C, C)``: integer counts without weights, float sums of weights with them.
+      Shape ``(C, C)``: integer counts without weights or with integer weights, float
+      sums of weights with float weights.
 
     Example:
       >>> confusion_matrix(jnp.array([0, 1, 1]), jnp.array([0, 1, 0]))
       Array([[1, 0],
              [1, 1]], dtype=int32)
+      >>> confusion_matrix(jnp.array([0, 1, 1]), jnp.array([0, 1, 0]), weights=jnp.array([2, 1, 5]))
+      Array([[2, 0],
+             [5, 1]], dtype=int32)
     """
     where = "confusion_matrix"
     y_true, y_pred = _as_labels("y_true", y_true, where), _as_labels("y_pred", y_pred, where)
     _check_label_pair(y_true, y_pred, where)
-    weights = check_sample_weights(weights, y_true.shape[0], where)
-    _check_class_labels(y_true, y_pred, weights, where)
+    n = y_true.shape[0]
+    count_dtype = _count_dtype(weights, where)
+    if weights is not None and is_concrete(weights):
+        # Before check_sample_weights converts them: int64 weights would wrap to int32 there.
+        _check_exact_counts(weights, n, count_dtype, where)
+    checked = check_sample_weights(weights, n, where)
+    _check_class_labels(y_true, y_pred, checked, where)
     _check_integer_labels(y_true, y_pred, where)
-    num_classes = _num_classes(y_true, y_pred, weights, num_classes, where)
-    matrix = _confusion(y_true, y_pred, weights, num_classes)
+    num_classes = _num_classes(y_true, y_pred, checked, num_classes, where)
+    if checked is None:
+        return _confusion(y_true, y_pred, None, num_classes, count_dtype)
+    if jnp.issubdtype(count_dtype, jnp.integer):
+        # The weights themselves, not their float copy (2**31 - 1 is not a float32).
+        counted = jnp.asarray(weights).astype(count_dtype)
+    else:
+        counted = checked.astype(count_dtype)
+    return _confusion(y_true, y_pred, counted, num_classes, count_dtype)
+
+
+def _count_dtype(weights, where: str):
+    """The dtype :func:`confusion_matrix` counts in: the widest integer, or for float weights the widest float."""
     if weights is None:
-        return matrix.astype(jnp.result_type(int))
-    return matrix
+        return jnp.dtype(jnp.result_type(int))
+    dtype = getattr(weights, "dtype", None)
+    if dtype is None:
+        if isinstance(weights, (str, bytes)):
+            raise TypeError(f"{where}: weights must be an array of numbers, got {type(weights).__name__}")
+        dtype = np.asarray(weights).dtype
+    if np.dtype(dtype).kind in "biu":
+        return jnp.dtype(jnp.result_type(int))
+    return jnp.dtype(jax.dtypes.canonicalize_dtype(jnp.float64))
+
+
+def _check_exact_counts(weights, n: int, count_dtype, where: str) -> None:
+    """Refuses concrete whole-number weights whose total ``count_dtype`` cannot hold exactly.
+
+    Looks at the weights as given (int64 or float64 on the host), on the rows of positive
+    weight; anything else wrong with them (shape, sign, inf) is left to
+    :func:`fnn._validate.check_sample_weights`.
+    """
+    values = np.asarray(weights)
+    if values.shape != (n,) or values.dtype.kind not in "biuf":
+        return
+    if values.dtype.kind == "f" and not np.all(np.isfinite(values)):
+        return
+    values = values[values > 0]
+    if values.dtype.kind == "f" and not np.all(values == np.round(values)):
+        return  # not counts: float sums round as float arithmetic does
+    total: float | int = float(np.sum(values, dtype=np.float64))
+    if total > 2.0**52:  # near or beyond float64's exact integers: sum them as Python ints
+        total = sum(int(v) for v in values)
+    if jnp.issubdtype(count_dtype, jnp.integer):
+        limit, outcome = int(jnp.iinfo(count_dtype).max), "wrap around"
+    else:
+        limit, outcome = 2 ** (jnp.finfo(count_dtype).nmant + 1), "be rounded"
+    if total <= limit:
+        return
+    if jax.dtypes.canonicalize_dtype(np.int64) != np.int64:  # 64-bit mode is off
+        fix = "enable 64-bit mode with jax.config.update('jax_enable_x64', True) for exact counts"
+    elif total <= np.iinfo(np.int64).max:
+        fix = "pass them as integers (counted exactly in int64)"
+    else:
+        fix = "no dtype holds this total; scale the weights down by a common factor"
+    raise ValueError(
+        f"{where}: the weights are whole numbers summing to {int(total)}, more than {count_dtype} counts "
+        f"exactly ({limit}), so the counts would {outcome}; {fix}"
+    )
 
 
 def _one_hot(y: Array, num_classes: int, dtype) -> Array:
@@ -309,14 +391,15 @@ def _one_hot(y: Array, num_classes: int, dtype) -> Array:
     return (y[:, None] == jnp.arange(num_classes, dtype=y.dtype)[None, :]).astype(dtype)
 
 
-def _confusion(y_true: Array, y_pred: Array, weights: Array | None, num_classes: int) -> Array:
-    dtype = _float_dtype(weights)
+def _confusion(y_true: Array, y_pred: Array, weights: Array | None, num_classes: int, dtype=None) -> Array:
+    dtype = _float_dtype(weights) if dtype is None else dtype
     true_hot = _one_hot(y_true, num_classes, dtype)
     pred_hot = _one_hot(y_pred, num_classes, dtype)
     if weights is not None:
         # One-hot rows are 0/1, so weighting them by the kept weights is exact.
-        pred_hot = kept_weights(weights)[:, None] * pred_hot
-    # Exact: sums of 0/1 products (or of weights), accumulated in the float dtype.
+        pred_hot = kept_weights(weights.astype(dtype))[:, None] * pred_hot
+    # Sums of 0/1 products (or of weights), accumulated in `dtype`: exact for integers, and
+    # for whole-number weights while the total stays within the float's integers.
     return jnp.matmul(true_hot.T, pred_hot, precision="highest")
 
 

@@ -320,6 +320,43 @@ def test_maxout_keeps_its_single_axis():
         activations.maxout(np.float32(1.0), 1)
 
 
+def test_confusion_matrix_counts_large_weights_exactly(enable_x64):
+    # 4294967296 for 4294967295 once: the weights were summed in float32.
+    y_true, y_pred = np.array([0, 1, 1, 0]), np.array([0, 1, 0, 0])
+    integers = np.array([4294967295, 1, 1, 0])
+    got = metrics.confusion_matrix(y_true, y_pred, weights=integers)
+    expected = skm.confusion_matrix(y_true, y_pred, sample_weight=integers)
+    assert got.dtype == expected.dtype == np.int64  # integer weights count in integers, as scikit-learn
+    np.testing.assert_array_equal(got, expected)
+    assert int(got[0, 0]) == 4294967295
+    # float32 weights, each exact in float32, whose sum is not: summed in float64.
+    floats = np.array([4294967040.0, 1.0, 1.0, 255.0], np.float32)
+    got = jax.jit(lambda w: metrics.confusion_matrix(y_true, y_pred, weights=w, num_classes=2))(floats)
+    expected = skm.confusion_matrix(y_true, y_pred, sample_weight=floats.astype(np.float64))
+    assert got.dtype == np.float64
+    np.testing.assert_array_equal(got, expected)
+    assert float(got[0, 0]) == 4294967295.0
+
+
+def test_confusion_matrix_refuses_counts_that_32_bits_cannot_hold():
+    assert not jax.config.jax_enable_x64
+    y_true, y_pred = np.array([0, 1, 1, 0]), np.array([0, 1, 0, 0])
+    for weights, dtype, limit in [
+        (np.array([4294967295.0, 1.0, 1.0, 0.0]), "float32", 2**24),
+        (np.array([2.0**24, 1.0, 0.0, 0.0], np.float32), "float32", 2**24),
+        ([4294967295, 1, 1, 0], "int32", 2**31 - 1),
+        (np.array([2**31 - 1, 1, 0, 0]), "int32", 2**31 - 1),
+    ]:
+        with pytest.raises(ValueError, match=rf"more than {dtype} counts exactly \({limit}\).*jax_enable_x64', True\)"):
+            metrics.confusion_matrix(y_true, y_pred, weights=weights)
+    # Within the exact range the counts are scikit-learn's, in integers for integer weights.
+    for weights in (np.array([2**31 - 4, 1, 1, 1]), np.array([2.0**24 - 3, 1.0, 1.0, 1.0])):
+        got = metrics.confusion_matrix(y_true, y_pred, weights=weights)
+        expected = skm.confusion_matrix(y_true, y_pred, sample_weight=weights)
+        assert got.dtype.kind == expected.dtype.kind
+        np.testing.assert_array_equal(got, expected)
+
+
 @pytest.fixture(params=[np.float32, np.float64], ids=["float32", "float64"])
 def float_dtype(request):
     if request.param == np.float64:
