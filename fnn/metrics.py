@@ -67,7 +67,8 @@ the averages skip the undefined classes, as scikit-learn does.
 Regression (``(n,)`` or multi-output ``(n, d)`` values; with ``d`` outputs the
 per-output scores are averaged uniformly, scikit-learn's default
 ``multioutput="uniform_average"``): :func:`mse`, :func:`mae`, :func:`mape`,
-:func:`r2_score`.
+:func:`r2_score`. Every metric is defined on one row that counts, except
+:func:`r2_score`, which needs two (NaN under tracing with fewer).
 
 Empty inputs (no example, or examples with no value) raise a ``ValueError`` in every
 metric, as in every loss.
@@ -727,11 +728,18 @@ def r2_score(y_true: ArrayLike, y_pred: ArrayLike, *, weights: ArrayLike | None 
 
     :math:`\bar y` is the weighted mean of ``y_true``. As scikit-learn's
     ``r2_score`` (``force_finite=True``): 1 for a perfect prediction, and 0
-    (instead of :math:`-\infty`) when ``y_true`` is constant but the prediction is
-    not. Averaged uniformly over outputs for ``(n, d)`` inputs.
+    (instead of :math:`-\infty`) when ``y_true`` is constant over two or more rows
+    but the prediction is not. Averaged uniformly over outputs for ``(n, d)`` inputs.
+
+    :math:`R^2` of a single row is undefined (its variance is 0 whatever it holds, so
+    force_finite would report a plausible 0 or 1). Fewer than two rows that count
+    (rows of positive weight) raise a ``ValueError`` when the weights are concrete; under
+    tracing (a leave-one-out fold's mask) the score is NaN, as scikit-learn's ``r2_score``
+    of one sample, never 0. Score leave-one-out with a per-row metric (``mse``, ``mae``)
+    or pool the held-out predictions of all folds and score them once.
 
     Args:
-      y_true: true values, shape ``(n,)`` or ``(n, d)`` with ``n >= 2``.
+      y_true: true values, shape ``(n,)`` or ``(n, d)``, with at least two rows of positive weight.
       y_pred: predictions, the same shape.
       weights: optional non-negative weights, shape ``(n,)``.
 
@@ -744,8 +752,13 @@ def r2_score(y_true: ArrayLike, y_pred: ArrayLike, *, weights: ArrayLike | None 
     """
     where = "r2_score"
     y_true, y_pred, weights = _regression_inputs(where, y_true, y_pred, weights)
-    if y_true.shape[0] < 2:
-        raise ValueError(f"{where}: R^2 needs at least two examples, got {y_true.shape[0]}")
+    rows = int(np.sum(checked_rows(weights, y_true.shape[0])))
+    if rows < 2:
+        counted = "" if weights is None else " of positive weight"
+        raise ValueError(
+            f"{where}: R^2 needs at least two examples{counted}, got {rows}: the R^2 of one example is "
+            f"undefined; score a single example with mse or mae, or pool held-out predictions before scoring"
+        )
     # Both sums of squares divided by the total weight: their ratio, and whether either is 0,
     # are unchanged, and the mean and variance of no kept row are NaN by the shared rule.
     numerator = weighted_mean(jnp.square(y_true - y_pred), weights)
@@ -756,4 +769,9 @@ def r2_score(y_true: ArrayLike, y_pred: ArrayLike, *, weights: ArrayLike | None 
         jnp.ones_like(numerator),
         jnp.where(denominator == 0, jnp.zeros_like(numerator), 1 - numerator / safe),
     )
-    return jnp.mean(scores)
+    score = jnp.mean(scores)
+    if weights is None or is_concrete(weights):
+        return score  # at least two rows count: checked above
+    # Traced weights: one kept row would score 0 or 1 through force_finite; it is undefined.
+    two_or_more = jnp.sum(kept(weights)) >= 2
+    return jnp.where(two_or_more, score, jnp.full_like(score, jnp.nan))

@@ -379,3 +379,50 @@ def test_leaky_relu_keeps_a_positive_subnormal(float_dtype):
     # Derivatives: 1 at a positive subnormal, the slope at 0 and below (as documented).
     grads = jax.jit(jax.vmap(jax.grad(activations.leaky_relu)))(x)
     np.testing.assert_array_equal(grads, np.where(x > 0, 1.0, slope).astype(float_dtype))
+
+
+def test_r2_of_one_counted_row_is_nan_under_jit_and_refused_eagerly():
+    # R^2 of leave-one-out folds once scored 0.0 for every fold: force_finite turned the zero
+    # variance of one row into a plausible 0 (or 1).
+    y_true = np.array([1.0, 2.0, 4.0, 4.0], np.float32)
+    y_pred = np.array([1.5, 2.0, 3.0, 4.5], np.float32)
+    loo = jax.jit(jax.vmap(lambda w: metrics.r2_score(y_true, y_pred, weights=w)))(np.eye(4, dtype=np.float32))
+    assert np.all(np.isnan(loo))
+    grad = jax.jit(jax.grad(lambda p: metrics.r2_score(y_true, p, weights=np.eye(4, dtype=np.float32)[0])))(y_pred)
+    np.testing.assert_array_equal(grad, 0.0)  # NaN is selected: no NaN flows back
+    with pytest.raises(ValueError, match="r2_score: R\\^2 needs at least two examples, got 1"):
+        metrics.r2_score(y_true[:1], y_pred[:1])
+    with pytest.raises(ValueError, match="at least two examples of positive weight, got 1"):
+        metrics.r2_score(y_true, y_pred, weights=np.array([0.0, 3.0, 0.0, 0.0]))
+    # Two counted rows: defined, scikit-learn's value, force_finite included (a constant y_true).
+    for keep in ([0, 1], [2, 3]):
+        w = np.zeros(4, np.float32)
+        w[keep] = 1.0
+        got = jax.jit(lambda w: metrics.r2_score(y_true, y_pred, weights=w))(w)
+        np.testing.assert_allclose(got, skm.r2_score(y_true[keep], y_pred[keep]), rtol=1e-6)
+    perfect = jax.jit(lambda w: metrics.r2_score(y_true, y_true, weights=w))(np.array([0, 0, 1, 1], np.float32))
+    assert perfect == 1.0
+
+
+ONE_ROW = {
+    "mse": skm.mean_squared_error,
+    "mae": skm.mean_absolute_error,
+    "mape": skm.mean_absolute_percentage_error,
+    "accuracy": skm.accuracy_score,
+    "precision": skm.precision_score,
+    "recall": skm.recall_score,
+    "f1_score": skm.f1_score,
+}
+
+
+@pytest.mark.parametrize("name", sorted(ONE_ROW))
+def test_other_metrics_are_defined_on_one_counted_row(name):
+    # Unlike R^2, these have a value on one row; a leave-one-out fold keeps it (scikit-learn's).
+    regression = name in ("mse", "mae", "mape")
+    y_true = np.array([2.0, 4.0, 1.0]) if regression else np.array([1, 0, 1])
+    y_pred = np.array([2.5, 3.0, 1.0]) if regression else np.array([1, 1, 0])
+    fn = getattr(metrics, name)
+    loo = jax.jit(jax.vmap(lambda w: fn(y_true, y_pred, weights=w)))(np.eye(3, dtype=np.float32))
+    kwargs = {"zero_division": 0.0} if name in ("precision", "recall", "f1_score") else {}
+    expected = [ONE_ROW[name](y_true[i : i + 1], y_pred[i : i + 1], **kwargs) for i in range(3)]
+    np.testing.assert_allclose(loo, expected, rtol=1e-6)
