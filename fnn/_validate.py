@@ -140,3 +140,19 @@ def check_sample_weights(weights: ArrayLike | None, n: int, where: str, *, name:
                 f"give at least one example a positive weight"
             )
     return w
+
+
+def check_not_empty(shape: tuple[int, ...], where: str) -> None:
+    """Raises unless ``shape`` holds at least one example (``shape[0] >= 1``), each with at least one value.
+
+    Shared by losses and metrics, so that all of them refuse empty input the same way:
+    a mean over no examples is undefined, and a sum over none is more likely a bug
+    (an empty slice, a filter that kept nothing) than a meant 0.
+    """
+    if shape[0] == 0:
+        raise ValueError(
+            f"{where}: needs at least one example, got empty inputs of shape {shape}; "
+            f"check the slice or filter that produced them"
+        )
+    if 0 in shape[1:]:
+        raise ValueError(f"{where}: every example needs at least one value, got inputs of shape {shape}")
