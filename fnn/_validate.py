@@ -23,9 +23,17 @@ def is_concrete(x) -> bool:
 
 
 def as_float_array(name: str, x: ArrayLike, where: str) -> jax.Array:
-    """Converts to a jax array; integer and bool inputs become the default float."""
+    """Converts to a jax array; integer and bool inputs become the default float.
+
+    Host integers are converted to floats by numpy first: ``jnp.asarray`` of an int64
+    array without 64-bit mode would wrap values beyond int32 (``2**32 + 5`` to ``5``).
+    """
     if isinstance(x, (str, bytes)) or x is None:
         raise TypeError(f"{where}: {name} must be an array of numbers, got {type(x).__name__}")
+    if not isinstance(x, jax.Array):
+        host = np.asarray(x)
+        if host.dtype.kind in "iub":
+            x = host.astype(jnp.result_type(float))
     arr = jnp.asarray(x)
     if jnp.issubdtype(arr.dtype, jnp.complexfloating):
         raise TypeError(f"{where}: {name} must be real, got dtype {arr.dtype}")

@@ -426,3 +426,13 @@ def test_other_metrics_are_defined_on_one_counted_row(name):
     kwargs = {"zero_division": 0.0} if name in ("precision", "recall", "f1_score") else {}
     expected = [ONE_ROW[name](y_true[i : i + 1], y_pred[i : i + 1], **kwargs) for i in range(3)]
     np.testing.assert_allclose(loo, expected, rtol=1e-6)
+
+
+def test_large_integer_weights_are_not_wrapped_to_32_bits():
+    # jnp.asarray of an int64 array without 64-bit mode wraps 2**32 + 5 to 5: the weighted
+    # mean below would then be 5/6 instead of ~1.
+    from fnn import losses, metrics
+
+    weights = np.array([2**32 + 5, 1], np.int64)
+    np.testing.assert_allclose(losses.mse(np.array([1.0, 0.0]), np.zeros(2), weights=weights), 1.0, rtol=1e-6)
+    np.testing.assert_allclose(metrics.mae(np.zeros(2), np.array([1.0, 0.0]), weights=weights), 1.0, rtol=1e-6)
