@@ -691,7 +691,8 @@ def build_parser(
         full, fast = getattr(full_config, f.name), getattr(quick, f.name)
         shown = f"quick: {_shown(fast)}, full: {_shown(full)}" if fast != full else f"default: {_shown(full)}"
         if f.name in defaults:
-            shown = f"here: {_shown(defaults[f.name])}; the report runs {shown}"
+            report = f"{_shown(fast)} (quick), {_shown(full)} (full)" if fast != full else _shown(full)
+            shown = f"default here: {_shown(defaults[f.name])}; in the report: {report}"
         choices = kw.pop("choices", None)
         if choices is not None:  # listed in the help: a long {a,b,...} metavar would swamp the usage
             kw["choices"] = choices

@@ -100,7 +100,7 @@ class Config:
     hidden: str = option("16", "hidden layer widths, comma-separated (e.g. '32,16')", parse=parse_hidden)
     activation: str = option("relu", "hidden activation", choices=activations.ACTIVATIONS)
     epochs: int = option(300, "training epochs per fold", at_least=1)
-    optimizer: str = option("adam", "optimizer (a fnn.optim name)", choices=OPTIMIZERS)
+    optimizer: str = option("adam", "optimizer from fnn.optim", choices=OPTIMIZERS)
     lr: float = option(0.05, "learning rate", greater_than=0)
     batch_size: int = option(0, "mini-batch size; 0 = full batch (batch gradient descent)", at_least=0)
     # The studies: each on a classification data set, with the model above.
@@ -596,27 +596,31 @@ def lessons(results: dict) -> list[Lesson]:
         means = {name: float(np.mean(scores)) for name, scores in folds.items()}
         worse = {k: means[f"{k}-fold unshuffled"] < means[f"{k}-fold shuffled"] for k in ks}
         listed = "; ".join(
-            f"{k}-fold: {np.mean(folds[f'{k}-fold unshuffled']):.3f} unshuffled, "
+            f"{k}-fold {np.mean(folds[f'{k}-fold unshuffled']):.3f} unshuffled and "
             f"{np.mean(folds[f'{k}-fold shuffled']):.3f} shuffled"
             for k in ks
         )
         zeros = sum(int(np.sum(np.asarray(folds[f"{k}-fold unshuffled"]) == 0)) for k in ks)
         unseen = results["fold_scores_unseen"]
         dataset = results["study_dataset"]
-        order = "sorted by class" if results.get("fold_scores_class_sorted") else "in a fixed order"
-        why = f"{dataset}'s rows are {order}; test rows whose class the fold's training rows lack: " + "; ".join(
-            f"{k}-fold {unseen[f'{k}-fold unshuffled']:.0%} unshuffled, {unseen[f'{k}-fold shuffled']:.0%} shuffled"
-            for k in ks
+        order = "are sorted by class" if results.get("fold_scores_class_sorted") else "come in a fixed order"
+        why = (
+            f"{dataset}'s rows {order}, so a fold cut in data order can hold a class its training rows lack: so are "
+            + " and ".join(
+                f"{unseen[f'{k}-fold unshuffled']:.0%} of the test rows of unshuffled {k}-fold "
+                f"({unseen[f'{k}-fold shuffled']:.0%} shuffled)"
+                for k in ks
+            )
         )
-        zero_text = f", and {zeros} unshuffled test fold(s) score 0" if zeros else ""
+        zero_text = f"; {zeros} unshuffled test fold(s) score 0" if zeros else ""
         if all(worse.values()):
             text = (
-                f"Mean test score per K — {listed}. {why}{zero_text}. A model cannot predict a class it never saw: "
+                f"Mean test score: {listed}. {why}{zero_text}. A model cannot predict a class it never saw: "
                 "shuffle (or stratify) ordered data before cutting it into folds."
             )
         else:
             text = (
-                f"Mean test score per K — {listed}. {why}{zero_text}. Here the unshuffled folds did not score lower "
+                f"Mean test score: {listed}. {why}{zero_text}. Here the unshuffled folds did not score lower "
                 f"for every K ({', '.join(str(k) for k, w in worse.items() if not w)}): this order hurts little."
             )
         out.append(Lesson("shuffle_ordered_data", all(worse.values()), text))

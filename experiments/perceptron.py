@@ -359,7 +359,11 @@ def _render_xor(results: dict, config: Config, workdir: Path, summary: _common.S
     _common.write_csv(workdir / "xor_truth_table.csv", header, rows)
     summary.figure(
         "xor_networks.png",
-        "XOR with a hidden layer. Left: the material's hand-set 2-2-1 network with step activations, the "
+        alt=(
+            "Three panels: the regions of the hand-set 2-2-1 step network on the XOR corners, the probability map "
+            "of a trained MLP on noisy XOR points, and that MLP's training loss."
+        ),
+        caption="XOR with a hidden layer. Left: the material's hand-set 2-2-1 network with step activations, the "
         "regions where it outputs 1 (blue) and 0 (red), and its two hidden units' lines. Middle: a "
         f"2-{config.hidden}-1 tanh MLP trained by gradient descent (binary cross-entropy, Adam) on "
         f"{config.n_points} noisy XOR points, with its probability of XOR = 1 and the "
