@@ -100,6 +100,7 @@ __all__ = [
     "versions",
     "write_csv",
     "write_json",
+    "without_columns",
     "write_text",
 ]
 
@@ -272,6 +273,19 @@ def write_csv(path: str | os.PathLike, header: Sequence[str], rows: Iterable[Seq
             w.writerow([(x.item() if hasattr(x, "item") and getattr(x, "ndim", 1) == 0 else x) for x in r])
 
     return atomic_write(path, write)
+
+
+def without_columns(
+    header: Sequence[str], rows: Iterable[Sequence[Any]], drop: Iterable[str]
+) -> tuple[list[str], list[list[Any]]]:
+    """``header`` and ``rows`` without the columns named in ``drop`` (columns a run could not
+    fill, such as a comparison with a package that is not installed: see :func:`missing_extra`)."""
+    drop = set(drop)
+    unknown = drop - set(header)
+    if unknown:
+        raise ValueError(f"without_columns: no column named {sorted(unknown)} in {list(header)}")
+    keep = [i for i, name in enumerate(header) if name not in drop]
+    return [header[i] for i in keep], [[row[i] for i in keep] for row in rows]
 
 
 def markdown_table(header: Sequence[str], rows: Iterable[Sequence[Any]], digits: int = 4) -> str:

@@ -215,6 +215,13 @@ def test_figure_alt_text_is_the_whole_first_sentence():
     assert "![Given alt text.](b.png)" in text
 
 
+def test_without_columns():
+    header, rows = _common.without_columns(["a", "torch", "b"], [[1, "n/a", 2], [3, "n/a", 4]], ["torch"])
+    assert header == ["a", "b"] and rows == [[1, 2], [3, 4]]
+    with pytest.raises(ValueError, match="no column named"):
+        _common.without_columns(["a"], [[1]], ["torch"])
+
+
 def test_lesson_metrics():
     lessons = [_common.Lesson("a", True, "A holds."), _common.Lesson("b", False, "B does not.")]
     assert _common.lesson_metrics(lessons) == {
