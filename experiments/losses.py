@@ -57,7 +57,6 @@ QUICK = Config(task_epochs=100, line_epochs=400)
 def _line(config: Config) -> dict:
     n, half = config.n_points, config.n_points // 2
 
-    @jax.jit
     def program(key):
         noise_key, outlier_key = jax.random.split(key)
         x = jnp.linspace(-2.0, 2.0, n)
@@ -81,7 +80,7 @@ def _line(config: Config) -> dict:
             out[name] = {"w": params["w"][0], "b": params["b"], "outlier_pull": jnp.sum(pull * outlier) / jnp.sum(pull)}
         return out
 
-    out = jax.tree.map(np.asarray, program(jax.random.key(config.seed)))
+    out = jax.tree.map(np.asarray, _common.run_once(program, jax.random.key(config.seed)))
     for name in ("MAE", "MSE"):
         fit = out[name]
         fit["w"], fit["b"], fit["outlier_pull"] = float(fit["w"]), float(fit["b"]), float(fit["outlier_pull"])
@@ -206,7 +205,6 @@ def _tasks(config: Config) -> list[dict]:
 
         # One compiled program per row (split, scaling, training, scores): XLA compiles four
         # programs faster than one program holding all four.
-        @jax.jit
         def program(key, X, y, task=row["task"], net=net):
             split_key, init_key = jax.random.split(key)
             n = X.shape[0]
@@ -214,9 +212,8 @@ def _tasks(config: Config) -> list[dict]:
             test_w = jnp.zeros(n, X.dtype).at[test_rows].set(1.0)
             return _one_task(task, net, net.init(init_key), X, y, 1.0 - test_w, test_w, config)
 
-        scores = jax.tree.map(
-            np.asarray, program(jax.random.fold_in(jax.random.key(config.seed), i), row["X"], row["y"])
-        )
+        key = jax.random.fold_in(jax.random.key(config.seed), i)
+        scores = jax.tree.map(np.asarray, _common.run_once(program, key, row["X"], row["y"]))
         out.append(
             {k: v for k, v in row.items() if k not in ("X", "y")}
             | {k: (tuple(map(float, v)) if isinstance(v, tuple) else float(v)) for k, v in scores.items()}

@@ -98,7 +98,6 @@ def _xor_networks(config: Config) -> dict:
     grid = jnp.asarray(_grid(*_XOR_RANGE))
     net = networks.xor_mlp(config.hidden)
 
-    @jax.jit
     def program(key):
         # Everything in one compiled program: drawing the data, training, evaluating.
         data_key, init_key = jax.random.split(key)
@@ -123,7 +122,7 @@ def _xor_networks(config: Config) -> dict:
             "hand_region": hand_net.apply(hand, grid)[:, 0],
         }
 
-    out = {k: np.asarray(v) for k, v in program(jax.random.key(config.seed)).items()}
+    out = {k: np.asarray(v) for k, v in _common.run_once(program, jax.random.key(config.seed)).items()}
     out["accuracy"] = float(out["accuracy"])
     out["corners"], out["corner_labels"] = np.asarray(corners), np.asarray(corner_labels)
     out["hand_weights"] = {"w": np.asarray(hand[0]["w"]), "b": np.asarray(hand[0]["b"])}
