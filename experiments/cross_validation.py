@@ -583,9 +583,12 @@ def lessons(results: dict) -> list[Lesson]:
                 "estimate is less pessimistic."
             )
         else:
+            monotone = all(means[a] <= means[b] for a, b in zip(order, order[1:], strict=False))
             text = (
-                f"Mean estimates by the share of rows each fold trains on: {listed}. {high} ({share[high]:.0%}) "
-                f"scores {gap:+.3f} against {low} ({share[low]:.0%}), within twice the noise of that difference "
+                f"Mean estimates by the share of rows each fold trains on: {listed}. "
+                + ("They rise with the share, but " if monotone else "")
+                + f"{high} ({share[high]:.0%}) scores {gap:+.3f} against {low} ({share[low]:.0%}), within twice "
+                f"the noise of that difference "
                 f"({noise:.3f}): this run cannot tell the course's point (more training rows per fold, as K grows, "
                 f"give a less pessimistic estimate) from chance: on {results['study_dataset']} this network scores "
                 f"about the same whether it trains on {share[low]:.0%} or {share[high]:.0%} of the rows."
