@@ -442,6 +442,40 @@ def test_grid_search_bad_grid(grid, match):
         cv.grid_search(lambda k, X, y, w, h: None, _accuracy, _XB, _YB, 3, grid, key=jax.random.key(0))
 
 
+# --------------------------------------------------------------------------- the engine's rerun
+
+_compiles: list[str] = []
+jax.monitoring.register_event_duration_secs_listener(
+    lambda name, _secs, **_kw: _compiles.append(name) if name == "/jax/core/compile/backend_compile_duration" else None
+)
+
+
+def _affine(scale, bias, x):
+    return {"y": scale * jnp.tanh(x) + bias[None, :]}
+
+
+@pytest.mark.parametrize("chunk_size", [None, 3])
+def test_run_first_chunk_reruns_the_compiled_program_with_other_shared_arguments(chunk_size):
+    rng = np.random.default_rng(0)
+    entries = (rng.normal(size=(7, 4)).astype(np.float32),)
+    mesh = engine.device_mesh([jax.devices()[0]])
+    shared = (np.float32(1.5), rng.normal(size=4).astype(np.float32))
+    other = (np.float32(-0.5), rng.normal(size=4).astype(np.float32))
+    first = engine.run(_affine, shared, entries, mesh=mesh, chunk_size=chunk_size)
+    before = len(_compiles)
+    again = engine.run_first_chunk(first, other, entries, mesh=mesh)
+    assert len(_compiles) == before  # the compiled program, run once more
+    c = first.plan.chunk_size
+    assert again["y"].shape == (c, 4)
+    # the same as a run with the other shared arguments (the same program, compiled again or cached)
+    np.testing.assert_array_equal(
+        again["y"], engine.run(_affine, other, entries, mesh=mesh, chunk_size=chunk_size).outputs["y"][:c]
+    )
+    np.testing.assert_array_equal(
+        engine.run_first_chunk(first, shared, entries, mesh=mesh)["y"], first.outputs["y"][:c]
+    )
+
+
 # --------------------------------------------------------------------------- compiler options
 
 
