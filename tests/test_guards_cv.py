@@ -31,7 +31,7 @@ from sklearn.linear_model import LinearRegression
 from sklearn.metrics import r2_score as sklearn_r2
 
 from fnn import cv, datasets, losses, metrics, mlp, train
-from fnn.cv import splits
+from fnn.cv import engine, splits
 
 # --------------------------------------------------------------------------- data and models
 
@@ -277,6 +277,41 @@ def test_the_leakage_check_compiles_nothing_more():
     out = cv.cross_validate(fit_least_squares, neg_mse, X, y, 4, key=jax.random.key(0), return_train_score=False)
     assert len(_compiles) - before == 1
     assert out["leakage_check_time"] > 0
+
+
+def _counted(monkeypatch, noise: float):
+    """Counts the reruns of the compiled program; each one's float outputs scaled by ``1 + noise * call``,
+    as a platform with non-deterministic reductions would give (a GPU's atomics, say)."""
+    calls = []
+    rerun = engine.run_first_chunk
+
+    def run_first_chunk(result, shared, entries, *, mesh):
+        out = rerun(result, shared, entries, mesh=mesh)
+        calls.append(None)
+        scale = 1 + noise * len(calls)
+        return jax.tree.map(lambda a: a * a.dtype.type(scale) if np.issubdtype(a.dtype, np.floating) else a, out)
+
+    monkeypatch.setattr(engine, "run_first_chunk", run_first_chunk)
+    return calls
+
+
+def test_an_honest_fit_costs_one_rerun_and_a_leak_is_confirmed_by_a_control(monkeypatch):
+    X, y = _classes()
+    calls = _counted(monkeypatch, 0.0)
+    cv.cross_validate(fit_honest, score_honest, X, y, 5, key=jax.random.key(0))
+    assert len(calls) == 1  # the probe only
+    with pytest.raises(ValueError, match="fit_ignores_weights"):
+        cv.cross_validate(fit_ignores_weights, score_honest, X, y, 5, key=jax.random.key(0))
+    assert len(calls) == 3  # the probe differed: a control on the original data, bitwise the run's
+
+
+def test_on_a_non_deterministic_platform_the_check_needs_a_clear_difference(monkeypatch):
+    X, y = _classes()
+    _counted(monkeypatch, 1e-6)  # every rerun differs a little, whatever the data
+    with pytest.warns(RuntimeWarning, match="leakage check is inconclusive"):
+        cv.cross_validate(fit_honest, score_honest, X, y, 5, key=jax.random.key(0))
+    with pytest.raises(ValueError, match="fit_ignores_weights"):  # a leak differs far more than the noise
+        cv.cross_validate(fit_ignores_weights, score_honest, X, y, 5, key=jax.random.key(0))
 
 
 # --------------------------------------------------------------------------- fold health
