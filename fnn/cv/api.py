@@ -609,12 +609,12 @@ def cross_val_predict(
 ) -> np.ndarray:
     r"""Every row's out-of-fold prediction, from one compiled program (scikit-learn's ``cross_val_predict``).
 
-    Each fold is trained as in :func:`cross_validate` (same ``fit_fn``, same fold keys,
-    so the same parameters) and predicts its own test rows only; row ``i``'s prediction
-    comes from the one fold that held it out. This is how to compute a metric that is
-    undefined on a fold of one row (R² under leave-one-out) or that pools every row
-    (a confusion matrix): predict out of fold, then score once,
-    ``metrics.r2_score(y, cross_val_predict(...))``.
+    Each fold is trained as in :func:`cross_validate` (same ``fit_fn``, same fold keys;
+    another program, so equal parameters up to float rounding) and predicts its own test
+    rows only; row ``i``'s prediction comes from the one fold that held it out. This is
+    how to compute a metric that is undefined on a fold of one row (R² under
+    leave-one-out) or that pools every row (a confusion matrix): predict out of fold,
+    then score once, ``metrics.r2_score(y, cross_val_predict(...))``.
 
     The folds must partition the rows: every row in exactly one test fold (``cv=K``,
     ``"loo"``, K-fold splitters), as scikit-learn requires; anything else raises

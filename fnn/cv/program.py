@@ -317,7 +317,7 @@ def fit_and_predict_chunk(
     """A chunk of folds trained and asked for their test rows' predictions at once.
 
     Fold ``k`` draws ``jax.random.split(key, n_folds)[k]``, as in :func:`fit_and_score_chunk`,
-    so its parameters are those :func:`fnn.cv.cross_validate` trains with the same key.
+    so it trains as :func:`fnn.cv.cross_validate` does with the same key.
 
     Returns:
       :func:`fit_and_predict_fold`'s outputs with a leading axis of entries.
