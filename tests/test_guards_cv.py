@@ -390,11 +390,6 @@ def test_loocv_r2_is_nan_and_the_warning_points_to_cross_val_predict():
     assert np.isnan(out["test_score"]).all() and np.isfinite(out["train_score"]).all()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="fnn.metrics.r2_score gives 0.0, not NaN, for one kept row under jit (metrics are being changed); "
-    "remove this marker when it passes",
-)
 def test_loocv_with_metrics_r2_score_is_nan():
     X, y = _regression(n=12)
 
