@@ -78,7 +78,6 @@ html_show_sourcelink = False
 html_theme_options = {
     "navigation_with_keys": True,
 }
-pygments_style = "sphinx"
 
 # -- autodoc + napoleon ----------------------------------------------------------------
 autodoc_member_order = "bysource"  # with __all__: the order of __all__
@@ -122,6 +121,7 @@ nb_execution_raise_on_error = True  # a failing cell fails the build
 nb_execution_show_tb = True
 nb_output_stderr = "warn"  # anything on stderr (a warning, a log line) fails a strict build
 nb_merge_streams = True
+nb_render_markdown_format = "myst"  # Markdown outputs (the notebooks' tables) as MyST, tables included
 nb_execution_allow_errors = False
 
 # Build matplotlib's font cache in this process, so a fresh environment's first kernel
