@@ -261,6 +261,10 @@ def _resolve_in_defining_module(app, env, node, contnode):
 
 
 def _kind(obj: object) -> str:
+    import typing
+
+    if typing.get_origin(obj) is not None:  # a type alias such as Callable[[Params], Array]
+        return "data"
     if inspect.isclass(obj):
         return "exception" if issubclass(obj, BaseException) else "class"
     if callable(obj) and not isinstance(obj, types.MappingProxyType):
