@@ -209,8 +209,12 @@ _SET_ASIDE: dict[int, list[str]] = {}
 
 
 def _before_napoleon(app, what, name, obj, options, lines) -> None:
-    if what == "data" and not any(line.strip() for line in lines):
-        lines[:] = _module_comment(name, obj)
+    if what == "data":
+        # A constant's doc is its ``#:`` comment; without one autodoc falls back to the
+        # docstring of its type ("Create a new string object ..."), which says nothing.
+        type_doc = inspect.getdoc(type(obj)) or ""
+        if not any(line.strip() for line in lines) or "\n".join(lines).strip() == type_doc.strip():
+            lines[:] = _module_comment(name, obj)
     if what in ("data", "attribute", "property"):
         _SET_ASIDE[id(lines)] = list(lines)
         lines[:] = []
