@@ -175,33 +175,6 @@ def test_help(args):
 # --------------------------------------------------------------------------- the experiments
 
 
-def test_activations(tmp_path):
-    mod = _load("activations")
-    config = dataclasses.replace(
-        mod.QUICK,
-        depth=3,
-        width=8,
-        epochs=1,
-        n_train=64,
-        batch_size=32,
-        deep_activations=("sigmoid", "relu"),
-        dead_learning_rates=(0.1,),
-    )
-    mod.run(config, tmp_path)
-    metrics = _check_outputs(tmp_path, figures=["activations.png"], csvs=["activations.csv"])
-    table = metrics["activation_table"]
-    assert table["sigmoid"]["f'(0)"] == pytest.approx(0.25, rel=1e-6)
-    assert table["sigmoid"]["max f' on [-5, 5]"] == pytest.approx(0.25, rel=1e-6)
-    assert table["tanh"]["f'(0)"] == pytest.approx(1.0, rel=1e-6)
-    assert table["step"]["max f' on [-5, 5]"] == 0.0
-    vanishing = metrics["vanishing_gradients"]
-    # Three sigmoid layers already shrink the first layer's gradient far below relu's.
-    assert vanishing["sigmoid"]["grad_ratio_init"] < 0.2 * vanishing["relu"]["grad_ratio_init"]
-    assert 0.0 <= metrics["dead_relus"]["dead_fraction_init"] <= 1.0
-    for name in ("vanishing_gradients.png", "dead_relus.png"):
-        assert (tmp_path / name).read_bytes()[:4] == b"\x89PNG"
-
-
 def test_perceptron(tmp_path):
     mod = _load("perceptron")
     mod.run(dataclasses.replace(mod.QUICK, epochs=6, mlp_epochs=150, n_points=40), tmp_path)
