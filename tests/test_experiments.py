@@ -218,24 +218,6 @@ def test_losses(tmp_path):
     assert metrics["tasks"]["binary classification"]["test_value"] > 0.8
 
 
-def test_generalisation(tmp_path):
-    mod = _load("generalisation")
-    config = dataclasses.replace(
-        mod.QUICK, widths=(1, 8), n_grid=40, approx_epochs=300, big_hidden=(32,), overfit_epochs=400, n_validation=40
-    )
-    mod.run(config, tmp_path)
-    metrics = _check_outputs(
-        tmp_path,
-        figures=["universal_approximation.png", "overfitting.png"],
-        csvs=["universal_approximation.csv", "overfitting_curves.csv"],
-    )
-    ua = metrics["universal_approximation"]
-    assert ua["8"]["sin(x)"] < ua["1"]["sin(x)"]  # wider fits better
-    over = metrics["overfitting"]
-    assert 1 <= over["best_epoch"] <= 400
-    assert over["best_validation_loss"] <= over["final_validation_loss"]
-
-
 def test_model_parameters(tmp_path):
     mod = _load("model_parameters")
     mod.run(mod.QUICK, tmp_path)
