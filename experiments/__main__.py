@@ -1,10 +1,11 @@
 """Runs every experiment and writes one report: ``python -m experiments``.
 
-Quick settings by default (all experiments in a few minutes on a laptop CPU,
-compilation included); ``--full`` for the longer settings. Outputs go to
-``results/<run>/<experiment>/`` and the report to ``results/<run>/report.md``.
-Re-running with the same ``--run NAME`` skips finished experiments unless
-``--force``. ``python -m experiments.<name> --help`` documents each experiment.
+Quick settings by default; ``--full`` for the longer settings. Outputs go to
+``results/<run>/<experiment>/`` and the report to ``results/<run>/report.md``, which
+covers every finished experiment in the run folder. Re-running with the same ``--run
+NAME`` skips finished experiments unless ``--force``; ``--only NAME --run RUN`` (re)runs
+one experiment of an existing run and re-renders the whole report.
+``python -m experiments.<name> --help`` documents each experiment.
 """
 
 from __future__ import annotations
@@ -18,20 +19,9 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from experiments import _common
-from experiments.report import Entry, write_report
+from experiments.report import EXPERIMENTS, Entry, collect, write_report
 
-#: Every experiment, in the order of the course (and of the report).
-EXPERIMENTS = (
-    "perceptron",
-    "linear_regression",
-    "logistic_regression",
-    "activations",
-    "losses",
-    "optimizers",
-    "cross_validation",
-    "generalisation",
-    "model_parameters",
-)
+__all__ = ["EXPERIMENTS", "main"]
 
 
 def load(name: str):
@@ -65,6 +55,7 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    start = time.perf_counter()
     args = _parser().parse_args(argv)
     if args.list:
         for name in EXPERIMENTS:
@@ -77,12 +68,11 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     if not args.no_cache:
         _common.enable_compilation_cache()
+    _common.enable_fast_cpu_compile()
     names = [n for n in EXPERIMENTS if not args.only or n in args.only]
     run_dir = Path(args.results) / (args.run or _common.timestamp())
     run_dir.mkdir(parents=True, exist_ok=True)
-    mode = "full" if args.full else "quick"
     entries: list[Entry] = []
-    start = time.perf_counter()
     bar = tqdm(names, unit="experiment", file=sys.stderr, dynamic_ncols=True)
     for name in bar:
         bar.set_postfix_str(name)
@@ -98,13 +88,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             tqdm.write(f"{name} failed:\n{traceback.format_exc()}", file=sys.stderr)
             entries.append(Entry(name, title, "failed", error=f"{type(e).__name__}: {e}"))
             continue
-        entries.append(
-            Entry(
-                name, title, "skipped (done earlier)" if metrics.get("skipped") else "done", metrics.get("wall_time_s")
-            )
-        )
+        entries.append(Entry(name, title, "done earlier" if metrics.get("skipped") else "done"))
     bar.close()
-    report = write_report(run_dir, entries, mode=mode, total_s=time.perf_counter() - start)
+    report = write_report(run_dir, collect(run_dir, entries), command_s=time.perf_counter() - start)
     failed = [e.name for e in entries if e.status == "failed"]
     print(f"report: {report}")
     if failed:

@@ -1,18 +1,29 @@
-"""Cross-validation of an MLP: every fold trained at once in one compiled program.
+"""Cross-validation of an MLP: hold-out, K-fold and leave-one-out, every fold trained at once in one program.
 
-Trains an MLP on one of scikit-learn's bundled data sets under K-fold (or
-leave-one-out) cross-validation with :func:`fnn.cv.cross_validate`. Each fold
-standardises the inputs with statistics of its own training rows (so test rows never
-leak into them); classification uses softmax cross-entropy and accuracy, regression
-(diabetes) MSE on a standardised target and R². Prints a table of per-fold test
-scores, their mean ± std and the times; ``--json PATH`` also writes ``test_score``,
-``mean``, ``std``, ``wall_seconds`` (since the process started) and
+By itself the command cross-validates one MLP on one of scikit-learn's bundled data
+sets with :func:`fnn.cv.cross_validate` and prints the per-fold test scores: for
+classification, stratified folds cut after shuffling the rows (``--no-shuffle``,
+``--no-stratify`` for the data order); for regression (diabetes), shuffled K-fold and
+R². Each fold standardises the inputs with the statistics of its own training rows,
+so no test row leaks into them. ``--json PATH`` writes ``test_score``, ``mean``,
+``std`` (over the folds), ``n_folds``, ``score``, the pooled accuracy and its 95 %
+Wilson interval (classification), ``wall_seconds`` (since the process started) and
 ``compile_seconds``.
+
+The course's studies run when asked (the report runs the first two):
+
+* ``--spread``: hold-out, K-fold and leave-one-out estimates over repeated draws of
+  the splits and the initial weights: which estimate varies least;
+* ``--fold-scores``: per-fold scores of K-fold on the class-sorted rows, without and
+  with shuffling;
+* ``--grid``: a learning rate x fold grid in one program (model selection);
+* ``--timing``: the same folds as one vmapped program and as a Python loop.
 
 Example::
 
-  python -m experiments.cross_validation --dataset iris --cv 5 --hidden 16 --epochs 100
-  python -m experiments.cross_validation --dataset wine --cv loo --optimizer adam --lr 0.01
+  python -m experiments.cross_validation --dataset iris --cv 5
+  python -m experiments.cross_validation --dataset wine --cv loo --json wine.json
+  python -m experiments.cross_validation --spread --fold-scores
 """
 
 from __future__ import annotations
@@ -22,86 +33,151 @@ import time
 _PROCESS_START = time.perf_counter()  # before the heavy imports: wall_seconds covers them
 
 import dataclasses  # noqa: E402
+import math  # noqa: E402
+import warnings  # noqa: E402
 from pathlib import Path  # noqa: E402
 
 import jax  # noqa: E402
 import jax.numpy as jnp  # noqa: E402
 import numpy as np  # noqa: E402
-import optax  # noqa: E402
 
 from experiments import _common  # noqa: E402
-from experiments._common import option  # noqa: E402
-from fnn import cv, datasets, losses, metrics, mlp, optim, train  # noqa: E402
+from experiments._common import Lesson, option  # noqa: E402
+from fnn import activations, cv, datasets, losses, metrics, mlp, optim, train  # noqa: E402
+from fnn.optim import alias as _optimizers  # noqa: E402
 
 NAME = "cross_validation"
-TITLE = "Cross-validation: K-fold and leave-one-out in one compiled program"
-_REGRESSION = {"diabetes"}
+TITLE = "Cross-validation: hold-out, K-fold and leave-one-out"
+
+#: rows and the smallest class's members of each data set (None: regression); a test checks them
+DATA = {
+    "iris": (150, 50),
+    "breast_cancer": (569, 212),
+    "wine": (178, 48),
+    "digits": (1797, 174),
+    "diabetes": (442, None),
+}
+CLASSIFICATION = tuple(name for name, (_, smallest) in DATA.items() if smallest is not None)
+#: the named optimizers of fnn.optim (not its modules or primitives)
+OPTIMIZERS = tuple(_optimizers.__all__)
+HOLDOUT_TEST_FRACTION = 0.25
+#: the z of a two-sided 95 % interval
+_Z95 = 1.959963984540054
+
+
+def parse_folds(text: str) -> str:
+    """``--cv``: an int K >= 2 or ``loo``."""
+    text = str(text).strip().lower()
+    if text == "loo":
+        return text
+    try:
+        k = int(text)
+    except ValueError:
+        raise ValueError(f"must be an int K >= 2 or 'loo', got {text!r}") from None
+    if k < 2:
+        raise ValueError(f"must be an int K >= 2 or 'loo', got {text!r}")
+    return str(k)
+
+
+def parse_hidden(text: str) -> str:
+    """``--hidden``: widths >= 1, comma-separated (``"32,16"``)."""
+    try:
+        widths = [int(w) for w in str(text).split(",") if w.strip()]
+    except ValueError:
+        raise ValueError(f"must be comma-separated ints like '32,16', got {text!r}") from None
+    if not widths or any(w < 1 for w in widths):
+        raise ValueError(f"must be hidden widths >= 1, comma-separated like '32,16', got {text!r}")
+    return ",".join(map(str, widths))
 
 
 @dataclasses.dataclass(frozen=True)
 class Config:
-    seed: int = option(0, "root PRNG seed (split into one key per fold)")
-    dataset: str = option("iris", "iris, breast_cancer, wine, digits or diabetes")
-    cv: str = option("5", "number of folds K, or 'loo' for leave-one-out")
-    hidden: str = option("16", "hidden layer widths, comma-separated (e.g. '32,16')")
-    activation: str = option("relu", "hidden activation (a fnn.activations name)")
-    epochs: int = option(200, "training epochs per fold")
-    optimizer: str = option("adam", "optimizer: a fnn.optim name (sgd, momentum, adam, ...) or an optax one")
-    lr: float = option(0.01, "learning rate")
-    batch_size: int = option(0, "mini-batch size; 0 = full batch (batch gradient descent)")
-    json: str = option("", "also write test_score, mean, std, wall_seconds, compile_seconds to this JSON file")
-    # The study: each part on a small classification data set, with the model above.
-    study_dataset: str = option("iris", "data set of the study parts (iris, wine or breast_cancer)")
-    spread: bool = option(True, "study: spread of hold-out, K-fold and LOOCV estimates")
-    holdout_seeds: int = option(20, "spread: random 75/25 hold-out splits")
-    spread_ks: tuple[int, ...] = option((5, 10), "spread: K of the shuffled K-fold estimates")
-    spread_repeats: int = option(10, "spread: repeats of each shuffled K-fold (one estimate each)")
-    loo: bool = option(True, "spread: include leave-one-out (n folds)")
+    seed: int = option(0, "root seed: the folds' shuffles and the networks' initial weights")
+    dataset: str = option("iris", "data set", choices=DATA)
+    cv: str = option("5", "number of folds K, or 'loo' for leave-one-out", parse=parse_folds)
+    shuffle: bool = option(True, "shuffle the rows before cutting the folds (data sets are often ordered)")
+    stratify: bool = option(True, "classification: keep the class proportions in every fold")
+    hidden: str = option("16", "hidden layer widths, comma-separated (e.g. '32,16')", parse=parse_hidden)
+    activation: str = option("relu", "hidden activation", choices=activations.ACTIVATIONS)
+    epochs: int = option(300, "training epochs per fold", at_least=1)
+    optimizer: str = option("adam", "optimizer from fnn.optim", choices=OPTIMIZERS)
+    lr: float = option(0.05, "learning rate", greater_than=0)
+    batch_size: int = option(0, "mini-batch size; 0 = full batch (batch gradient descent)", at_least=0)
+    # The studies: each on a classification data set, with the model above.
+    spread: bool = option(True, "study: spread of hold-out, K-fold and LOOCV estimates over repetitions")
     fold_scores: bool = option(True, "study: per-fold scores of unshuffled vs shuffled K-fold")
-    fold_scores_ks: tuple[int, ...] = option((3, 5), "fold scores: K values shown")
-    timing: bool = option(True, "study: time of vmapped vs sequential folds")
-    timing_folds: int = option(10, "timing: number of folds K")
     grid: bool = option(True, "study: learning rate x fold grid in one program")
-    grid_lrs: tuple[float, ...] = option((1e-3, 3e-3, 1e-2, 3e-2, 1e-1), "grid: learning rates")
-    grid_folds: int = option(5, "grid: number of (shuffled) folds")
+    timing: bool = option(True, "study: time of vmapped vs sequential folds")
+    study_dataset: str = option("iris", "data set of the studies", choices=CLASSIFICATION)
+    repeats: int = option(20, "spread: repetitions, each with new splits and new initial weights", at_least=2)
+    spread_ks: tuple[int, ...] = option((5, 10), "spread: K of the K-fold estimates", at_least=2)
+    loo: bool = option(True, "spread: include leave-one-out (n folds per repetition)")
+    fold_scores_ks: tuple[int, ...] = option((3, 5), "fold scores: K values shown", at_least=2)
+    grid_lrs: tuple[float, ...] = option((1e-3, 1e-2, 1e-1), "grid: learning rates", greater_than=0)
+    grid_folds: int = option(5, "grid: number of stratified shuffled folds", at_least=2)
+    timing_folds: int = option(10, "timing: number of folds K", at_least=2)
+
+    def __post_init__(self):
+        n, smallest = DATA[self.dataset]
+        if self.cv != "loo":
+            k = int(parse_folds(self.cv))
+            limit = smallest if (smallest is not None and self.stratify) else n
+            if k > n:
+                raise ValueError(f"cv={k} folds are more than the {n} rows of {self.dataset}; lower K")
+            if k > limit:
+                raise ValueError(
+                    f"cv={k}: stratified folds need {k} members of every class, and the smallest class of "
+                    f"{self.dataset} has {smallest}; lower K, or turn stratify off (--no-stratify)"
+                )
+        if self.batch_size > n:
+            raise ValueError(f"batch_size={self.batch_size} is more than the {n} rows of {self.dataset}")
+        n_study, smallest_study = DATA[self.study_dataset]
+        studied = {
+            "spread_ks": self.spread_ks if self.spread else (),
+            "fold_scores_ks": self.fold_scores_ks if self.fold_scores else (),
+            "grid_folds": (self.grid_folds,) if self.grid else (),
+        }
+        for name, ks in studied.items():
+            for k in ks:
+                if k > smallest_study:
+                    raise ValueError(
+                        f"{name}: K={k} is more than the {smallest_study} members of the smallest class of "
+                        f"{self.study_dataset}; lower K"
+                    )
+        if self.timing and self.timing_folds > n_study:
+            raise ValueError(
+                f"timing_folds={self.timing_folds} is more than the {n_study} rows of {self.study_dataset}"
+            )
+        if self.fold_scores and not self.fold_scores_ks:
+            raise ValueError("fold_scores_ks is empty; give K values or --no-fold-scores")
 
 
-QUICK = Config(epochs=30, holdout_seeds=10, spread_repeats=3, timing_folds=5, grid_lrs=(1e-3, 1e-2, 1e-1), grid_folds=3)
+QUICK = Config(epochs=100, grid=False, timing=False, repeats=5)
+
+#: The studies: what the standalone command runs unless asked (the report runs QUICK's).
+STUDIES = ("spread", "fold_scores", "grid", "timing")
 
 
-def _optimizer(name: str, lr: float) -> optax.GradientTransformation:
-    factory = getattr(optim, name, None) if name in optim.__all__ else getattr(optax, name, None)
-    if not callable(factory):
-        raise ValueError(
-            f"cross_validation: unknown optimizer {name!r}; use a fnn.optim name "
-            f"({', '.join(n for n in optim.__all__ if n.islower())}) or an optax one"
-        )
-    return factory(learning_rate=lr)
-
-
-def _hidden(text: str) -> list[int]:
-    try:
-        widths = [int(w) for w in text.split(",") if w.strip()]
-    except ValueError:
-        raise ValueError(
-            f"cross_validation: --hidden must be comma-separated ints like '32,16', got {text!r}"
-        ) from None
-    if any(w < 1 for w in widths):
-        raise ValueError(f"cross_validation: hidden widths must be >= 1, got {text!r}")
-    return widths
+# --------------------------------------------------------------------------- the model
 
 
 def make_task(config: Config, X, y, *, grid: bool = False):
-    """The ``fit_fn`` and ``score_fn`` of one fold (a pipeline: standardise, then the MLP).
+    """The ``fit_fn`` and ``score_fn`` of one fold (a pipeline: standardise, then the MLP),
+    and the score's name.
 
     With ``grid=True`` the ``fit_fn`` is ``fit_fn(key, X, y, weights, hyperparams)`` for
     :func:`fnn.cv.grid_search`, its learning rate the traced ``hyperparams["lr"]``.
     """
-    regression = config.dataset in _REGRESSION
+    regression = DATA[config.dataset][1] is None
     n_out = 1 if regression else int(np.max(np.asarray(y))) + 1
+    widths = [int(w) for w in parse_hidden(config.hidden).split(",")]
     # An unknown activation or optimizer name fails here, before any tracing.
-    net = mlp.MLP([X.shape[1], *_hidden(config.hidden), n_out], activation=config.activation)
-    _optimizer(config.optimizer, config.lr)
+    net = mlp.MLP([X.shape[1], *widths, n_out], activation=config.activation)
+    if config.optimizer not in OPTIMIZERS:
+        raise ValueError(
+            f"cross_validation: unknown optimizer {config.optimizer!r}; use one of {', '.join(OPTIMIZERS)}"
+        )
+    factory = getattr(optim, config.optimizer)
     batch_size = config.batch_size or None
 
     def forward(weights, X):
@@ -114,9 +190,8 @@ def make_task(config: Config, X, y, *, grid: bool = False):
         return losses.cross_entropy(forward(weights, X), y, reduction="none")
 
     def fit_at(key, X, y, weights, lr):
-        optimizer = _optimizer(config.optimizer, lr)
         init_key, shuffle_key = jax.random.split(key)
-        Xs, mean, std = datasets.standardize(X, weights=weights)  # fitted on the training rows only
+        Xs, mean, std = datasets.standardize(X, weights=weights)  # the training rows' statistics only
         scaler = {"mean": mean, "std": std}
         target = y
         if regression:
@@ -127,7 +202,7 @@ def make_task(config: Config, X, y, *, grid: bool = False):
         trained, history = train.fit(
             loss_fn,
             net.init(init_key),
-            optimizer,
+            factory(learning_rate=lr),
             Xs,
             target,
             key=shuffle_key,
@@ -156,41 +231,46 @@ def make_task(config: Config, X, y, *, grid: bool = False):
     return (fit_grid if grid else fit_fn), score_fn, ("R²" if regression else "accuracy")
 
 
-# --------------------------------------------------------------------------- the study
+def wilson_interval(successes: int, n: int, z: float = _Z95) -> tuple[float, float]:
+    r"""Wilson's score interval for a proportion: ``successes`` of ``n`` (95 % by default).
+
+    .. math:: \frac{\hat p + z^2/2n \pm z\sqrt{\hat p(1-\hat p)/n + z^2/4n^2}}{1 + z^2/n}
+
+    Unlike mean ± std of 0/1 scores it stays inside [0, 1] and is honest for small n
+    and for proportions near 0 or 1 (Wilson, 1927; Brown, Cai and DasGupta, 2001).
+    """
+    if n < 1 or not 0 <= successes <= n:
+        raise ValueError(f"wilson_interval: need 0 <= successes <= n and n >= 1, got {successes} of {n}")
+    p = successes / n
+    denominator = 1 + z * z / n
+    centre = (p + z * z / (2 * n)) / denominator
+    half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / denominator
+    return max(0.0, centre - half), min(1.0, centre + half)
 
 
-def _check_study(config: Config) -> None:
-    """Rejects study settings that cannot make a split, before any training."""
-    if config.study_dataset in _REGRESSION:
-        raise ValueError(
-            f"cross_validation: study_dataset must be a classification data set (iris, wine, "
-            f"breast_cancer, digits), got {config.study_dataset!r}"
-        )
-    counts = {
-        "holdout_seeds": (config.holdout_seeds, 1),
-        "spread_repeats": (config.spread_repeats, 1),
-        "timing_folds": (config.timing_folds, 2),
-        "grid_folds": (config.grid_folds, 2),
-    }
-    counts.update({f"spread_ks[{i}]": (k, 2) for i, k in enumerate(config.spread_ks)})
-    counts.update({f"fold_scores_ks[{i}]": (k, 2) for i, k in enumerate(config.fold_scores_ks)})
-    for name, (value, low) in counts.items():
-        if value < low:
-            raise ValueError(f"cross_validation: {name} must be >= {low}, got {value}")
-    if config.grid and (not config.grid_lrs or min(config.grid_lrs) <= 0):
-        raise ValueError(f"cross_validation: grid_lrs must be positive learning rates, got {config.grid_lrs}")
-    if config.fold_scores and not config.fold_scores_ks:
-        raise ValueError("cross_validation: fold_scores_ks is empty; give K values or --no-fold-scores")
+# --------------------------------------------------------------------------- folds
 
 
-def _study_data(config: Config):
-    study = dataclasses.replace(config, dataset=config.study_dataset)
-    X, y = datasets.load(study.dataset)
-    return study, X, y
+def _keys(seed: int) -> dict[str, jax.Array]:
+    """One key per use, from the root seed."""
+    names = ("headline_split", "headline_init", "spread", "fold_scores", "study_init", "grid", "timing")
+    return dict(zip(names, jax.random.split(jax.random.key(seed), len(names)), strict=True))
+
+
+def headline_split(config: Config, y, key) -> tuple[cv.Split, str]:
+    """The folds of the headline cross-validation, and their description."""
+    n = int(np.asarray(y).shape[0])
+    if config.cv == "loo":
+        return cv.leave_one_out(n), f"leave-one-out ({n} folds)"
+    k = int(config.cv)
+    shuffled = "shuffled" if config.shuffle else "in data order"
+    if DATA[config.dataset][1] is not None and config.stratify:
+        split = cv.stratified_kfold(y, k, shuffle=config.shuffle, key=key if config.shuffle else None)
+        return split, f"{k}-fold, stratified, {shuffled}"
+    return cv.kfold(n, k, shuffle=config.shuffle, key=key if config.shuffle else None), f"{k}-fold, {shuffled}"
 
 
 def _masks(split) -> tuple[np.ndarray, np.ndarray]:
-    """``(train, test)`` boolean masks ``(K, n)`` of a Split or MaskSplit."""
     return split.train_weights(bool), split.test_weights(bool)
 
 
@@ -200,217 +280,223 @@ def _concat(splits) -> cv.MaskSplit:
     return cv.MaskSplit(np.concatenate([m[0] for m in masks]), np.concatenate([m[1] for m in masks]))
 
 
-def _spread_splits(config: Config, n: int) -> dict[str, tuple]:
-    """name -> (split, number of estimates, folds per estimate, training fraction)."""
-    keys = jax.random.split(jax.random.key(config.seed), 2)
-    # name -> (split, number of estimates, folds per estimate, training fraction)
-    parts: dict[str, tuple] = {}
-    holdouts = [cv.holdout(n, test_size=0.25, key=k) for k in jax.random.split(keys[0], config.holdout_seeds)]
-    parts[f"hold-out 75/25 ({config.holdout_seeds} seeds)"] = (
-        _concat(holdouts),
-        config.holdout_seeds,
-        1,
-        float(holdouts[0].train.sum()) / n,
-    )
-    for k, rkey in zip(config.spread_ks, jax.random.split(keys[1], len(config.spread_ks)), strict=True):
-        split = cv.repeated_kfold(n, k, config.spread_repeats, key=rkey)
-        parts[f"{k}-fold ({config.spread_repeats} repeats)"] = (split, config.spread_repeats, k, (k - 1) / k)
-    if config.loo:
-        parts[f"LOOCV ({n} folds)"] = (cv.leave_one_out(n), 1, n, (n - 1) / n)
-    return parts
-
-
-def _fold_splits(config: Config, n: int) -> dict[str, cv.Split]:
-    """'K-fold unshuffled' / 'K-fold shuffled' -> split, for each K shown."""
+def _spread_splits(config: Config, y, key) -> dict[tuple[str, int], object]:
+    """(estimator, repetition) -> split: repetition r draws new splits (and the folds new keys)."""
+    n = int(np.asarray(y).shape[0])
     splits = {}
-    for k, key in zip(
-        config.fold_scores_ks,
-        jax.random.split(jax.random.key(config.seed + 1), len(config.fold_scores_ks)),
-        strict=True,
-    ):
-        splits[f"{k}-fold unshuffled"] = cv.kfold(n, k)
-        splits[f"{k}-fold shuffled"] = cv.kfold(n, k, shuffle=True, key=key)
+    for r, rkey in enumerate(jax.random.split(key, config.repeats)):
+        splits[("hold-out", r)] = cv.holdout(n, test_size=HOLDOUT_TEST_FRACTION, stratify=y, key=rkey)
+        for k in config.spread_ks:
+            splits[(f"{k}-fold", r)] = cv.stratified_kfold(y, k, shuffle=True, key=jax.random.fold_in(rkey, k))
+        if config.loo:
+            splits[("LOOCV", r)] = cv.leave_one_out(n)
     return splits
 
 
-def _spread_and_fold_scores(config: Config, workdir: Path, summary: _common.Summary) -> dict:
-    """The folds of both parts in one ``cross_validate`` call (one compilation), then each part's report."""
-    study, X, y = _study_data(config)
-    n = X.shape[0]
-    spread = _spread_splits(config, n) if config.spread else {}
-    folds = _fold_splits(config, n) if config.fold_scores else {}
-    fit_fn, score_fn, score_name = make_task(study, X, y)
-    out = cv.cross_validate(
-        fit_fn,
-        score_fn,
-        X,
-        y,
-        _concat([p[0] for p in spread.values()] + list(folds.values())),
-        key=jax.random.key(config.seed + 4),
-        return_train_score=False,
-    )
-    n_spread = sum(p[1] * p[2] for p in spread.values())
-    result = {
-        "study_compile_seconds": float(out["compile_time"]),
-        "study_fit_seconds": float(out["total_fit_time"]),
-        "study_folds": int(out["test_score"].shape[0]),
-    }
-    if spread:
-        result.update(_spread(study, config, spread, out["test_score"][:n_spread], score_name, out, workdir, summary))
-    if folds:
-        result.update(_fold_scores(study, config, folds, out["test_score"][n_spread:], score_name, workdir, summary))
-    return result
+def _fold_score_splits(config: Config, n: int, key) -> dict[tuple[str, int], cv.Split]:
+    """(order, K) -> plain K-fold in data order and shuffled: the course's lesson is the shuffle."""
+    splits = {}
+    for k in config.fold_scores_ks:
+        splits[("unshuffled", k)] = cv.kfold(n, k)
+        splits[("shuffled", k)] = cv.kfold(n, k, shuffle=True, key=jax.random.fold_in(key, k))
+    return splits
 
 
-def _spread(
-    study: Config,
-    config: Config,
-    parts: dict,
-    scores: np.ndarray,
-    score_name: str,
-    out: dict,
-    workdir: Path,
-    summary: _common.Summary,
-) -> dict:
-    """Hold-out over many seeds vs repeated K-fold vs LOOCV: box and strip plot, table."""
-    import matplotlib.pyplot as plt
-
-    start, estimates = 0, {}
-    for name, (_, n_estimates, per, _) in parts.items():
-        estimates[name] = scores[start : start + n_estimates * per].reshape(n_estimates, per).mean(axis=1)
-        start += n_estimates * per
-    rows = [
-        [
-            name,
-            parts[name][3],
-            len(e),
-            parts[name][1] * parts[name][2],
-            float(np.mean(e)),
-            float(np.std(e)) if len(e) > 1 else "",
-            float(np.min(e)),
-            float(np.max(e)),
-        ]
-        for name, e in estimates.items()
-    ]
-    header = ["estimator", "training fraction", "estimates", "folds trained", f"mean {score_name}", "std", "min", "max"]
-    _common.write_csv(workdir / "spread.csv", header, rows)
-    _common.write_json(workdir / "spread.json", {name: e.tolist() for name, e in estimates.items()})
-
-    fig, ax = plt.subplots(figsize=(8, 4.5))
-    names = list(estimates)
-    ax.boxplot([estimates[m] for m in names], positions=np.arange(len(names)), widths=0.5, showfliers=False)
-    jitter = np.random.default_rng(config.seed)
-    for i, m in enumerate(names):
-        e = estimates[m]
-        ax.plot(i + jitter.uniform(-0.15, 0.15, len(e)), e, "o", ms=4, alpha=0.6, label=m)
-        ax.plot(i, np.mean(e), "k_", ms=18, mew=2)
-    ax.plot([], [], "k_", ms=12, mew=2, label="mean")
-    ax.set_xticks(np.arange(len(names)), [m.replace(" (", "\n(") for m in names], fontsize=8)
-    ax.set_xlabel("estimator")
-    ax.set_ylabel(f"estimated test {score_name}")
-    ax.set_title(f"Spread of the generalisation estimate: {study.dataset}, MLP {study.hidden}, {study.epochs} epochs")
-    ax.grid(alpha=0.3, axis="y")
-    ax.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.01, 1.0))
-    fig.tight_layout()
-    _common.save_figure(fig, workdir / "spread.png")
-    holdout_name = names[0]
-    summary.figure(
-        "spread.png",
-        (
-            f"Each point is one estimate of the test {score_name} on {study.dataset}: a 75/25 hold-out per seed, "
-            f"the mean over the K folds of one shuffled K-fold repeat, and LOOCV (K = n). All "
-            f"{out['test_score'].shape[0]} folds (with the next figure's) trained in one `cross_validate` call "
-            f"({out['compile_time']:.1f} s compile, "
-            f"{out['total_fit_time']:.2f} s fit). The hold-out estimate is noisy (std "
-            f"{np.std(estimates[holdout_name]):.3f} over seeds): one split's luck decides it. K-fold averages K "
-            "test folds and uses more of the data for training as K grows ((K-1)/K), so its estimate is steadier "
-            "and less pessimistic; LOOCV is K-fold with K = n, the most training data per fold, practical for a "
-            "small data set like this one (n folds of one row each)."
-        ),
-    )
-    summary.table(header, rows, "Estimates of the test score by estimator.", csv_name="spread.csv", digits=3)
-    return {
-        "spread": {
-            name: {"mean": float(np.mean(e)), "std": float(np.std(e)), "n": int(len(e))}
-            for name, e in estimates.items()
-        }
-    }
+def _pooled(scores: np.ndarray, sizes: np.ndarray) -> float:
+    """The score over all test rows of several folds (folds weighted by their size)."""
+    return float(np.sum(scores * sizes) / np.sum(sizes))
 
 
-def _fold_scores(
-    study: Config,
-    config: Config,
-    splits: dict,
-    scores: np.ndarray,
-    score_name: str,
-    workdir: Path,
-    summary: _common.Summary,
-) -> dict:
-    """Per-fold test scores of unshuffled vs shuffled K-fold on (ordered) data: bar chart, table."""
-    import matplotlib.pyplot as plt
+def _cross_validate(fit_fn, score_fn, X, y, split, key, **kwargs) -> tuple[dict, list[str]]:
+    """``cv.cross_validate`` with the RuntimeWarnings it gives about its folds kept as results.
 
-    start, per_fold = 0, {}
-    for name, split in splits.items():
-        per_fold[name] = scores[start : start + split.n_folds]
-        start += split.n_folds
-    rows = [[name, i, s] for name, s in per_fold.items() for i, s in enumerate(s)]
-    _common.write_csv(workdir / "fold_scores.csv", ["splitter", "fold", f"test_{score_name}"], rows)
-
-    ks = list(config.fold_scores_ks)
-    fig, axes = plt.subplots(1, len(ks), figsize=(4.5 * len(ks), 4), squeeze=False)
-    for ax, k in zip(axes[0], ks, strict=True):
-        for j, order in enumerate(("unshuffled", "shuffled")):
-            s = per_fold[f"{k}-fold {order}"]
-            ax.bar(np.arange(k) + (j - 0.5) * 0.4, s, width=0.4, label=f"{order} (mean {np.mean(s):.3f})")
-        ax.set_xticks(np.arange(k))
-        ax.set_xlabel("test fold")
-        ax.set_ylabel(f"test {score_name}")
-        ax.set_ylim(0, 1.3)  # headroom for the legend above the bars
-        ax.set_title(f"{k}-fold on {study.dataset} (rows sorted by class)")
-        ax.legend(fontsize=8, loc="upper center", ncol=2)
-    fig.tight_layout()
-    _common.save_figure(fig, workdir / "fold_scores.png")
-    means = {name: float(np.mean(s)) for name, s in per_fold.items()}
-    first = ks[0]
-    summary.figure(
-        "fold_scores.png",
-        (
-            f"Per-fold test {score_name} of K-fold without and with shuffling. {study.dataset}'s rows are sorted "
-            f"by class, so an unshuffled fold is a block of one or two classes that its training set lacks or "
-            f"under-represents: {first}-fold unshuffled scores {means[f'{first}-fold unshuffled']:.3f} on average, "
-            f"shuffled {means[f'{first}-fold shuffled']:.3f}. Ordered data must be shuffled (or stratified) "
-            "before it is cut into folds."
-        ),
-    )
-    return {"fold_scores": {name: s.tolist() for name, s in per_fold.items()}, "fold_score_means": means}
-
-
-def _timing(config: Config, workdir: Path, summary: _common.Summary, main_out: dict | None) -> dict:
-    """The same K folds: one vmapped ``cross_validate`` vs a Python loop of a jitted one-fold fit.
-
-    The folds are unshuffled K-fold with the root key, as the main run's; when the main
-    run already trained them (same data set and K), its times are reused rather than
-    compiling the same program twice.
+    The fold-scores study trains folds that lack a class on purpose; what fnn.cv says
+    about such folds is part of the lesson, not an error of the run.
     """
-    import matplotlib.pyplot as plt
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", RuntimeWarning)
+        out = cv.cross_validate(fit_fn, score_fn, X, y, split, key=key, **kwargs)
+    said = []
+    for w in caught:
+        if issubclass(w.category, RuntimeWarning):
+            said.append(str(w.message))
+        else:
+            warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
+    return out, sorted(set(said))
 
-    study, X, y = _study_data(config)
-    n, K = X.shape[0], config.timing_folds
-    split = cv.kfold(n, K)
-    key = jax.random.key(config.seed)
+
+# --------------------------------------------------------------------------- compute
+
+
+def compute(config: Config) -> dict:
+    """Every number of the experiment: the headline cross-validation and the studies asked for."""
+    _common.check_config(config)
+    keys = _keys(config.seed)
+    study = dataclasses.replace(config, dataset=config.study_dataset)  # the same model on the studies' data
+    X, y = datasets.load(config.dataset)
+    split, described = headline_split(config, y, keys["headline_split"])
+    fit_fn, score_fn, score_name = make_task(config, X, y)
+    results: dict = {
+        "dataset": config.dataset,
+        "study_dataset": config.study_dataset,
+        "score": score_name,
+        "regression": DATA[config.dataset][1] is None,
+        "n": int(X.shape[0]),
+        "folds": described,
+        "warnings": [],
+    }
+    Xs, ys = (X, y) if config.study_dataset == config.dataset else datasets.load(config.study_dataset)
+    study_splits: dict = {}
+    if config.spread:
+        study_splits.update({("spread", *k): v for k, v in _spread_splits(config, ys, keys["spread"]).items()})
+    if config.fold_scores:
+        folds = _fold_score_splits(config, int(Xs.shape[0]), keys["fold_scores"])
+        study_splits.update({("fold_scores", *k): v for k, v in folds.items()})
+    # The studies train the same model: on the same data set their folds join the headline's
+    # program, so the whole experiment compiles once.
+    share = bool(study_splits) and config.study_dataset == config.dataset
+    parts = 1 + (bool(study_splits) and not share) + config.grid + config.timing
+    with _common.progress(NAME, total=parts) as step:
+        extra = f" and the studies' {_n_folds(study_splits)} folds" if share else ""
+        step(f"{described} on {config.dataset}{extra}")
+        every = {("headline",): split, **(study_splits if share else {})}
+        by_part, out, said = _run_parts(fit_fn, score_fn, X, y, every, keys["headline_init"], history=True)
+        results["warnings"] += said
+        results["headline"] = _headline(by_part[("headline",)], score_name)
+        results["compile_seconds"] = float(out["compile_time"])
+        results["fit_seconds"] = float(out["total_fit_time"])
+        results["folds_in_program"] = int(out["test_score"].shape[0])
+        if study_splits and not share:
+            step(f"the studies' {_n_folds(study_splits)} folds on {config.study_dataset}")
+            fit_s, score_s, _ = make_task(study, Xs, ys)
+            by_part, out, said = _run_parts(fit_s, score_s, Xs, ys, study_splits, keys["study_init"])
+            results["warnings"] += said
+            results["study_compile_seconds"] = float(out["compile_time"])
+            results["study_fit_seconds"] = float(out["total_fit_time"])
+            results["study_folds"] = int(out["test_score"].shape[0])
+        if config.spread:
+            results["spread"] = _spread_results(config, by_part)
+        if config.fold_scores:
+            results["fold_scores"] = {
+                f"{k}-fold {order}": by_part[("fold_scores", order, k)]["test_score"]
+                for k in config.fold_scores_ks
+                for order in ("unshuffled", "shuffled")
+            }
+            results["fold_scores_class_sorted"] = bool(np.all(np.diff(np.asarray(ys)) >= 0))
+            results["fold_scores_unseen"] = {
+                f"{k}-fold {order}": _unseen_share(study_splits[("fold_scores", order, k)], ys)
+                for k in config.fold_scores_ks
+                for order in ("unshuffled", "shuffled")
+            }
+        if config.grid:
+            step(f"grid: {len(config.grid_lrs)} learning rates x {config.grid_folds} folds")
+            results["grid"] = _grid(study, config, Xs, ys, keys["grid"])
+        if config.timing:
+            step(f"timing: {config.timing_folds} folds, vmapped and in a loop")
+            results["timing"] = _timing(study, config, Xs, ys, keys["timing"])
+    return results
+
+
+def _unseen_share(split, y) -> float:
+    """The share of all test rows whose class none of their fold's training rows has."""
+    y = np.asarray(y)
+    unseen = tested = 0
+    for train_rows, test_rows in split.split():
+        unseen += int(np.sum(~np.isin(y[test_rows], y[train_rows])))
+        tested += len(test_rows)
+    return unseen / tested
+
+
+def _n_folds(splits: dict) -> int:
+    return sum(s.n_folds for s in splits.values())
+
+
+def _run_parts(fit_fn, score_fn, X, y, splits: dict, key, *, history: bool = False):
+    """All the folds of several splits in one ``cross_validate`` call; each split's results back."""
+    names = list(splits)
+    joint = splits[names[0]] if len(names) == 1 else _concat(splits.values())
+    out, said = _cross_validate(fit_fn, score_fn, X, y, joint, key, return_train_score=history, return_history=history)
+    by_part, start = {}, 0
+    for name in names:
+        s = splits[name]
+        sl = slice(start, start + s.n_folds)
+        part = {"test_score": out["test_score"][sl], "test_size": s.test_weights(np.float32).sum(axis=1)}
+        if history:
+            part["train_score"] = out["train_score"][sl]
+            part["diverged"] = int(np.sum(out["history"].diverged_epoch[sl] >= 0))
+        by_part[name] = part
+        start += s.n_folds
+    return by_part, out, said
+
+
+def _headline(part: dict, score_name: str) -> dict:
+    test, sizes = part["test_score"], part["test_size"]
+    head = {
+        "test_score": test,
+        "train_score": part["train_score"],
+        "test_size": sizes.astype(int),
+        "mean": float(np.mean(test)),
+        "std": float(np.std(test)),
+        "train_mean": float(np.mean(part["train_score"])),
+        "diverged_folds": part["diverged"],
+    }
+    if score_name == "accuracy":
+        correct = int(round(float(np.sum(test * sizes))))
+        total = int(np.sum(sizes))
+        low, high = wilson_interval(correct, total)
+        head.update(correct=correct, tested=total, pooled=correct / total, interval=(low, high))
+    return head
+
+
+def _spread_results(config: Config, by_part: dict) -> dict:
+    n = DATA[config.study_dataset][0]
+    names = ["hold-out", *[f"{k}-fold" for k in config.spread_ks]] + (["LOOCV"] if config.loo else [])
+    fraction = {"hold-out": 1 - math.ceil(HOLDOUT_TEST_FRACTION * n) / n, "LOOCV": (n - 1) / n}
+    fraction.update({f"{k}-fold": (k - 1) / k for k in config.spread_ks})
+    estimates = {
+        name: np.array(
+            [
+                _pooled(by_part[("spread", name, r)]["test_score"], by_part[("spread", name, r)]["test_size"])
+                for r in range(config.repeats)
+            ]
+        )
+        for name in names
+    }
+    folds = {name: by_part[("spread", name, 0)]["test_score"].shape[0] for name in names}
+    return {"estimators": names, "estimates": estimates, "training_fraction": fraction, "folds": folds, "n": n}
+
+
+def _grid(study: Config, config: Config, X, y, key) -> dict:
+    split = cv.stratified_kfold(y, config.grid_folds, shuffle=True, key=key)
+    fit_fn, score_fn, _ = make_task(study, X, y, grid=True)
+    out = cv.grid_search(fit_fn, score_fn, X, y, split, {"lr": list(config.grid_lrs)}, key=jax.random.fold_in(key, 1))
+    return {
+        "lrs": np.array([p["lr"] for p in out["params"]]),
+        "mean": out["mean_test_score"],
+        "std": out["std_test_score"],
+        "rank": out["rank_test_score"],
+        "best_lr": float(out["best_params"]["lr"]),
+        "best_score": float(out["best_score"]),
+        "folds": config.grid_folds,
+        "compile_seconds": float(out["compile_time"]),
+        "fit_seconds": float(out["total_fit_time"]),
+    }
+
+
+def _timing(study: Config, config: Config, X, y, key) -> dict:
+    """The same K folds: one vmapped ``cross_validate`` vs a Python loop of a jitted one-fold fit."""
+    K = config.timing_folds
+    split = cv.stratified_kfold(y, K, shuffle=True, key=key)
+    fold_key = jax.random.fold_in(key, 1)
     # Fresh closures for each route, so neither finds the other's traces in memory.
-    fit_fn, score_fn, score_name = make_task(study, X, y)
-    out = (
-        main_out
-        if main_out is not None
-        else cv.cross_validate(fit_fn, score_fn, X, y, split, key=key, return_train_score=False)
-    )
-    vmapped = {"excluded": out["total_fit_time"]}  # training and scoring: one program
-    vmapped["included"] = vmapped["excluded"] + out["compile_time"]
+    fit_fn, score_fn, _ = make_task(study, X, y)
+    t0 = time.perf_counter()
+    out = cv.cross_validate(fit_fn, score_fn, X, y, split, key=fold_key, return_train_score=False)
+    vmapped = {"included": time.perf_counter() - t0, "excluded": float(out["total_fit_time"])}
 
     fit_fn, score_fn, _ = make_task(study, X, y)
     fit_one, score_one = jax.jit(fit_fn), jax.jit(score_fn)
-    fold_keys = jax.random.split(key, K)
+    fold_keys = jax.random.split(fold_key, K)
     subsets = [
         (jnp.asarray(X[tr]), jnp.asarray(y[tr]), jnp.asarray(X[te]), jnp.asarray(y[te])) for tr, te in split.split()
     ]
@@ -428,179 +514,490 @@ def _timing(config: Config, workdir: Path, summary: _common.Summary, main_out: d
     t0 = time.perf_counter()
     seq_scores = np.asarray(loop())
     sequential["excluded"] = time.perf_counter() - t0
-    shapes = len({s[0].shape[0] for s in subsets})
-    agree = float(np.max(np.abs(seq_scores - out["test_score"])))
+    return {
+        "vmapped": vmapped,
+        "sequential": sequential,
+        "folds": K,
+        "fold_sizes": len({s[0].shape[0] for s in subsets}),
+        "max_score_difference": float(np.max(np.abs(seq_scores - out["test_score"]))),
+        "smallest_test_fold": int(min(s[2].shape[0] for s in subsets)),
+        "n": int(X.shape[0]),
+        "backend": jax.default_backend(),
+    }
 
-    header = ["route", "compile included (s)", "compile excluded (s)"]
+
+# --------------------------------------------------------------------------- lessons
+
+
+def _std(x) -> float:
+    """The spread of repeated estimates: the sample standard deviation (ddof=1)."""
+    return float(np.std(x, ddof=1)) if len(x) > 1 else 0.0
+
+
+def lessons(results: dict) -> list[Lesson]:
+    """The course's claims about cross-validation, checked against this run."""
+    out = []
+    spread = results.get("spread")
+    if spread is not None:
+        e, repeats = spread["estimates"], len(spread["estimates"]["hold-out"])
+        hold = _std(e["hold-out"])
+        kfolds = [name for name in spread["estimators"] if name.endswith("-fold")]
+        steadier = [name for name in kfolds if _std(e[name]) < hold]
+        listed = ", ".join(f"{name} {_std(e[name]):.3f}" for name in kfolds)
+        text = (
+            f"Over {repeats} repetitions the hold-out estimate, from one test set of "
+            f"{HOLDOUT_TEST_FRACTION:.0%} of the rows, varies with std {hold:.3f}; K-fold scores K test folds that "
+            f"together cover every row, so it varies less: std {listed}."
+        )
+        if len(steadier) < len(kfolds):
+            worse = ", ".join(name for name in kfolds if name not in steadier)
+            text = (
+                f"Over {repeats} repetitions {worse} varied as much as the hold-out estimate or more (std "
+                f"{listed} against {hold:.3f}), so this run does not show K-fold to be steadier; with so few "
+                "repetitions the spread itself is uncertain."
+            )
+        out.append(Lesson("kfold_steadier_than_holdout", len(steadier) == len(kfolds), text))
+        if "LOOCV" in e:
+            loo = _std(e["LOOCV"])
+            holds = loo < hold
+            text = (
+                f"LOOCV tests every row once with the same n folds each time, so only the initial weights change "
+                f"between repetitions: its estimate varies {'less' if holds else 'no less'} than the hold-out's "
+                f"(std {loo:.3f} against {hold:.3f})."
+            )
+            out.append(Lesson("loocv_steadier_than_holdout", holds, text))
+        means = {name: float(np.mean(e[name])) for name in spread["estimators"]}
+        order = sorted(spread["estimators"], key=lambda name: spread["training_fraction"][name])
+        low, high = order[0], order[-1]
+        gap = means[high] - means[low]
+        # the standard error of the difference of two means over the repetitions
+        noise = math.sqrt((_std(e[low]) ** 2 + _std(e[high]) ** 2) / repeats)
+        rising = gap > 2 * noise
+        listed = ", ".join(f"{name} {means[name]:.3f} ({spread['training_fraction'][name]:.0%})" for name in order)
+        share = spread["training_fraction"]
+        if rising:
+            text = (
+                f"Mean estimates by the share of rows each fold trains on: {listed}. {high} ({share[high]:.0%}) "
+                f"scores {gap:.3f} above {low} ({share[low]:.0%}), more than twice the noise ({noise:.3f}): a fold "
+                "that trains on more of the data is closer to the final model trained on all of it, so its "
+                "estimate is less pessimistic."
+            )
+        else:
+            monotone = all(means[a] <= means[b] for a, b in zip(order, order[1:], strict=False))
+            text = (
+                f"Mean estimates by the share of rows each fold trains on: {listed}. "
+                + ("They rise with the share, but " if monotone else "")
+                + f"{high} ({share[high]:.0%}) scores {gap:+.3f} against {low} ({share[low]:.0%}), within twice "
+                f"the noise of that difference "
+                f"({noise:.3f}): this run cannot tell the course's point (more training rows per fold, as K grows, "
+                f"give a less pessimistic estimate) from chance: on {results['study_dataset']} this network scores "
+                f"about the same whether it trains on {share[low]:.0%} or {share[high]:.0%} of the rows."
+            )
+        out.append(Lesson("more_training_data", rising, text))
+    folds = results.get("fold_scores")
+    if folds is not None:
+        ks = sorted({int(name.split("-")[0]) for name in folds})
+        means = {name: float(np.mean(scores)) for name, scores in folds.items()}
+        worse = {k: means[f"{k}-fold unshuffled"] < means[f"{k}-fold shuffled"] for k in ks}
+        listed = "; ".join(
+            f"{k}-fold {np.mean(folds[f'{k}-fold unshuffled']):.3f} unshuffled and "
+            f"{np.mean(folds[f'{k}-fold shuffled']):.3f} shuffled"
+            for k in ks
+        )
+        zeros = sum(int(np.sum(np.asarray(folds[f"{k}-fold unshuffled"]) == 0)) for k in ks)
+        unseen = results["fold_scores_unseen"]
+        dataset = results["study_dataset"]
+        order = "are sorted by class" if results.get("fold_scores_class_sorted") else "come in a fixed order"
+        why = (
+            f"{dataset}'s rows {order}, so a fold cut in data order can hold a class its training rows lack: so are "
+            + " and ".join(
+                f"{unseen[f'{k}-fold unshuffled']:.0%} of the test rows of unshuffled {k}-fold "
+                f"({unseen[f'{k}-fold shuffled']:.0%} shuffled)"
+                for k in ks
+            )
+        )
+        zero_text = f"; {zeros} unshuffled test fold(s) score 0" if zeros else ""
+        if all(worse.values()):
+            text = (
+                f"Mean test score: {listed}. {why}{zero_text}. A model cannot predict a class it never saw: "
+                "shuffle (or stratify) ordered data before cutting it into folds."
+            )
+        else:
+            text = (
+                f"Mean test score: {listed}. {why}{zero_text}. Here the unshuffled folds did not score lower "
+                f"for every K ({', '.join(str(k) for k, w in worse.items() if not w)}): this order hurts little."
+            )
+        out.append(Lesson("shuffle_ordered_data", all(worse.values()), text))
+    grid = results.get("grid")
+    if grid is not None:
+        lrs, mean = np.asarray(grid["lrs"]), np.asarray(grid["mean"])
+        smallest = int(np.argmin(lrs))
+        holds = mean[smallest] < grid["best_score"]
+        text = (
+            f"The best learning rate by cross-validation is {grid['best_lr']:g} (mean test score "
+            f"{grid['best_score']:.3f}); the smallest, {lrs[smallest]:g}, scores {mean[smallest]:.3f}"
+            + (": too small a step has not converged in the epochs given." if holds else ", as well as the best.")
+            + " Choosing by cross-validation uses only training data; a separate test set then measures the choice."
+        )
+        out.append(Lesson("grid_small_rate_slow", bool(holds), text))
+    timing = results.get("timing")
+    if timing is not None:
+        v, s = timing["vmapped"], timing["sequential"]
+        faster = v["included"] < s["included"]
+        text = (
+            f"With compilation, the vmapped program took {v['included']:.2f} s and the loop {s['included']:.2f} s "
+            f"({timing['fold_sizes']} compilation(s), one per distinct fold size); without it "
+            f"{v['excluded']:.3f} s and {s['excluded']:.3f} s. The loop's second pass trains each fold on its own "
+            "rows, while every vmapped fold computes on all n rows (held-out rows weighted 0)"
+            + (
+                "; one compilation for all folds was faster overall here."
+                if faster
+                else f"; the loop was faster here, at this size ({timing['folds']} folds of {timing['n']} rows)."
+            )
+        )
+        out.append(Lesson("vmapped_faster_with_compilation", faster, text))
+        agree = timing["max_score_difference"] <= 1.0 / timing["smallest_test_fold"] + 1e-6
+        difference = timing["max_score_difference"]
+        text = (
+            (
+                "Both routes give identical test scores."
+                if difference == 0
+                else f"Both routes give the same test scores up to float32 rounding (largest difference "
+                f"{difference:.3g}: at most one test row of a fold flips)."
+            )
+            if agree
+            else f"The routes' test scores differ by {timing['max_score_difference']:.3g}, more than one test row "
+            "of a fold: they do not train the same model."
+        )
+        out.append(Lesson("routes_agree", agree, text))
+    return out
+
+
+# --------------------------------------------------------------------------- render
+
+
+def _model(config: Config) -> str:
+    return f"MLP {config.hidden} {config.activation}, {config.optimizer} lr {config.lr:g}, {config.epochs} epochs" + (
+        f", mini-batch {config.batch_size}" if config.batch_size else ", full batch"
+    )
+
+
+def headline_text(results: dict, config: Config) -> str:
+    """The headline result in one or two sentences: mean ± std over folds for K-fold, the pooled
+    accuracy with its interval for classification (LOOCV: only that, its per-fold 0/1 scores have no useful std)."""
+    head, score = results["headline"], results["score"]
+    loo = config.cv == "loo"
+    text = f"{results['dataset']}, {results['folds']}, {_model(config)}: "
+    if not loo:
+        text += f"test {score} {head['mean']:.3f} ± {head['std']:.3f} (mean ± std over the folds)"
+    if "interval" in head:
+        low, high = head["interval"]
+        text += ("" if loo else "; ") + (
+            f"{head['correct']} of {head['tested']} test rows right, accuracy {head['pooled']:.3f} "
+            f"(95 % Wilson interval {low:.3f}-{high:.3f})"
+        )
+    elif loo:
+        text += f"test {score} {head['mean']:.3f} (mean over the {len(head['test_score'])} folds)"
+    return text + f"; training {score} {head['train_mean']:.3f}."
+
+
+def render(results: dict, config: Config, workdir: str | Path) -> dict:
+    """Figures, tables and the summary of :func:`compute`'s results; returns the metrics."""
+    workdir = Path(workdir)
+    found = lessons(results)
+    by_name = {lesson.name: lesson for lesson in found}
+    head = results["headline"]
+    summary = _common.Summary(
+        TITLE,
+        headline_text(results, config)
+        + f" All {results['folds_in_program']} folds of this run"
+        + (" (the headline's and the studies')" if results["folds_in_program"] > len(head["test_score"]) else "")
+        + f" trained in one compiled program: {results['compile_seconds']:.1f} s to compile, "
+        f"{results['fit_seconds']:.2f} s to train and score."
+        + (f" {head['diverged_folds']} fold(s) diverged." if head["diverged_folds"] else ""),
+    )
     rows = [
-        [f"vmapped: one cross_validate ({K} folds)", vmapped["included"], vmapped["excluded"]],
-        ["sequential: loop of jit(fit) on subsets", sequential["included"], sequential["excluded"]],
+        [k + 1, s, t, int(m)]
+        for k, (s, t, m) in enumerate(zip(head["test_score"], head["train_score"], head["test_size"], strict=True))
     ]
-    _common.write_csv(workdir / "timing.csv", header, rows)
-    fig, ax = plt.subplots(figsize=(6.5, 4))
-    for j, part in enumerate(("included", "excluded")):
-        ax.bar(np.arange(2) + (j - 0.5) * 0.38, [vmapped[part], sequential[part]], width=0.38, label=f"compile {part}")
-    ax.set_xticks(np.arange(2), ["vmapped folds", "sequential folds"])
-    ax.set_xlabel("route")
-    ax.set_ylabel("wall time (s)")
-    ax.set_yscale("log")
-    ax.set_title(f"{K} folds of {study.dataset}, {study.epochs} epochs each ({jax.default_backend()})")
-    ax.legend(fontsize=8)
-    ax.grid(alpha=0.3, axis="y", which="both")
-    fig.tight_layout()
-    _common.save_figure(fig, workdir / "timing.png")
-    reused = (
-        " (the vmapped route is the main run above, which also scores the training rows)"
-        if main_out is not None
-        else ""
+    _common.write_csv(workdir / "folds.csv", ["fold", "test_score", "train_score", "test_rows"], rows)
+    shown = rows if len(rows) <= 12 else rows[:5] + [["...", "", "", ""]] + rows[-3:]
+    summary.table(
+        ["fold", f"test {results['score']}", f"training {results['score']}", "test rows"],
+        shown,
+        "Per-fold scores (each fold standardised with its own training rows' statistics).",
+        csv_name="folds.csv",
     )
-    summary.figure(
-        "timing.png",
-        (
-            f"Wall time of the same {K} folds trained as one vmapped program vs a Python loop over folds calling "
-            f"one jitted single-fold fit on each fold's rows (compiled {shapes} time(s), once per distinct fold "
-            f"size){reused}. Without compilation: vmapped {vmapped['excluded']:.3f} s, sequential "
-            f"{sequential['excluded']:.3f} s; with it: {vmapped['included']:.2f} s vs {sequential['included']:.2f} s. "
-            f"The two routes give the same test scores up to float32 rounding (largest difference {agree:.2g}). "
-            "At this tiny size on CPU compilation dominates both; without it the comparison leans to the loop, "
-            "whose time is a warm second pass while the vmapped time is the first run of a fresh program, each of "
-            "its folds computing on all n rows (held-out rows weighted 0). Vmapping pays off in one compilation "
-            "whatever the fold sizes, and in folds run in parallel on an accelerator."
-        ),
-    )
-    summary.table(header, rows, "Time of the two routes.", csv_name="timing.csv")
-    return {"timing": {"vmapped": vmapped, "sequential": sequential, "folds": K, "max_score_difference": agree}}
+    if "spread" in results:
+        _render_spread(results, config, workdir, summary, by_name)
+    if "fold_scores" in results:
+        _render_fold_scores(results, config, workdir, summary, by_name)
+    if "grid" in results:
+        _render_grid(results, config, workdir, summary, by_name)
+    if "timing" in results:
+        _render_timing(results, config, workdir, summary, by_name)
+    summary.write(workdir)
+    return _metrics(results, found)
 
 
-def _grid(config: Config, workdir: Path, summary: _common.Summary) -> dict:
-    """Learning rates x folds in one ``grid_search`` program."""
+def _metrics(results: dict, found: list[Lesson]) -> dict:
+    head = results["headline"]
+    metrics_ = {
+        "dataset": results["dataset"],
+        "score": results["score"],
+        "folds": results["folds"],
+        "n_folds": len(head["test_score"]),
+        "test_score": head["test_score"],
+        "train_score": head["train_score"],
+        "mean": head["mean"],
+        "std": head["std"],
+        "train_mean": head["train_mean"],
+        "diverged_folds": head["diverged_folds"],
+        "compile_seconds": results["compile_seconds"],
+        "fit_seconds": results["fit_seconds"],
+        "folds_in_program": results["folds_in_program"],
+        "lessons": _common.lesson_metrics(found),
+        "warnings": results["warnings"],
+    }
+    for key in ("correct", "tested", "pooled", "interval"):
+        if key in head:
+            metrics_[key] = head[key]
+    if "spread" in results:
+        s = results["spread"]
+        metrics_["spread"] = {
+            name: {
+                "mean": float(np.mean(s["estimates"][name])),
+                "std": _std(s["estimates"][name]),
+                "estimates": s["estimates"][name],
+                "training_fraction": s["training_fraction"][name],
+            }
+            for name in s["estimators"]
+        }
+    if "fold_scores" in results:
+        metrics_["fold_scores"] = results["fold_scores"]
+    if "grid" in results:
+        metrics_["grid"] = {k: v for k, v in results["grid"].items()}
+    if "timing" in results:
+        metrics_["timing"] = results["timing"]
+    return metrics_
+
+
+def _render_spread(results, config, workdir, summary, by_name) -> None:
     import matplotlib.pyplot as plt
 
-    study, X, y = _study_data(config)
-    split = cv.kfold(X.shape[0], config.grid_folds, shuffle=True, key=jax.random.key(config.seed + 3))
-    fit_fn, score_fn, score_name = make_task(study, X, y, grid=True)
-    out = cv.grid_search(fit_fn, score_fn, X, y, split, {"lr": list(config.grid_lrs)}, key=jax.random.key(config.seed))
-    lrs = np.array([p["lr"] for p in out["params"]])
-    mean, std = out["mean_test_score"], out["std_test_score"]
-    best = float(out["best_params"]["lr"])
-    rows = [[lr, m, s, r] for lr, m, s, r in zip(lrs, mean, std, out["rank_test_score"], strict=True)]
-    header = ["learning rate", f"mean test {score_name}", "std", "rank"]
+    s = results["spread"]
+    names, e = s["estimators"], s["estimates"]
+    repeats = len(e[names[0]])
+    header = ["estimator", "training share", "folds per estimate", "estimates", "mean", "std", "min", "max"]
+    rows = [
+        [
+            name,
+            s["training_fraction"][name],
+            s["folds"][name],
+            repeats,
+            float(np.mean(e[name])),
+            _std(e[name]),
+            float(np.min(e[name])),
+            float(np.max(e[name])),
+        ]
+        for name in names
+    ]
+    _common.write_csv(workdir / "spread.csv", header, rows)
+
+    fig, ax = plt.subplots(figsize=(8.5, 4.6))
+    positions = np.arange(len(names))
+    ax.boxplot(
+        [e[m] for m in names],
+        positions=positions,
+        widths=0.5,
+        whis=(0, 100),  # whiskers at the smallest and largest estimate
+        showfliers=False,
+        medianprops={"color": "C1", "lw": 2},
+    )
+    jitter = np.random.default_rng(0)  # spreads the points sideways only, so they do not hide each other
+    for i, m in enumerate(names):
+        ax.plot(i + jitter.uniform(-0.12, 0.12, repeats), e[m], "o", ms=5, alpha=0.6, color="C0")
+        ax.plot(i, np.mean(e[m]), "D", ms=7, color="k")
+    ax.plot([], [], "o", color="C0", alpha=0.6, label="one estimate (one repetition)")
+    ax.plot([], [], "D", color="k", label="mean of the estimates")
+    ax.plot([], [], color="C1", lw=2, label="median; box: middle half, whiskers: range")
+    labels = [
+        f"{m}\n{s['folds'][m]} fold{'s' if s['folds'][m] > 1 else ''}\ntrains on {s['training_fraction'][m]:.0%}"
+        for m in names
+    ]
+    ax.set_xticks(positions, labels, fontsize=8)
+    ax.set_ylabel(f"estimated test {results['score']}")
+    ax.set_title(f"The estimate over {repeats} repetitions, {config.study_dataset}")
+    ax.grid(alpha=0.3, axis="y")
+    ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False)
+    fig.tight_layout()
+    _common.save_figure(fig, workdir / "spread.png")
+    texts = [by_name[n].text for n in ("kfold_steadier_than_holdout", "loocv_steadier_than_holdout") if n in by_name]
+    summary.figure(
+        "spread.png",
+        f"The spread of the generalisation estimate over {repeats} repetitions on {config.study_dataset}: each "
+        f"point is one estimate, from a stratified {1 - HOLDOUT_TEST_FRACTION:.0%}/{HOLDOUT_TEST_FRACTION:.0%} "
+        "hold-out, from stratified shuffled K-fold (the score over all its test rows) or from LOOCV (K = n); "
+        "each repetition draws new splits and new initial weights. " + " ".join(texts),
+    )
+    summary.table(
+        header,
+        rows,
+        "The estimates by estimator (std: the sample standard deviation over the repetitions). "
+        + by_name["more_training_data"].text,
+        csv_name="spread.csv",
+        digits=3,
+    )
+
+
+def _render_fold_scores(results, config, workdir, summary, by_name) -> None:
+    import matplotlib.pyplot as plt
+
+    folds = results["fold_scores"]
+    rows = [[name, i + 1, s] for name, scores in folds.items() for i, s in enumerate(scores)]
+    _common.write_csv(workdir / "fold_scores.csv", ["splitter", "fold", f"test_{results['score']}"], rows)
+    ks = list(config.fold_scores_ks)
+    fig, axes = plt.subplots(1, len(ks), figsize=(4.6 * len(ks), 4.2), squeeze=False, sharey=True)
+    for ax, k in zip(axes[0], ks, strict=True):
+        for j, order in enumerate(("unshuffled", "shuffled")):
+            scores = np.asarray(folds[f"{k}-fold {order}"])
+            x = np.arange(k) + (j - 0.5) * 0.4
+            bars = ax.bar(x, scores, width=0.4, color=f"C{j}", label=f"{order}: mean {np.mean(scores):.2f}")
+            # a bar of height 0 is invisible: its label says it is there
+            ax.bar_label(bars, labels=[f"{v:.2f}" for v in scores], fontsize=7, padding=2)
+        ax.set_xticks(np.arange(k), [str(i + 1) for i in range(k)])
+        ax.set_xlabel("test fold")
+        ax.set_ylim(0, 1.32)  # room above the bars for the legend
+        ax.set_yticks(np.linspace(0, 1, 6))
+        ax.set_title(f"{k}-fold")
+        ax.legend(fontsize=8, loc="upper center", ncol=2, frameon=False)
+        ax.grid(alpha=0.3, axis="y")
+    axes[0][0].set_ylabel(f"test {results['score']}")
+    fig.tight_layout()
+    _common.save_figure(fig, workdir / "fold_scores.png")
+    said = results["warnings"]
+    summary.figure(
+        "fold_scores.png",
+        f"Per-fold test {results['score']} of K-fold on {config.study_dataset} with the folds cut in data order "
+        "(unshuffled) and after shuffling the rows; each bar is labelled with its score. "
+        + by_name["shuffle_ordered_data"].text
+        + (f" fnn.cv warned about these folds: {' '.join(said)}" if said else ""),
+    )
+
+
+def _render_grid(results, config, workdir, summary, by_name) -> None:
+    import matplotlib.pyplot as plt
+
+    g = results["grid"]
+    header = ["learning rate", f"mean test {results['score']}", "std over folds", "rank"]
+    rows = [[lr, m, s, r] for lr, m, s, r in zip(g["lrs"], g["mean"], g["std"], g["rank"], strict=True)]
     _common.write_csv(workdir / "grid.csv", header, rows)
     fig, ax = plt.subplots(figsize=(6.5, 4))
-    ax.errorbar(lrs, mean, yerr=std, fmt="o-", capsize=4, label=f"mean ± std over {config.grid_folds} folds")
-    ax.plot([best], [out["best_score"]], "r*", ms=14, label=f"best lr {best:g}")
+    ax.errorbar(g["lrs"], g["mean"], yerr=g["std"], fmt="o-", capsize=4, label=f"mean ± std over {g['folds']} folds")
+    ax.plot([g["best_lr"]], [g["best_score"]], "r*", ms=14, label=f"best: {g['best_lr']:g}")
     ax.set_xscale("log")
     ax.set_xlabel("learning rate")
-    ax.set_ylabel(f"test {score_name}")
-    ax.set_title(
-        f"{study.optimizer} on {study.dataset}: {len(lrs)} learning rates x {config.grid_folds} folds, one program"
-    )
+    ax.set_ylabel(f"test {results['score']}")
+    ax.set_title(f"{config.optimizer} on {config.study_dataset}: {len(g['lrs'])} rates x {g['folds']} folds")
     ax.grid(alpha=0.3, which="both")
-    ax.legend(fontsize=8)
+    ax.legend(fontsize=8, loc="best")  # the corner with the fewest points
     fig.tight_layout()
     _common.save_figure(fig, workdir / "grid.png")
     summary.figure(
         "grid.png",
-        (
-            f"Cross-validated test {score_name} per learning rate: {len(lrs)} settings x {config.grid_folds} "
-            f"folds = {len(lrs) * config.grid_folds} trainings vmapped in one compiled program "
-            f"({out['compile_time']:.1f} s compile, {out['total_fit_time']:.2f} s fit). Too small a rate has not "
-            f"converged in {study.epochs} epochs; the best is {best:g} ({out['best_score']:.3f}). Choosing it by "
-            "cross-validation uses only training data; a final test set would then measure the chosen model."
-        ),
+        f"Cross-validated test {results['score']} per learning rate: {len(g['lrs'])} rates x {g['folds']} folds "
+        f"= {len(g['lrs']) * g['folds']} trainings in one compiled program ({g['compile_seconds']:.1f} s to compile, "
+        f"{g['fit_seconds']:.2f} s to train). " + by_name["grid_small_rate_slow"].text,
     )
-    summary.table(header, rows, "Grid of learning rates.", csv_name="grid.csv")
-    return {
-        "grid": {
-            "lrs": lrs.tolist(),
-            "mean": mean.tolist(),
-            "std": std.tolist(),
-            "best_lr": best,
-            "best_score": float(out["best_score"]),
-        }
-    }
+    summary.table(header, rows, "The learning-rate grid.", csv_name="grid.csv")
+
+
+def _render_timing(results, config, workdir, summary, by_name) -> None:
+    import matplotlib.pyplot as plt
+
+    t = results["timing"]
+    header = ["route", "compile included (s)", "compile excluded (s)"]
+    rows = [
+        [f"vmapped: one cross_validate ({t['folds']} folds)", t["vmapped"]["included"], t["vmapped"]["excluded"]],
+        ["sequential: loop of jit(fit) on subsets", t["sequential"]["included"], t["sequential"]["excluded"]],
+    ]
+    _common.write_csv(workdir / "timing.csv", header, rows)
+    fig, ax = plt.subplots(figsize=(6.5, 4))
+    for j, part in enumerate(("included", "excluded")):
+        values = [t["vmapped"][part], t["sequential"][part]]
+        bars = ax.bar(np.arange(2) + (j - 0.5) * 0.38, values, width=0.38, label=f"compilation {part}")
+        ax.bar_label(bars, labels=[f"{v:.3g} s" for v in values], fontsize=7, padding=2)
+    ax.set_xticks(np.arange(2), ["vmapped folds", "sequential folds"])
+    # a linear axis: bars on a log axis start at an arbitrary floor; the labels give the small values
+    ax.set_ylabel("wall time (s)")
+    ax.set_ylim(0, 1.15 * max(t["vmapped"]["included"], t["sequential"]["included"]))
+    ax.set_title(f"{t['folds']} folds of {config.study_dataset}, {config.epochs} epochs each ({t['backend']})")
+    ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False)
+    ax.grid(alpha=0.3, axis="y")
+    fig.tight_layout()
+    _common.save_figure(fig, workdir / "timing.png")
+    summary.figure(
+        "timing.png",
+        f"Wall time of the same {t['folds']} folds trained as one vmapped program and as a Python loop over "
+        "folds calling one jitted single-fold fit on each fold's rows. "
+        + by_name["vmapped_faster_with_compilation"].text
+        + " "
+        + by_name["routes_agree"].text,
+    )
+    summary.table(header, rows, "Time of the two routes.", csv_name="timing.csv")
+
+
+# --------------------------------------------------------------------------- run and the command line
 
 
 @_common.experiment(NAME)
 def run(config: Config, workdir: Path) -> dict:
-    _check_study(config)
-    X, y = datasets.load(config.dataset)
-    splitter = "loo" if config.cv == "loo" else int(config.cv)
-    fit_fn, score_fn, score_name = make_task(config, X, y)
-    out = cv.cross_validate(fit_fn, score_fn, X, y, splitter, key=jax.random.key(config.seed), return_history=True)
-    test = out["test_score"]
-    diverged = int(np.sum(out["history"].diverged_epoch >= 0))
-    result = {
-        "dataset": config.dataset,
-        "score": score_name,
-        "n_folds": int(test.shape[0]),
-        "test_score": test.tolist(),
-        "train_score": out["train_score"].tolist(),
-        "mean": float(np.mean(test)),
-        "std": float(np.std(test)),
-        "train_mean": float(np.mean(out["train_score"])),
-        "fit_seconds": float(out["total_fit_time"]),  # training and scoring: one program
-        "compile_seconds": float(out["compile_time"]),
-        "diverged_folds": diverged,
-    }
-    rows = [[k, s, t] for k, (s, t) in enumerate(zip(test, out["train_score"], strict=True))]
-    shown = rows if len(rows) <= 20 else rows[:10] + [["...", "", ""]] + rows[-5:]
-    summary = _common.Summary(
-        TITLE,
-        (
-            f"{config.dataset}, {result['n_folds']} folds ({config.cv}), MLP {config.hidden} "
-            f"{config.activation}, {config.optimizer} lr {config.lr}, {config.epochs} epochs: test {score_name} "
-            f"{result['mean']:.4f} ± {result['std']:.4f} (train {result['train_mean']:.4f}). All folds trained in "
-            f"one program: compile {result['compile_seconds']:.2f} s, fit {result['fit_seconds']:.3f} s."
-        ),
-    )
-    summary.table(
-        ["fold", f"test {score_name}", f"train {score_name}"],
-        shown,
-        "Per-fold scores (each fold standardised on its own training rows).",
-        csv_name="folds.csv",
-    )
-    _common.write_csv(workdir / "folds.csv", ["fold", "test_score", "train_score"], rows)
-    if config.spread or config.fold_scores:
-        result.update(_spread_and_fold_scores(config, workdir, summary))
-    if config.timing:
-        same = config.dataset == config.study_dataset and config.cv == str(config.timing_folds)
-        result.update(_timing(config, workdir, summary, out if same else None))
-    if config.grid:
-        result.update(_grid(config, workdir, summary))
-    summary.write(workdir)
-    return result
+    """The headline cross-validation and the studies the config asks for."""
+    return render(compute(config), config, workdir)
 
 
-def _table(result: dict) -> str:
-    rows = [[k, s] for k, s in enumerate(result["test_score"])]
+def _table(metrics_: dict, config: Config) -> str:
+    rows = [[k + 1, s] for k, s in enumerate(metrics_["test_score"])]
     if len(rows) > 20:
         rows = rows[:10] + [["...", ""]] + rows[-5:]
-    rows.append(["mean ± std", f"{result['mean']:.4f} ± {result['std']:.4f}"])
-    text = _common.markdown_table(["fold", f"test {result['score']}"], rows)
+    if config.cv != "loo":
+        rows.append(["mean ± std", f"{metrics_['mean']:.4f} ± {metrics_['std']:.4f}"])
+    if "interval" in metrics_:
+        low, high = metrics_["interval"]
+        rows.append(
+            ["pooled", f"{metrics_['correct']}/{metrics_['tested']} = {metrics_['pooled']:.4f} [{low:.4f}, {high:.4f}]"]
+        )
+    text = _common.markdown_table(["fold", f"test {metrics_['score']}"], rows)
     return (
-        f"{text}\ncompile {result['compile_seconds']:.2f} s, fit {result['fit_seconds']:.3f} s "
-        f"(all {result['n_folds']} folds trained and scored at once)"
+        f"{metrics_['dataset']}, {metrics_['folds']}\n{text}\n"
+        + ("pooled: test rows right / tested, with the 95 % Wilson interval\n" if "interval" in metrics_ else "")
+        + f"compile {metrics_['compile_seconds']:.2f} s, fit {metrics_['fit_seconds']:.3f} s "
+        f"(all {metrics_['folds_in_program']} folds trained and scored at once)"
     )
+
+
+def _add_arguments(parser) -> None:
+    parser.add_argument("--json", metavar="PATH", default=None, help="also write test_score, mean, std, ... here")
 
 
 def main(argv=None) -> dict:
-    result = _common.cli(run, Config, QUICK, argv, __doc__)
-    print(_table(result))
-    args = _common.build_parser(Config, QUICK, __doc__, prog=NAME).parse_args(argv)
-    json_path = args.json if args.json is not None else (QUICK if args.quick else Config()).json
-    if json_path:
-        _common.write_json(
-            json_path,
-            {
-                "test_score": result["test_score"],
-                "mean": result["mean"],
-                "std": result["std"],
-                "wall_seconds": time.perf_counter() - _PROCESS_START,
-                "compile_seconds": result["compile_seconds"],
-            },
-        )
-    return result
+    config, args = _common.parse_cli(
+        Config,
+        QUICK,
+        argv,
+        __doc__,
+        prog=f"python -m experiments.{NAME}",
+        defaults={name: False for name in STUDIES},
+        add_arguments=_add_arguments,
+    )
+    metrics_ = _common.execute(run, config, args)
+    print(_table(metrics_, config))
+    if args.json:
+        keys = ("test_score", "mean", "std", "n_folds", "score", "folds", "correct", "tested", "pooled", "interval")
+        record = {key: metrics_[key] for key in keys if key in metrics_}
+        record.update(wall_seconds=time.perf_counter() - _PROCESS_START, compile_seconds=metrics_["compile_seconds"])
+        _common.write_json(args.json, record)
+    return metrics_
 
 
 if __name__ == "__main__":

@@ -1,9 +1,9 @@
 """The networks the experiments train, as :class:`fnn.mlp.MLP` specs, in one place.
 
 Each experiment builds its networks with these functions from its config, and its
-config's defaults are the full settings below. So :mod:`experiments.model_parameters`
-can tabulate every network at its full settings without importing another
-experiment, and a network's activation is written once, in its spec.
+config's defaults are the sizes below. So :mod:`experiments.model_parameters` can
+tabulate every network without importing another experiment, and a network's
+activation is written once, in its spec.
 """
 
 from __future__ import annotations

@@ -23,9 +23,17 @@ def is_concrete(x) -> bool:
 
 
 def as_float_array(name: str, x: ArrayLike, where: str) -> jax.Array:
-    """Converts to a jax array; integer and bool inputs become the default float."""
+    """Converts to a jax array; integer and bool inputs become the default float.
+
+    Host integers are converted to floats by numpy first: ``jnp.asarray`` of an int64
+    array without 64-bit mode would wrap values beyond int32 (``2**32 + 5`` to ``5``).
+    """
     if isinstance(x, (str, bytes)) or x is None:
         raise TypeError(f"{where}: {name} must be an array of numbers, got {type(x).__name__}")
+    if not isinstance(x, jax.Array):
+        host = np.asarray(x)
+        if host.dtype.kind in "iub":
+            x = host.astype(jnp.result_type(float))
     arr = jnp.asarray(x)
     if jnp.issubdtype(arr.dtype, jnp.complexfloating):
         raise TypeError(f"{where}: {name} must be real, got dtype {arr.dtype}")
@@ -140,3 +148,19 @@ def check_sample_weights(weights: ArrayLike | None, n: int, where: str, *, name:
                 f"give at least one example a positive weight"
             )
     return w
+
+
+def check_not_empty(shape: tuple[int, ...], where: str) -> None:
+    """Raises unless ``shape`` holds at least one example (``shape[0] >= 1``), each with at least one value.
+
+    Shared by losses and metrics, so that all of them refuse empty input the same way:
+    a mean over no examples is undefined, and a sum over none is more likely a bug
+    (an empty slice, a filter that kept nothing) than a meant 0.
+    """
+    if shape[0] == 0:
+        raise ValueError(
+            f"{where}: needs at least one example, got empty inputs of shape {shape}; "
+            f"check the slice or filter that produced them"
+        )
+    if 0 in shape[1:]:
+        raise ValueError(f"{where}: every example needs at least one value, got inputs of shape {shape}")

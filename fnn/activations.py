@@ -28,6 +28,9 @@ both read it).
 
 from __future__ import annotations
 
+import functools
+import numbers
+import operator
 import types
 from collections.abc import Callable
 
@@ -131,11 +134,30 @@ def leaky_relu(x: ArrayLike, negative_slope: float = 0.01) -> Array:
       negative_slope: the slope :math:`a` for :math:`x \le 0` (0.01 as in the
         material and Keras; one of the notes uses 0.1).
 
-    The derivative is 1 for :math:`x > 0` and :math:`a` for :math:`x \le 0`.
+    The derivative is 1 for :math:`x > 0` and :math:`a` for :math:`x \le 0`. A
+    positive subnormal input is positive: it is returned unchanged (derivative 1),
+    as numpy's ``np.where(x > 0, x, a * x)`` does, also on hardware that treats
+    subnormal operands of a comparison as 0.
+
+    Example:
+      >>> leaky_relu(jnp.array([-2.0, 0.0, 3.0, 1e-40]))
+      Array([-2.e-02,  0.e+00,  3.e+00,  1.e-40], dtype=float32)
     """
     x = as_float_array("x", x, "leaky_relu")
     # A strict inequality puts the kink on the negative side (derivative `a` at 0).
-    return jnp.where(x > 0, x, negative_slope * x)
+    return jnp.where(_is_positive(x), x, negative_slope * x)
+
+
+def _is_positive(x: Array) -> Array:
+    """``x > 0`` read from the bits, so that a positive subnormal counts as positive.
+
+    XLA's CPU and GPU code treats subnormal operands as 0 (denormals-are-zero), so
+    ``x > 0`` is False for ``x = 1e-40`` in float32. A float with its sign bit clear and
+    any other bit set (as a signed integer of the same width, ``> 0``) is positive,
+    unless it is NaN.
+    """
+    bits = jax.lax.bitcast_convert_type(x, jnp.dtype(f"int{8 * x.dtype.itemsize}"))
+    return (bits > 0) & ~jnp.isnan(x)
 
 
 def elu(x: ArrayLike, alpha: float = 1.0) -> Array:
@@ -175,28 +197,83 @@ def _check_axis(x: Array, axis: int, where: str) -> int:
     return axis % x.ndim
 
 
-def log_softmax(x: ArrayLike, axis: int = -1) -> Array:
+_Axis = int | tuple[int, ...] | None
+
+
+def _check_axes(x: Array, axis, where: str) -> int | tuple[int, ...] | None:
+    """``axis`` as ``jax.nn`` takes it (an int, a tuple of ints, or None for all axes), normalized."""
+    if axis is None:
+        return None
+    axes = axis if isinstance(axis, tuple) else (axis,)
+    for a in axes:
+        if isinstance(a, bool) or not isinstance(a, numbers.Integral):
+            raise TypeError(f"{where}: axis must be an int, a tuple of ints or None (all axes), got {axis!r}")
+    normalized = []
+    for a in map(operator.index, axes):
+        if not -x.ndim <= a < x.ndim:
+            if x.ndim == 0:
+                raise ValueError(
+                    f"{where}: axis {a} is out of range for a scalar input, which has no axes; "
+                    f"pass axis=None to normalize over all of it"
+                )
+            raise ValueError(f"{where}: axis {a} is out of range for an input of shape {x.shape}")
+        normalized.append(a % x.ndim)
+    if len(set(normalized)) != len(normalized):
+        raise ValueError(f"{where}: axis {axis} names an axis twice for an input of shape {x.shape}")
+    return tuple(normalized) if isinstance(axis, tuple) else normalized[0]
+
+
+def log_softmax(x: ArrayLike, axis: _Axis = -1) -> Array:
     r"""Log of the softmax: :math:`x_i - \log \sum_j e^{x_j}`, computed stably.
 
     Stays finite where ``softmax`` underflows to 0 (``log_softmax([0, -1e4])`` is
-    ``[0, -1e4]``, not ``-inf``).
+    ``[0, -1e4]``, not ``-inf``). ``axis`` is as in ``jax.nn.log_softmax``: an int,
+    a tuple of ints (normalized over those axes together) or None (over all axes);
+    an empty input gives an empty output. ``+inf`` anywhere in a group makes the
+    group NaN, as in ``jax.nn`` (:math:`\infty - \infty` is undefined).
+
+    Example:
+      >>> log_softmax(jnp.array([0.0, -1e4]))
+      Array([     0., -10000.], dtype=float32)
     """
     x = as_float_array("x", x, "log_softmax")
-    axis = _check_axis(x, axis, "log_softmax")
-    shifted = x - jax.lax.stop_gradient(jnp.max(x, axis=axis, keepdims=True))
+    axis = _check_axes(x, axis, "log_softmax")
+    shifted = x - jax.lax.stop_gradient(jnp.max(x, axis=axis, initial=-jnp.inf, keepdims=True))
     return shifted - jnp.log(jnp.sum(jnp.exp(shifted), axis=axis, keepdims=True))
 
 
-def softmax(x: ArrayLike, axis: int = -1) -> Array:
+def softmax(x: ArrayLike, axis: _Axis = -1) -> Array:
     r"""Softmax :math:`e^{x_i} / \sum_j e^{x_j}` over ``axis``: non-negative, sums to 1.
 
     The maximum is subtracted first (the result does not change), so logits near
-    ``1e4`` do not overflow.
+    ``1e4`` do not overflow. ``axis`` is as in ``jax.nn.softmax``: an int, a tuple
+    of ints (the entries over those axes together sum to 1) or None (all entries
+    sum to 1); an empty input gives an empty output. The derivative is
+    :math:`y \odot (\dot x - \sum y \odot \dot x)`, ``jax.nn``'s.
+
+    Example:
+      >>> softmax(jnp.array([[1.0, 1.0], [1.0, 1.0]]), axis=None)
+      Array([[0.25, 0.25],
+             [0.25, 0.25]], dtype=float32)
     """
     x = as_float_array("x", x, "softmax")
-    axis = _check_axis(x, axis, "softmax")
-    unnormalized = jnp.exp(x - jax.lax.stop_gradient(jnp.max(x, axis=axis, keepdims=True)))
+    return _softmax(x, _check_axes(x, axis, "softmax"))
+
+
+@functools.partial(jax.custom_jvp, nondiff_argnums=(1,))
+def _softmax(x: Array, axis: int | tuple[int, ...] | None) -> Array:
+    # initial=-inf: the maximum of an empty group is defined (and an empty input stays empty).
+    unnormalized = jnp.exp(x - jnp.max(x, axis=axis, initial=-jnp.inf, keepdims=True))
     return unnormalized / jnp.sum(unnormalized, axis=axis, keepdims=True)
+
+
+@_softmax.defjvp
+def _softmax_jvp(axis, primals, tangents):
+    # The Jacobian-vector product in closed form: no derivative flows through the shift by
+    # the maximum, and an entry of probability 0 (a logit of -inf) gets exactly 0.
+    (x,), (x_dot,) = primals, tangents
+    y = _softmax(x, axis)
+    return y, y * (x_dot - jnp.sum(y * x_dot, axis=axis, keepdims=True))
 
 
 def maxout(x: ArrayLike, num_pieces: int, axis: int = -1) -> Array:

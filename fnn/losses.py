@@ -37,7 +37,17 @@ in ``fnn._masked``, and shared by :mod:`fnn.metrics`, :mod:`fnn.train`,
 :mod:`fnn.linear` and :func:`fnn.datasets.standardize`.
 
 Shapes, dtypes and the reduction are always checked before any arithmetic:
-``(n,)`` against ``(n, 1)`` raises instead of broadcasting to ``(n, n)``.
+``(n,)`` against ``(n, 1)`` raises instead of broadcasting to ``(n, n)``. Empty
+inputs (no example, or examples with no value) raise a ``ValueError`` in every loss
+and every reduction, as in :mod:`fnn.metrics`: a mean over no examples is undefined.
+
+Values that no example of a loss can hold are refused when concrete, on the rows of
+positive weight: probabilities outside :math:`[0, 1]` (:func:`binary_cross_entropy`),
+binary targets outside :math:`[0, 1]` (both binary cross-entropies; :math:`\{-1, 1\}`
+labels map to :math:`\{0, 1\}` with ``(y + 1) / 2``), class labels outside
+``[0, C)`` (:func:`cross_entropy`). Under ``jit`` they cannot be checked before
+running; such an example's loss is then NaN (so the mean is NaN), never a plausible
+number.
 
 Reference: the course's table — regression: linear output + MSE (or MAE, robust
 to outliers); binary: sigmoid + binary cross-entropy; multi-class: softmax +
@@ -46,13 +56,15 @@ cross-entropy; multi-label: sigmoid + binary cross-entropy.
 
 from __future__ import annotations
 
+import functools
+
 import jax.numpy as jnp
 import numpy as np
 
 from fnn._masked import checked_rows, kept, weighted, weighted_mean, weighted_sum, where_kept
 from fnn._numerics import clamped_log, softplus
 from fnn._types import Array, ArrayLike
-from fnn._validate import as_float_array, check_sample_weights, is_concrete
+from fnn._validate import as_float_array, check_not_empty, check_sample_weights, is_concrete
 from fnn.activations import log_softmax
 
 __all__ = [
@@ -149,8 +161,34 @@ def _prepare(where: str, predictions, targets, weights, reduction) -> tuple[Arra
     targets = as_float_array("targets", targets, where)
     _check_batched(predictions, where)
     _check_same_shape(predictions, targets, where)
+    check_not_empty(predictions.shape, where)
     weights = check_sample_weights(weights, predictions.shape[0], where)
     return predictions, targets, weights
+
+
+def _check_unit_interval(where: str, name: str, values: Array, weights: Array | None, fix: str) -> None:
+    """Concrete ``values`` on the rows of positive weight must lie in [0, 1] (NaN passes: it shows in the loss)."""
+    if not is_concrete(values):
+        return
+    # Only the rows that count: a dropped row may hold anything, inf or NaN included.
+    rows = np.asarray(values)[checked_rows(weights, values.shape[0])]
+    outside = (rows < 0) | (rows > 1)
+    if np.any(outside):
+        raise ValueError(f"{where}: {name} must lie in [0, 1], got values such as {rows[outside][:3]}; {fix}")
+
+
+_TARGETS_FIX = "binary targets are labels 0 and 1 (or soft labels in between); map labels in {-1, 1} with (y + 1) / 2"
+
+
+def _nan_outside_unit_interval(elementwise: Array, *arrays: Array) -> Array:
+    """``elementwise`` with NaN wherever one of ``arrays`` lies outside [0, 1].
+
+    What the host check refuses when the values are concrete, flagged when they are
+    traced. Dropped rows were replaced by in-range fills before, so only kept rows can be
+    flagged; the NaN is selected, so the flagged elements pass no gradient.
+    """
+    outside = functools.reduce(jnp.logical_or, [(a < 0) | (a > 1) for a in arrays])
+    return jnp.where(outside, jnp.full_like(elementwise, jnp.nan), elementwise)
 
 
 # --------------------------------------------------------------------------- regression
@@ -232,8 +270,9 @@ def binary_cross_entropy(
     Args:
       predictions: probabilities in :math:`[0, 1]`, shape ``(n,)`` or ``(n, ...)``
         (checked on the rows of positive weight when concrete: logits here are a
-        common mistake).
-      targets: labels in :math:`\{0, 1\}` (or soft labels in :math:`[0, 1]`), same shape.
+        common mistake; under ``jit`` an example outside gets a NaN loss).
+      targets: labels in :math:`\{0, 1\}` (or soft labels in :math:`[0, 1]`), same shape;
+        checked as ``predictions`` are. Map :math:`\{-1, 1\}` labels with ``(y + 1) / 2``.
       weights: optional non-negative weights, shape ``(n,)``.
       reduction: ``"mean"``, ``"sum"`` or ``"none"``.
 
@@ -246,17 +285,17 @@ def binary_cross_entropy(
     """
     where = "binary_cross_entropy"
     predictions, targets, weights = _prepare(where, predictions, targets, weights, reduction)
-    if is_concrete(predictions):
-        # Only the rows that count: a dropped row may hold anything, inf or NaN included.
-        values = np.asarray(predictions)[checked_rows(weights, predictions.shape[0])]
-        outside = (values < 0) | (values > 1)
-        if np.any(outside):
-            raise ValueError(
-                f"{where}: predictions must be probabilities in [0, 1], got values such as "
-                f"{values[outside][:3]}; for raw scores (logits) use binary_cross_entropy_with_logits"
-            )
+    _check_unit_interval(
+        where,
+        "predictions (probabilities)",
+        predictions,
+        weights,
+        "for raw scores (logits) use binary_cross_entropy_with_logits",
+    )
+    _check_unit_interval(where, "targets", targets, weights, _TARGETS_FIX)
     predictions, targets = _drop_rows(weights, (predictions, 0.5), (targets, 0.0))
     elementwise = -(targets * clamped_log(predictions) + (1.0 - targets) * clamped_log(1.0 - predictions))
+    elementwise = _nan_outside_unit_interval(elementwise, predictions, targets)
     return _reduce_elementwise(elementwise, weights, reduction)
 
 
@@ -275,7 +314,9 @@ def binary_cross_entropy_with_logits(
 
     Args:
       predictions: logits (real scores), shape ``(n,)`` or ``(n, ...)``.
-      targets: labels in :math:`\{0, 1\}` (or soft labels), same shape.
+      targets: labels in :math:`\{0, 1\}` (or soft labels in :math:`[0, 1]`), same shape;
+        checked on the rows of positive weight when concrete (under ``jit`` an example
+        outside gets a NaN loss). Map :math:`\{-1, 1\}` labels with ``(y + 1) / 2``.
       weights: optional non-negative weights, shape ``(n,)``.
       reduction: ``"mean"``, ``"sum"`` or ``"none"``.
 
@@ -286,11 +327,12 @@ def binary_cross_entropy_with_logits(
       >>> binary_cross_entropy_with_logits(jnp.array([1e4, -1e4]), jnp.array([1.0, 1.0]))
       Array(5000., dtype=float32)
     """
-    predictions, targets, weights = _prepare(
-        "binary_cross_entropy_with_logits", predictions, targets, weights, reduction
-    )
+    where = "binary_cross_entropy_with_logits"
+    predictions, targets, weights = _prepare(where, predictions, targets, weights, reduction)
+    _check_unit_interval(where, "targets", targets, weights, _TARGETS_FIX)
     predictions, targets = _drop_rows(weights, (predictions, 0.0), (targets, 0.0))
     elementwise = softplus(predictions) - targets * predictions
+    elementwise = _nan_outside_unit_interval(elementwise, targets)
     return _reduce_elementwise(elementwise, weights, reduction)
 
 
@@ -332,6 +374,7 @@ def cross_entropy(
             f"{where}: predictions must be logits of shape (n, C), got shape {logits.shape}"
             + ("; wrap a single example as logits[None]" if logits.ndim == 1 else "")
         )
+    check_not_empty(logits.shape, where)
     n, num_classes = logits.shape
     if isinstance(targets, (str, bytes)) or targets is None:
         raise TypeError(f"{where}: targets must be an array, got {type(targets).__name__}")
@@ -350,7 +393,7 @@ def cross_entropy(
                 f"shape {logits.shape}"
             )
     weights = check_sample_weights(weights, n, where)
-    if not one_hot_form and is_concrete(targets) and n > 0:
+    if not one_hot_form and is_concrete(targets):
         labels = np.asarray(targets)[checked_rows(weights, n)]
         if labels.size and (labels.min() < 0 or labels.max() >= num_classes):
             raise ValueError(

@@ -36,7 +36,22 @@ Classification (labels, shape ``(n,)``):
   the two differ only then). With 0/1 fold weights the result therefore equals
   scikit-learn on the fold's rows.
 * :func:`confusion_matrix` — ``C[i, j]`` = (weighted) number of examples of
-  true class ``i`` predicted as ``j``, as in scikit-learn.
+  true class ``i`` predicted as ``j``, as in scikit-learn, counted exactly where the
+  dtypes allow (see its docstring).
+
+Labels are class labels, never probabilities or scores. Integer and bool labels are
+taken as they are; float labels are accepted by accuracy and the ``"binary"`` scores
+when they hold whole numbers (a perceptron's :math:`\pm 1` output, 0./1. targets),
+as scikit-learn accepts them. When the labels are concrete, a continuous value (0.73)
+or a non-finite one in a row that counts raises a ``ValueError`` saying to threshold
+(``(p >= 0.5).astype(int)``) or ``argmax`` first; scikit-learn raises too ("can't
+handle a mix of binary and continuous targets"). Under ``jit``/``vmap`` traced float
+labels cannot be checked before running: a metric whose counted rows hold such a value
+is NaN (never a plausible score such as the 0.0 that comparing labels with
+probabilities gives), so a score of NaN from a traced call means continuous labels or
+an empty fold. Integer labels are never flagged. The multi-class averages and
+:func:`confusion_matrix` take integer labels only, a dtype rule checked statically
+(under ``jit`` too).
 
 ``num_classes`` (a static int) sets ``C``. If it is None, it is inferred as
 ``max(label) + 1`` over ``y_true`` and ``y_pred`` (on the rows of positive weight
@@ -52,13 +67,19 @@ the averages skip the undefined classes, as scikit-learn does.
 Regression (``(n,)`` or multi-output ``(n, d)`` values; with ``d`` outputs the
 per-output scores are averaged uniformly, scikit-learn's default
 ``multioutput="uniform_average"``): :func:`mse`, :func:`mae`, :func:`mape`,
-:func:`r2_score`.
+:func:`r2_score`. Every metric is defined on one row that counts, except
+:func:`r2_score`, which needs two (NaN under tracing with fewer).
+
+Empty inputs (no example, or examples with no value) raise a ``ValueError`` in every
+metric, as in every loss.
 """
 
 from __future__ import annotations
 
+import functools
 import math
 
+import jax
 import jax.numpy as jnp
 import numpy as np
 
@@ -73,7 +94,7 @@ from fnn._masked import (
     where_kept,
 )
 from fnn._types import Array, ArrayLike
-from fnn._validate import as_float_array, check_sample_weights, is_concrete
+from fnn._validate import as_float_array, check_not_empty, check_sample_weights, is_concrete
 
 __all__ = [
     "accuracy",
@@ -117,16 +138,68 @@ def _check_label_pair(y_true: Array, y_pred: Array, where: str) -> None:
             f"{where}: y_true and y_pred must be label vectors of the same shape (n,), got "
             f"{y_true.shape} and {y_pred.shape}; flatten (n, 1) columns with y.reshape(-1)"
         )
-    if y_true.shape[0] == 0:
-        raise ValueError(f"{where}: needs at least one example, got empty inputs")
+    check_not_empty(y_true.shape, where)
+
+
+_CLASS_LABELS_FIX = (
+    "threshold probabilities, e.g. (p >= 0.5).astype(int), or take the highest-scoring class, "
+    "jnp.argmax(scores, axis=-1), first; scikit-learn refuses continuous predictions too"
+)
+
+
+def _check_class_labels(y_true: Array, y_pred: Array, weights: Array | None, where: str) -> Array | None:
+    """Float labels must be class labels: finite whole numbers, on the rows that count.
+
+    Concrete float labels are checked on the host (the rows of positive weight) and a
+    continuous or non-finite value raises a ``ValueError`` that says to threshold or
+    ``argmax`` first, as scikit-learn's "can't handle a mix of binary and continuous
+    targets". Traced float labels cannot be checked before running: for them this
+    returns a traced bool scalar, True when some kept row holds a label that is not a
+    finite whole number, which the caller turns into a NaN score. Integer labels need
+    no check (None).
+    """
+    n = y_true.shape[0]
+    traced = []
+    for name, y in (("y_true", y_true), ("y_pred", y_pred)):
+        if not jnp.issubdtype(y.dtype, jnp.floating):
+            continue
+        if not is_concrete(y):
+            traced.append(~(jnp.isfinite(y) & (y == jnp.round(y))))
+            continue
+        values = np.asarray(y)[checked_rows(weights, n)]
+        not_finite = ~np.isfinite(values)
+        if np.any(not_finite):
+            raise ValueError(
+                f"{where}: {name} must hold class labels, got non-finite values such as {values[not_finite][:3]}"
+            )
+        continuous = values != np.round(values)
+        if np.any(continuous):
+            raise ValueError(
+                f"{where}: {name} must hold class labels (whole numbers), got continuous values such as "
+                f"{values[continuous][:3]}; {_CLASS_LABELS_FIX}"
+            )
+    if not traced:
+        return None
+    invalid = functools.reduce(jnp.logical_or, traced)
+    if weights is not None:
+        invalid = invalid & kept(weights)
+    return jnp.any(invalid)
+
+
+def _nan_if(value: Array, invalid: Array | None) -> Array:
+    """``value``, or NaN where ``invalid`` (a traced bool scalar from :func:`_check_class_labels`) is True."""
+    if invalid is None:
+        return value
+    return jnp.where(invalid, jnp.full_like(value, jnp.nan), value)
 
 
 def _check_integer_labels(y_true: Array, y_pred: Array, where: str) -> None:
     for name, y in (("y_true", y_true), ("y_pred", y_pred)):
         if not jnp.issubdtype(y.dtype, jnp.integer):
             raise TypeError(
-                f"{where}: multi-class metrics need integer labels in [0, C), got {name} of dtype "
-                f"{y.dtype}; convert with {name}.astype(int) (e.g. argmax of the scores)"
+                f"{where}: multi-class metrics and confusion_matrix need integer labels in [0, C), got {name} "
+                f"of dtype {y.dtype}; for float labels holding whole numbers use {name}.astype(int); for "
+                f"probabilities or scores: {_CLASS_LABELS_FIX}"
             )
 
 
@@ -177,8 +250,10 @@ def accuracy(y_true: ArrayLike, y_pred: ArrayLike, *, weights: ArrayLike | None 
     .. math:: \mathrm{acc} = \frac{\sum_i w_i [\hat y_i = y_i]}{\sum_i w_i}
 
     Args:
-      y_true: true labels, shape ``(n,)`` (any numeric dtype; compared for equality).
-      y_pred: predicted labels, shape ``(n,)``.
+      y_true: true labels, shape ``(n,)``: integers, bools, or floats holding whole
+        numbers (a perceptron's :math:`\pm 1`); compared for equality.
+      y_pred: predicted labels, shape ``(n,)``; probabilities or scores are refused
+        (threshold them or take their ``argmax`` first; see the module docstring).
       weights: optional non-negative weights, shape ``(n,)``.
 
     Returns:
@@ -192,8 +267,9 @@ def accuracy(y_true: ArrayLike, y_pred: ArrayLike, *, weights: ArrayLike | None 
     y_true, y_pred = _as_labels("y_true", y_true, where), _as_labels("y_pred", y_pred, where)
     _check_label_pair(y_true, y_pred, where)
     weights = check_sample_weights(weights, y_true.shape[0], where)
+    invalid = _check_class_labels(y_true, y_pred, weights, where)
     correct = (y_true == y_pred).astype(_float_dtype(weights))
-    return weighted_mean(correct, weights)
+    return _nan_if(weighted_mean(correct, weights), invalid)
 
 
 def confusion_matrix(
@@ -203,30 +279,112 @@ def confusion_matrix(
 
     For two classes ``[[TN, FP], [FN, TP]]``, as ``sklearn.metrics.confusion_matrix``.
 
+    The counts are exact where the dtypes allow, as scikit-learn's (which counts in
+    int64 or float64):
+
+    * without weights, or with integer (or bool) weights: integer counts in the default
+      integer dtype (int64 with ``jax_enable_x64``, else int32), as scikit-learn returns
+      int64 for integer ``sample_weight``;
+    * with float weights: sums in float64 with ``jax_enable_x64`` (whatever the weights'
+      own float dtype), else in float32.
+
+    Without ``jax_enable_x64`` nothing wider than 32 bits exists, so concrete weights
+    that are whole numbers are refused when their total is more than the count dtype
+    holds exactly (:math:`2^{24}` for float32 sums, :math:`2^{31} - 1` for int32
+    counts): such counts would come out rounded (4294967296 for 4294967295) or wrapped.
+    The message says to enable ``jax_enable_x64`` (or to pass integer weights). Traced
+    weights cannot be checked: beyond those totals the 32-bit counts round (float) or
+    wrap (int) there.
+
     Args:
       y_true: integer labels in ``[0, C)``, shape ``(n,)``.
-      y_pred: integer labels in ``[0, C)``, shape ``(n,)``.
+      y_pred: integer labels in ``[0, C)``, shape ``(n,)``; float labels are refused
+        (``.astype(int)`` for whole numbers; threshold or ``argmax`` probabilities).
       weights: optional non-negative weights, shape ``(n,)``.
       num_classes: ``C`` (static); inferred as ``max(label) + 1`` from concrete labels.
 
     Returns:
-      Shape ``(C, C)``: integer counts without weights, float sums of weights with them.
+      Shape ``(C, C)``: integer counts without weights or with integer weights, float
+      sums of weights with float weights.
 
     Example:
       >>> confusion_matrix(jnp.array([0, 1, 1]), jnp.array([0, 1, 0]))
       Array([[1, 0],
              [1, 1]], dtype=int32)
+      >>> confusion_matrix(jnp.array([0, 1, 1]), jnp.array([0, 1, 0]), weights=jnp.array([2, 1, 5]))
+      Array([[2, 0],
+             [5, 1]], dtype=int32)
     """
     where = "confusion_matrix"
     y_true, y_pred = _as_labels("y_true", y_true, where), _as_labels("y_pred", y_pred, where)
     _check_label_pair(y_true, y_pred, where)
+    n = y_true.shape[0]
+    count_dtype = _count_dtype(weights, where)
+    if weights is not None and is_concrete(weights):
+        # Before check_sample_weights converts them: int64 weights would wrap to int32 there.
+        _check_exact_counts(weights, n, count_dtype, where)
+    checked = check_sample_weights(weights, n, where)
+    _check_class_labels(y_true, y_pred, checked, where)
     _check_integer_labels(y_true, y_pred, where)
-    weights = check_sample_weights(weights, y_true.shape[0], where)
-    num_classes = _num_classes(y_true, y_pred, weights, num_classes, where)
-    matrix = _confusion(y_true, y_pred, weights, num_classes)
+    num_classes = _num_classes(y_true, y_pred, checked, num_classes, where)
+    if checked is None:
+        return _confusion(y_true, y_pred, None, num_classes, count_dtype)
+    if jnp.issubdtype(count_dtype, jnp.integer):
+        # The weights themselves, not their float copy (2**31 - 1 is not a float32).
+        counted = jnp.asarray(weights).astype(count_dtype)
+    else:
+        counted = checked.astype(count_dtype)
+    return _confusion(y_true, y_pred, counted, num_classes, count_dtype)
+
+
+def _count_dtype(weights, where: str):
+    """The dtype :func:`confusion_matrix` counts in: the widest integer, or for float weights the widest float."""
     if weights is None:
-        return matrix.astype(jnp.result_type(int))
-    return matrix
+        return jnp.dtype(jnp.result_type(int))
+    dtype = getattr(weights, "dtype", None)
+    if dtype is None:
+        if isinstance(weights, (str, bytes)):
+            raise TypeError(f"{where}: weights must be an array of numbers, got {type(weights).__name__}")
+        dtype = np.asarray(weights).dtype
+    if np.dtype(dtype).kind in "biu":
+        return jnp.dtype(jnp.result_type(int))
+    return jnp.dtype(jax.dtypes.canonicalize_dtype(jnp.float64))
+
+
+def _check_exact_counts(weights, n: int, count_dtype, where: str) -> None:
+    """Refuses concrete whole-number weights whose total ``count_dtype`` cannot hold exactly.
+
+    Looks at the weights as given (int64 or float64 on the host), on the rows of positive
+    weight; anything else wrong with them (shape, sign, inf) is left to
+    :func:`fnn._validate.check_sample_weights`.
+    """
+    values = np.asarray(weights)
+    if values.shape != (n,) or values.dtype.kind not in "biuf":
+        return
+    if values.dtype.kind == "f" and not np.all(np.isfinite(values)):
+        return
+    values = values[values > 0]
+    if values.dtype.kind == "f" and not np.all(values == np.round(values)):
+        return  # not counts: float sums round as float arithmetic does
+    total: float | int = float(np.sum(values, dtype=np.float64))
+    if total > 2.0**52:  # near or beyond float64's exact integers: sum them as Python ints
+        total = sum(int(v) for v in values)
+    if jnp.issubdtype(count_dtype, jnp.integer):
+        limit, outcome = int(jnp.iinfo(count_dtype).max), "wrap around"
+    else:
+        limit, outcome = 2 ** (jnp.finfo(count_dtype).nmant + 1), "be rounded"
+    if total <= limit:
+        return
+    if jax.dtypes.canonicalize_dtype(np.int64) != np.int64:  # 64-bit mode is off
+        fix = "enable 64-bit mode with jax.config.update('jax_enable_x64', True) for exact counts"
+    elif total <= np.iinfo(np.int64).max:
+        fix = "pass them as integers (counted exactly in int64)"
+    else:
+        fix = "no dtype holds this total; scale the weights down by a common factor"
+    raise ValueError(
+        f"{where}: the weights are whole numbers summing to {int(total)}, more than {count_dtype} counts "
+        f"exactly ({limit}), so the counts would {outcome}; {fix}"
+    )
 
 
 def _one_hot(y: Array, num_classes: int, dtype) -> Array:
@@ -234,25 +392,30 @@ def _one_hot(y: Array, num_classes: int, dtype) -> Array:
     return (y[:, None] == jnp.arange(num_classes, dtype=y.dtype)[None, :]).astype(dtype)
 
 
-def _confusion(y_true: Array, y_pred: Array, weights: Array | None, num_classes: int) -> Array:
-    dtype = _float_dtype(weights)
+def _confusion(y_true: Array, y_pred: Array, weights: Array | None, num_classes: int, dtype=None) -> Array:
+    dtype = _float_dtype(weights) if dtype is None else dtype
     true_hot = _one_hot(y_true, num_classes, dtype)
     pred_hot = _one_hot(y_pred, num_classes, dtype)
     if weights is not None:
         # One-hot rows are 0/1, so weighting them by the kept weights is exact.
-        pred_hot = kept_weights(weights)[:, None] * pred_hot
-    # Exact: sums of 0/1 products (or of weights), accumulated in the float dtype.
+        pred_hot = kept_weights(weights.astype(dtype))[:, None] * pred_hot
+    # Sums of 0/1 products (or of weights), accumulated in `dtype`: exact for integers, and
+    # for whole-number weights while the total stays within the float's integers.
     return jnp.matmul(true_hot.T, pred_hot, precision="highest")
 
 
 def _counts(where, y_true, y_pred, weights, average, pos_label, num_classes):
-    """Checked weights and per-class (TP, FP, FN, TN, present, support), each ``(k,)``; k = 1 for "binary"."""
+    """Checked weights, the traced-label flag and per-class (TP, FP, FN, TN, present, support), each ``(k,)``.
+
+    ``k`` is 1 for ``average="binary"``; the flag is :func:`_check_class_labels`'s.
+    """
     if average not in _AVERAGES:
         raise ValueError(f"{where}: average must be one of {list(_AVERAGES)}, got {average!r}")
     y_true, y_pred = _as_labels("y_true", y_true, where), _as_labels("y_pred", y_pred, where)
     _check_label_pair(y_true, y_pred, where)
     n = y_true.shape[0]
     weights = check_sample_weights(weights, n, where)
+    invalid = _check_class_labels(y_true, y_pred, weights, where)
     dtype = _float_dtype(weights)
 
     if average == "binary":
@@ -273,7 +436,7 @@ def _counts(where, y_true, y_pred, weights, average, pos_label, num_classes):
         fn = weighted_sum(true_pos * (1 - pred_pos), weights)
         tn = weighted_sum((1 - true_pos) * (1 - pred_pos), weights)
         one = jnp.ones((1,), bool)
-        return weights, (tp[None], fp[None], fn[None], tn[None], one, (tp + fn)[None])
+        return weights, invalid, (tp[None], fp[None], fn[None], tn[None], one, (tp + fn)[None])
 
     _check_integer_labels(y_true, y_pred, where)
     num_classes = _num_classes(y_true, y_pred, weights, num_classes, where)
@@ -285,7 +448,7 @@ def _counts(where, y_true, y_pred, weights, average, pos_label, num_classes):
     tn = jnp.sum(matrix) - tp - fp - fn
     # Classes present among the rows that count: scikit-learn's union of labels.
     seen = weighted_sum(_one_hot(y_true, num_classes, dtype) + _one_hot(y_pred, num_classes, dtype), weights)
-    return weights, (tp, fp, fn, tn, seen > 0, support)
+    return weights, invalid, (tp, fp, fn, tn, seen > 0, support)
 
 
 def _divide(numerator: Array, denominator: Array, zero_division: float) -> Array:
@@ -296,11 +459,12 @@ def _divide(numerator: Array, denominator: Array, zero_division: float) -> Array
 
 def _score(where, y_true, y_pred, weights, average, pos_label, num_classes, zero_division, ratio):
     zero_division = _check_zero_division(zero_division, where)
-    weights, (tp, fp, fn, tn, present, support) = _counts(
+    weights, invalid, (tp, fp, fn, tn, present, support) = _counts(
         where, y_true, y_pred, weights, average, pos_label, num_classes
     )
     # An empty fold's counts are all 0, which zero_division would turn into a plausible score.
-    return nan_if_none_kept(_average(tp, fp, fn, tn, present, support, average, zero_division, ratio), weights)
+    score = nan_if_none_kept(_average(tp, fp, fn, tn, present, support, average, zero_division, ratio), weights)
+    return _nan_if(score, invalid)
 
 
 def _average(tp, fp, fn, tn, present, support, average, zero_division, ratio):
@@ -477,8 +641,7 @@ def _regression_inputs(where: str, y_true, y_pred, weights) -> tuple[Array, Arra
         )
     if y_true.ndim not in (1, 2):
         raise ValueError(f"{where}: y_true and y_pred must have shape (n,) or (n, d), got {y_true.shape}")
-    if y_true.shape[0] == 0:
-        raise ValueError(f"{where}: needs at least one example, got empty inputs")
+    check_not_empty(y_true.shape, where)
     weights = check_sample_weights(weights, y_true.shape[0], where)
     if weights is not None:
         # Dropped rows become 0 before any arithmetic, so an inf or NaN there cannot
@@ -565,11 +728,18 @@ def r2_score(y_true: ArrayLike, y_pred: ArrayLike, *, weights: ArrayLike | None 
 
     :math:`\bar y` is the weighted mean of ``y_true``. As scikit-learn's
     ``r2_score`` (``force_finite=True``): 1 for a perfect prediction, and 0
-    (instead of :math:`-\infty`) when ``y_true`` is constant but the prediction is
-    not. Averaged uniformly over outputs for ``(n, d)`` inputs.
+    (instead of :math:`-\infty`) when ``y_true`` is constant over two or more rows
+    but the prediction is not. Averaged uniformly over outputs for ``(n, d)`` inputs.
+
+    :math:`R^2` of a single row is undefined (its variance is 0 whatever it holds, so
+    force_finite would report a plausible 0 or 1). Fewer than two rows that count
+    (rows of positive weight) raise a ``ValueError`` when the weights are concrete; under
+    tracing (a leave-one-out fold's mask) the score is NaN, as scikit-learn's ``r2_score``
+    of one sample, never 0. Score leave-one-out with a per-row metric (``mse``, ``mae``)
+    or pool the held-out predictions of all folds and score them once.
 
     Args:
-      y_true: true values, shape ``(n,)`` or ``(n, d)`` with ``n >= 2``.
+      y_true: true values, shape ``(n,)`` or ``(n, d)``, with at least two rows of positive weight.
       y_pred: predictions, the same shape.
       weights: optional non-negative weights, shape ``(n,)``.
 
@@ -582,8 +752,13 @@ def r2_score(y_true: ArrayLike, y_pred: ArrayLike, *, weights: ArrayLike | None 
     """
     where = "r2_score"
     y_true, y_pred, weights = _regression_inputs(where, y_true, y_pred, weights)
-    if y_true.shape[0] < 2:
-        raise ValueError(f"{where}: R^2 needs at least two examples, got {y_true.shape[0]}")
+    rows = int(np.sum(checked_rows(weights, y_true.shape[0])))
+    if rows < 2:
+        counted = "" if weights is None else " of positive weight"
+        raise ValueError(
+            f"{where}: R^2 needs at least two examples{counted}, got {rows}: the R^2 of one example is "
+            f"undefined; score a single example with mse or mae, or pool held-out predictions before scoring"
+        )
     # Both sums of squares divided by the total weight: their ratio, and whether either is 0,
     # are unchanged, and the mean and variance of no kept row are NaN by the shared rule.
     numerator = weighted_mean(jnp.square(y_true - y_pred), weights)
@@ -594,4 +769,9 @@ def r2_score(y_true: ArrayLike, y_pred: ArrayLike, *, weights: ArrayLike | None 
         jnp.ones_like(numerator),
         jnp.where(denominator == 0, jnp.zeros_like(numerator), 1 - numerator / safe),
     )
-    return jnp.mean(scores)
+    score = jnp.mean(scores)
+    if weights is None or is_concrete(weights):
+        return score  # at least two rows count: checked above
+    # Traced weights: one kept row would score 0 or 1 through force_finite; it is undefined.
+    two_or_more = jnp.sum(kept(weights)) >= 2
+    return jnp.where(two_or_more, score, jnp.full_like(score, jnp.nan))

@@ -30,8 +30,11 @@ def data(seed: int = 0):
     return X, (X[:, 0] + 0.3 * X[:, 1] > 0).astype(np.int32)
 
 
+NET = mlp.MLP([3, 4, 2], activation="tanh")
+
+
 def forward(params, X):
-    return mlp.apply(params, X, activation="tanh")
+    return NET.apply(params, X)
 
 
 def loss_fn(params, X, y):
@@ -41,7 +44,7 @@ def loss_fn(params, X, y):
 def fit_fn(key, X, y, w, hyperparams=None):
     # Adam: its bias corrections are what a partitioned program rewrites (and rounds)
     # differently; full batch and 4 epochs keep the program small.
-    params = mlp.init(key, [3, 4, 2], activation="tanh")
+    params = NET.init(key)
     lr = 0.05 if hyperparams is None else hyperparams["lr"]
     return train.fit(loss_fn, params, optax.adam(lr), X, y, epochs=4, weights=w)[0]
 

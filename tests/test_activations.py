@@ -250,6 +250,43 @@ def test_softmax_matches_jax_nn_and_torch(name, axis, dtype):
     np.testing.assert_allclose(grad, t.grad.numpy(), rtol=RTOL[dtype], atol=atol)
 
 
+def _extreme_logits(dtype):
+    """(3, 4, 5) logits: normal draws plus +-1e4, -inf (a masked class), a group all -inf, +inf and NaN."""
+    x = np.random.default_rng(3).normal(size=(3, 4, 5)) * 5
+    x[0, 0] = [1e4, -1e4, 0.0, 1e4, 3.0]
+    x[0, 1] = [-1e4, -1e4, -1e4, -1e4, -1e4]
+    x[1, 0] = [-np.inf, 0.0, 1.0, 2.0, -np.inf]
+    x[1, 1] = -np.inf
+    x[2, 0] = [np.inf, 0.0, 1.0, 2.0, 3.0]
+    x[2, 1, 3] = np.nan
+    return x.astype(dtype)
+
+
+@pytest.mark.parametrize("axis", [-1, 0, 1, None, (0, 2), (2, 1, 0), (-1, -2), ()])
+@pytest.mark.parametrize("name", ["softmax", "log_softmax"])
+def test_softmax_over_any_axes_matches_jax_nn_at_extremes(name, axis, dtype):
+    # Values bit for bit (the same formula: shift by the maximum, initial -inf), NaN where jax.nn
+    # has NaN (+inf or NaN in a group, a group all -inf); gradients through a random cotangent.
+    x = _extreme_logits(dtype)
+    ours, theirs = getattr(A, name), getattr(jax.nn, name)
+    got = jax.jit(lambda x: ours(x, axis=axis))(x)
+    np.testing.assert_array_equal(got, jax.jit(lambda x: theirs(x, axis=axis))(x))
+    cotangent = np.random.default_rng(4).normal(size=x.shape).astype(dtype)
+
+    def pulled_back(fn):
+        # Only the finite outputs: the gradient of a NaN output is NaN by any route.
+        return jax.jit(jax.grad(lambda x: jnp.sum(jnp.where(jnp.isfinite(fn(x)), cotangent * fn(x), 0.0))))(x)
+
+    grad, ref_grad = pulled_back(lambda x: ours(x, axis=axis)), pulled_back(lambda x: theirs(x, axis=axis))
+    np.testing.assert_array_equal(np.isnan(grad), np.isnan(ref_grad))
+    atol = 1e-6 if dtype == np.float32 else 1e-12  # entries that cancel to ~0
+    np.testing.assert_allclose(grad, ref_grad, rtol=RTOL[dtype], atol=atol)
+    if name == "softmax":
+        finite_groups = np.all(np.isfinite(np.asarray(got)), axis=axis)
+        sums = np.sum(np.asarray(got, np.float64), axis=axis)
+        np.testing.assert_allclose(sums[finite_groups], 1.0, rtol=RTOL[dtype] * 10)  # n roundings in the sum
+
+
 # ---------------------------------------------------------------------------- maxout
 
 

@@ -169,13 +169,14 @@ _Y = np.array([0, 1, 0, 1, 0, 1, 0, 1])
         (lambda: cv.kfold(10, 3, shuffle=1, key=jax.random.key(0)), TypeError, "shuffle must be True or False"),
         (lambda: cv.stratified_kfold(_Y, 5), ValueError, "greater than the number of members of every class"),
         (lambda: cv.stratified_kfold(_Y + 0.5, 2), ValueError, "class labels must be integers"),
-        (lambda: cv.stratified_kfold(_Y.reshape(4, 2), 2), ValueError, "1-D class labels"),
+        (lambda: cv.stratified_kfold(_Y.reshape(4, 2), 2), ValueError, r"shape \(n,\) or \(n, 1\)"),
         (lambda: cv.stratified_kfold(np.where(_Y, np.nan, 0.0), 2), ValueError, "NaN or inf"),
         (lambda: cv.leave_one_out(1), ValueError, "n must be at least 2"),
         (lambda: cv.repeated_kfold(10, 3, 0, key=jax.random.key(0)), ValueError, "n_repeats must be at least 1"),
         (lambda: cv.holdout(10, test_size=1.5, key=jax.random.key(0)), ValueError, r"fraction in \(0, 1\)"),
-        (lambda: cv.holdout(10, test_size=10, key=jax.random.key(0)), ValueError, "between 1 and 9"),
-        (lambda: cv.holdout(10, test_size=0.5, train_size=0.6, key=jax.random.key(0)), ValueError, "together <= 10"),
+        (lambda: cv.holdout(10, test_size=10, key=jax.random.key(0)), ValueError, r"fewer than the n=10 samples"),
+        (lambda: cv.holdout(10, test_size=0.5, train_size=0.6, key=jax.random.key(0)), ValueError, "more than 1"),
+        (lambda: cv.holdout(10, test_size=5, train_size=6, key=jax.random.key(0)), ValueError, "more than the 10"),
         (lambda: cv.holdout(10), ValueError, "pass key"),
         (lambda: cv.holdout(8, stratify=_Y, shuffle=False), ValueError, "stratify needs shuffle=True"),
         (lambda: cv.holdout(8, stratify=_Y[:6], key=jax.random.key(0)), ValueError, "stratify must have n=8"),
@@ -204,13 +205,16 @@ def _data():
     return X, y
 
 
+_NET = mlp.MLP([D, 4, C], activation="tanh")
+
+
 def _loss(params, X, y):
-    logits = mlp.apply(params, X, activation="tanh")
+    logits = _NET.apply(params, X)
     return -jnp.take_along_axis(jax.nn.log_softmax(logits), y[:, None], axis=1)[:, 0]
 
 
 def _predict(params, X):
-    return jnp.argmax(mlp.apply(params, X, activation="tanh"), axis=1)
+    return jnp.argmax(_NET.apply(params, X), axis=1)
 
 
 def _accuracy(params, X, y, weights):
@@ -222,7 +226,7 @@ def _make_fit(batch_size, epochs=3, traces=None):
         if traces is not None:
             traces.append(None)
         init_key, shuffle_key = jax.random.split(key)
-        params = mlp.init(init_key, [D, 4, C], activation="tanh")
+        params = _NET.init(init_key)
         return fit(_loss, params, _OPT, X, y, key=shuffle_key, epochs=epochs, batch_size=batch_size, weights=weights)
 
     return fit_fn
@@ -238,7 +242,7 @@ def _step(optimizer, params, state, xb, yb):
 def _fold_on_physical_subset(key, X, y, train_idx, batch_size, epochs=3):
     """One fold trained on its own rows only, with the batches fit would draw."""
     init_key, shuffle_key = jax.random.split(key)
-    params = mlp.init(init_key, [D, 4, C], activation="tanh")
+    params = _NET.init(init_key)
     state = _OPT.init(params)
     mask = np.zeros(N, np.float32)
     mask[train_idx] = 1.0
@@ -258,7 +262,7 @@ def _fold_on_physical_subset(key, X, y, train_idx, batch_size, epochs=3):
 @pytest.mark.parametrize(
     "batch_size, splitter",
     [
-        (None, 3),  # unequal folds 8, 8, 7: one program, no padding of the data
+        (None, cv.kfold(N, 3)),  # unequal folds 8, 8, 7: one program, no padding of the data
         (5, ms.KFold(4, shuffle=True, random_state=1)),
         (None, ms.ShuffleSplit(3, test_size=5, train_size=12, random_state=0)),  # overlapping: MaskSplit
     ],
@@ -278,7 +282,7 @@ def test_cross_validate_equals_training_each_fold_on_its_rows(batch_size, splitt
         return_indices=True,
     )
     assert len(traces) == 1  # every fold traced (and compiled) once
-    pairs = list(ms.KFold(3).split(X) if splitter == 3 else splitter.split(X))
+    pairs = list(ms.KFold(3).split(X) if isinstance(splitter, cv.Split) else splitter.split(X))
     keys = jax.random.split(key, len(pairs))
     for k, (train_idx, test_idx) in enumerate(pairs):
         ref = _fold_on_physical_subset(keys[k], X, y, np.sort(train_idx), batch_size)
@@ -362,11 +366,12 @@ def test_grid_search_equals_each_setting_separately():
 
     def fit_fn(key, X, y, weights, hyper):
         traces.append(None)
-        params = mlp.init(key, [D, 4, C], activation="tanh")
+        params = _NET.init(key)
         return fit(_loss, params, optax.sgd(hyper["lr"]), X, y, epochs=3, weights=weights)[0]
 
     grid = {"lr": [0.01, 1.0]}
-    out = cv.grid_search(fit_fn, _accuracy, X, y, 3, grid, key=jax.random.key(5))
+    folds = cv.kfold(N, 3)  # cv=3 would stratify, and the rarest class has 2 rows
+    out = cv.grid_search(fit_fn, _accuracy, X, y, folds, grid, key=jax.random.key(5))
     assert len(traces) == 1
     assert out["test_score"].shape == (2, 3)
     for s, lr in enumerate(grid["lr"]):
@@ -375,7 +380,7 @@ def test_grid_search_equals_each_setting_separately():
             _accuracy,
             X,
             y,
-            3,
+            folds,
             key=jax.random.key(5),
             return_train_score=False,
         )["test_score"]
@@ -401,7 +406,7 @@ _XB, _YB = _data()
         (dict(X="data"), TypeError, "X must be an array of numbers"),
         (dict(cv="lo"), ValueError, "cv must be an int K, 'loo'"),
         (dict(cv=2.5), TypeError, "cv must be an int K"),
-        (dict(cv=1), ValueError, "k must be at least 2"),
+        (dict(cv=1), ValueError, r"cv \(the number of folds K\) must be at least 2"),
         (dict(cv=cv.kfold(10, 2)), ValueError, "split is for 10 samples but X has 23 rows"),
         (dict(key=1), TypeError, "key must be a JAX PRNG key"),
         (dict(fit_fn=None), TypeError, "fit_fn must be callable"),
@@ -435,6 +440,40 @@ def test_cross_validate_bad_input_raises_before_compiling(kwargs, error, match):
 def test_grid_search_bad_grid(grid, match):
     with pytest.raises(TypeError, match=match):
         cv.grid_search(lambda k, X, y, w, h: None, _accuracy, _XB, _YB, 3, grid, key=jax.random.key(0))
+
+
+# --------------------------------------------------------------------------- the engine's rerun
+
+_compiles: list[str] = []
+jax.monitoring.register_event_duration_secs_listener(
+    lambda name, _secs, **_kw: _compiles.append(name) if name == "/jax/core/compile/backend_compile_duration" else None
+)
+
+
+def _affine(scale, bias, x):
+    return {"y": scale * jnp.tanh(x) + bias[None, :]}
+
+
+@pytest.mark.parametrize("chunk_size", [None, 3])
+def test_run_first_chunk_reruns_the_compiled_program_with_other_shared_arguments(chunk_size):
+    rng = np.random.default_rng(0)
+    entries = (rng.normal(size=(7, 4)).astype(np.float32),)
+    mesh = engine.device_mesh([jax.devices()[0]])
+    shared = (np.float32(1.5), rng.normal(size=4).astype(np.float32))
+    other = (np.float32(-0.5), rng.normal(size=4).astype(np.float32))
+    first = engine.run(_affine, shared, entries, mesh=mesh, chunk_size=chunk_size)
+    before = len(_compiles)
+    again = engine.run_first_chunk(first, other, entries, mesh=mesh)
+    assert len(_compiles) == before  # the compiled program, run once more
+    c = first.plan.chunk_size
+    assert again["y"].shape == (c, 4)
+    # the same as a run with the other shared arguments (the same program, compiled again or cached)
+    np.testing.assert_array_equal(
+        again["y"], engine.run(_affine, other, entries, mesh=mesh, chunk_size=chunk_size).outputs["y"][:c]
+    )
+    np.testing.assert_array_equal(
+        engine.run_first_chunk(first, shared, entries, mesh=mesh)["y"], first.outputs["y"][:c]
+    )
 
 
 # --------------------------------------------------------------------------- compiler options
@@ -546,7 +585,7 @@ def test_the_public_names_are_those_of_the_single_module():
         "repeated_kfold",
         "stratified_kfold",
     }
-    assert set(cv.__all__) == before | {"CPU_FAST_COMPILE"}
+    assert set(cv.__all__) == before | {"CPU_FAST_COMPILE", "cross_val_predict"}
     assert cv.cross_validate is api.cross_validate and cv.kfold is splits.kfold
     assert cv.CPU_FAST_COMPILE is engine.CPU_FAST_COMPILE
 

@@ -1,7 +1,6 @@
-"""Smoke tests of the experiments: each runs on a tiny config, writes its outputs and
-gives sane metrics; the shared protocol (atomic writes, done/skip/force) holds.
-
-Budget: about 120 s on one core for the whole file (tiny configs).
+"""The shared protocol of the experiments (atomic writes, done/skip/force, options checked
+on the command line, the runner and its report), and smoke tests of the experiments
+whose tests have not moved to their own ``test_experiment_<name>.py`` yet.
 """
 
 from __future__ import annotations
@@ -124,14 +123,113 @@ def test_run_rejects_a_non_config(tmp_path):
         run({"seed": 0}, tmp_path)
 
 
-def test_cli_parses_every_field(tmp_path, capsys):
+def test_cli_parses_every_field_and_starts_from_the_quick_settings(tmp_path, capsys):
     run, calls = _demo_experiment()
     quick = _DemoConfig(sizes=(3,))
-    _common.cli(run, _DemoConfig, quick, ["--quick", "--rate", "0.25", "--workdir", str(tmp_path), "--no-cache"], "doc")
+    _common.cli(run, _DemoConfig, quick, ["--rate", "0.25", "--workdir", str(tmp_path), "--no-cache"], "doc")
     assert calls[-1] == _DemoConfig(sizes=(3,), rate=0.25)
-    _common.cli(run, _DemoConfig, quick, ["--sizes", "4", "5", "--workdir", str(tmp_path), "--no-cache"], "doc")
+    _common.cli(run, _DemoConfig, quick, ["--quick", "--workdir", str(tmp_path), "--no-cache"], "doc")
+    assert calls[-1] == quick
+    _common.cli(run, _DemoConfig, quick, ["--full", "--workdir", str(tmp_path), "--no-cache"], "doc")
+    assert calls[-1] == _DemoConfig()
+    _common.cli(
+        run, _DemoConfig, quick, ["--full", "--sizes", "4", "5", "--workdir", str(tmp_path), "--no-cache"], "doc"
+    )
     assert calls[-1] == _DemoConfig(sizes=(4, 5))
+    _common.cli(run, _DemoConfig, quick, ["--workdir", str(tmp_path), "--no-cache"], "doc", defaults={"rate": 0.125})
+    assert calls[-1] == _DemoConfig(sizes=(3,), rate=0.125)
     assert "outputs in" in capsys.readouterr().out
+
+
+@dataclasses.dataclass(frozen=True)
+class _CheckedConfig:
+    seed: int = _common.option(0, "seed")
+    lr: float = _common.option(0.1, "learning rate", greater_than=0)
+    epochs: int = _common.option(5, "epochs", at_least=1)
+    widths: tuple[int, ...] = _common.option((4,), "widths", at_least=1, at_most=64)
+    name: str = _common.option("relu", "activation", choices=("relu", "tanh"))
+    folds: str = _common.option("5", "K or loo", parse=lambda t: t if t == "loo" or t.isdigit() else int("x"))
+
+    def __post_init__(self):
+        if self.epochs > 100 and self.lr > 1:
+            raise ValueError("epochs > 100 with lr > 1 diverges; lower one")
+
+
+@pytest.mark.parametrize(
+    "argv, message",
+    [
+        (["--lr", "-0.01"], "argument --lr: must be > 0, got -0.01"),
+        (["--lr", "abc"], "argument --lr: invalid float value: 'abc'"),
+        (["--epochs", "0"], "argument --epochs: must be >= 1, got 0"),
+        (["--widths", "4", "65"], "argument --widths: must be <= 64, got 65"),
+        (["--name", "relux"], "argument --name: invalid choice: 'relux'"),
+        (["--folds", "abc"], "argument --folds: invalid literal"),
+        (["--epochs", "200", "--lr", "2"], "epochs > 100 with lr > 1 diverges"),
+        (["--full", "--quick"], "not allowed with argument"),
+    ],
+)
+def test_cli_rejects_bad_values_with_one_argparse_line(argv, message, tmp_path, capsys):
+    run, calls = _demo_experiment()
+    run.experiment_name = "demo"
+    with pytest.raises(SystemExit) as stop:
+        _common.cli(run, _CheckedConfig, _CheckedConfig(), [*argv, "--workdir", str(tmp_path)], "doc")
+    assert stop.value.code == 2 and calls == []
+    err = capsys.readouterr().err.strip().splitlines()
+    assert err[0] == "usage: python -m experiments.demo [options]" and len(err) == 2
+    assert err[1].startswith("python -m experiments.demo: error: ") and message in err[1], err[1]
+
+
+def test_run_checks_the_config_before_any_work(tmp_path):
+    run, calls = _demo_experiment()
+    with pytest.raises(ValueError, match="lr must be > 0, got -1.0"):
+        run(dataclasses.replace(_CheckedConfig(), lr=-1.0), tmp_path)
+    with pytest.raises(ValueError, match="widths must be >= 1, got 0"):
+        run(dataclasses.replace(_CheckedConfig(), widths=(4, 0)), tmp_path)
+    assert calls == [] and list(tmp_path.iterdir()) == []
+    with pytest.raises(ValueError, match="the default 0 is not allowed"):
+        _common.option(0, "epochs", at_least=1)
+
+
+def test_settings_name_and_missing_extra(monkeypatch):
+    assert _common.settings_name(_DemoConfig(), _DemoConfig, _DemoConfig(sizes=(3,))) == "full"
+    assert _common.settings_name(_DemoConfig(sizes=(3,)), _DemoConfig, _DemoConfig(sizes=(3,))) == "quick"
+    assert _common.settings_name(_DemoConfig(), _DemoConfig, _DemoConfig()) == "quick and full"
+    assert _common.settings_name(_DemoConfig(rate=2.0), _DemoConfig, _DemoConfig()) == "custom"
+    assert _common.missing_extra("json", "test") is None
+    monkeypatch.setitem(sys.modules, "torch", None)  # `import torch` now fails
+    assert _common.missing_extra("torch", "torch") == (
+        "torch is not installed, so its columns are left out; `pip install -e '.[torch]'` adds them."
+    )
+
+
+def test_figure_alt_text_is_the_whole_first_sentence():
+    summary = _common.Summary("t")
+    caption = (
+        "The learned line w.x + b = 0 of each gate, e.g. AND, at eta 0.1 and with a caption far longer than "
+        "eighty characters. Second sentence."
+    )
+    summary.figure("a.png", caption)
+    summary.figure("b.png", "No period at the end", alt="Given [alt] text.")
+    text = summary.render()
+    assert f"![{caption.split(' Second')[0]}](a.png)" in text
+    assert "![Given alt text.](b.png)" in text
+
+
+def test_without_columns():
+    header, rows = _common.without_columns(["a", "torch", "b"], [[1, "n/a", 2], [3, "n/a", 4]], ["torch"])
+    assert header == ["a", "b"] and rows == [[1, 2], [3, 4]]
+    with pytest.raises(ValueError, match="no column named"):
+        _common.without_columns(["a"], [[1]], ["torch"])
+
+
+def test_lesson_metrics():
+    lessons = [_common.Lesson("a", True, "A holds."), _common.Lesson("b", False, "B does not.")]
+    assert _common.lesson_metrics(lessons) == {
+        "a": {"holds": True, "text": "A holds."},
+        "b": {"holds": False, "text": "B does not."},
+    }
+    with pytest.raises(ValueError, match="two lessons are named 'a'"):
+        _common.lesson_metrics(lessons[:1] * 2)
 
 
 def test_compilation_cache_env(tmp_path, monkeypatch):
@@ -149,6 +247,71 @@ def test_compilation_cache_env(tmp_path, monkeypatch):
         assert _common.enable_compilation_cache() == tmp_path / "xdg" / "fnn" / "jax"
     finally:
         jax.config.update("jax_compilation_cache_dir", previous)
+
+
+def _fake_finished(run_dir: Path, name: str, wall: float, lessons: dict) -> None:
+    """An experiment folder as a finished run leaves it, without running the experiment."""
+    from experiments.report import _module
+
+    module = _module(name)
+    folder = run_dir / name
+    folder.mkdir(parents=True)
+    config = _common.config_to_dict(module.QUICK)
+    _common.write_json(folder / "config.json", {"experiment": name, "config": config})
+    _common.write_json(folder / "metrics.json", {"wall_time_s": wall, "lessons": lessons})
+    _common.write_text(folder / "summary.md", f"## {module.TITLE}\n\n![A figure.](f.png)\n\nA figure.\n")
+    _common.write_json(folder / "done.json", {"experiment": name, "config": config})
+
+
+def test_only_rerenders_the_whole_report(tmp_path, capsys):
+    """``--only X --run R`` redoes X and re-renders the report of every finished experiment in R."""
+    from experiments.__main__ import main
+    from experiments.report import EXPERIMENTS
+
+    run_dir = tmp_path / "r"
+    _fake_finished(run_dir, "perceptron", 3.0, {"a": {"holds": True, "text": "."}, "b": {"holds": False, "text": "."}})
+    _fake_finished(run_dir, "losses", 4.0, {})
+    argv = ["--only", "model_parameters", "--run", "r", "--results", str(tmp_path), "--no-cache"]
+    assert main(argv) == 0
+    report = (run_dir / "report.md").read_text()
+    header = report.splitlines()[2]
+    assert "quick settings" in header and "3 of 9 experiments finished" in header
+    own = _common.read_json(run_dir / "model_parameters" / "metrics.json")["wall_time_s"]
+    assert f"their own times add up to {3.0 + 4.0 + own:.1f} s" in header
+    rows = {line.split("|")[1].strip(): line for line in report.splitlines() if line.startswith("| ")}
+    assert "| done earlier | quick | 1 of 2 | 3.0 |" in rows["[Perceptron and logic gates](#perceptron)"]
+    assert "| done | quick and full | 2 of 2 |" in rows["[Model structure and parameters](#model_parameters)"]
+    assert "not run (`python -m experiments --only optimizers --run r`)" in report
+    index = report.split("\n\n")[2].splitlines()
+    assert len(index) == 2 + len(EXPERIMENTS)  # header, rule, one row per experiment
+    for name in ("perceptron", "losses", "model_parameters"):
+        assert f'<a id="{name}"></a>' in report
+    assert "(perceptron/f.png)" in report and "(model_parameters/parameter_counts.png)" in report
+
+    # rebuilt from the folder alone, the same sections and times
+    from experiments.report import main as report_main
+
+    report_main([str(run_dir)])
+    rebuilt = (run_dir / "report.md").read_text()
+    assert rebuilt.split("\n", 3)[3].replace("| done |", "| done earlier |") == report.split("\n", 3)[3].replace(
+        "| done |", "| done earlier |"
+    )
+
+
+def test_full_settings_named_only_in_a_full_run(tmp_path):
+    from experiments.report import collect, write_report
+
+    run_dir = tmp_path / "r"
+    _fake_finished(run_dir, "perceptron", 1.0, {})
+    write_report(run_dir, collect(run_dir))
+    assert "quick settings" in (run_dir / "report.md").read_text().splitlines()[2]
+    config = _common.read_json(run_dir / "perceptron" / "config.json")
+    from experiments import perceptron
+
+    config["config"] = _common.config_to_dict(perceptron.Config())
+    _common.write_json(run_dir / "perceptron" / "config.json", config)
+    write_report(run_dir, collect(run_dir))
+    assert "full settings" in (run_dir / "report.md").read_text().splitlines()[2]
 
 
 def test_relink_prefixes_only_relative_links():
@@ -170,103 +333,3 @@ def test_help(args):
     assert "usage: python -m experiments" in out.stdout
     if args[1] == "experiments.activations":
         assert "--deep-activations" in out.stdout and "--quick" in out.stdout
-
-
-# --------------------------------------------------------------------------- the experiments
-
-
-def test_perceptron(tmp_path):
-    mod = _load("perceptron")
-    mod.run(dataclasses.replace(mod.QUICK, epochs=6, mlp_epochs=150, n_points=40), tmp_path)
-    metrics = _check_outputs(
-        tmp_path,
-        figures=["mistakes.png", "decision_lines.png", "xor_networks.png"],
-        csvs=["gates.csv", "xor_truth_table.csv"],
-    )
-    for gate in ("and", "or", "nand"):
-        assert metrics["gates"][gate]["separable"] is True
-        assert metrics["gates"][gate]["last_epoch_mistakes"] == 0
-    assert metrics["gates"]["xor"]["separable"] is False
-    assert metrics["gates"]["xor"]["last_epoch_mistakes"] > 0
-    assert metrics["xor"]["hand_set_network_correct"] is True
-    assert metrics["xor"]["mlp_corners_correct"] is True
-
-
-def test_logistic_regression(tmp_path):
-    mod = _load("logistic_regression")
-    mod.run(dataclasses.replace(mod.QUICK, epochs=60), tmp_path)
-    metrics = _check_outputs(tmp_path, figures=["logistic_regression.png"], csvs=["test_metrics.csv"])
-    assert metrics["metric_gap_vs_sklearn"] < 1e-6  # fnn.metrics vs sklearn.metrics on the same predictions
-    assert metrics["hand_vs_grad_max_weight_gap"] < 1e-4  # float32 rounding over 60 steps
-    assert metrics["fnn"]["accuracy"] > 0.9 and metrics["sklearn"]["accuracy"] > 0.9
-    assert sum(map(sum, metrics["confusion_matrix"])) == round(0.3 * 569)
-
-
-def test_losses(tmp_path):
-    mod = _load("losses")
-    mod.run(dataclasses.replace(mod.QUICK, task_epochs=30, hidden=4), tmp_path)
-    metrics = _check_outputs(tmp_path, figures=["mae_vs_mse.png"], csvs=["tasks.csv"])
-    line = metrics["line"]
-    # The outliers pull the MSE line further from the true slope 2 and intercept 1 than the MAE line.
-    assert abs(line["MAE"]["b"] - 1.0) < abs(line["MSE"]["b"] - 1.0)
-    assert set(metrics["tasks"]) == {
-        "regression",
-        "binary classification",
-        "multi-class classification",
-        "multi-label classification",
-    }
-    assert metrics["tasks"]["binary classification"]["test_value"] > 0.8
-
-
-def test_model_parameters(tmp_path):
-    mod = _load("model_parameters")
-    mod.run(mod.QUICK, tmp_path)
-    metrics = _check_outputs(tmp_path, figures=["parameter_counts.png"], csvs=["models.csv", "parameter_tables.csv"])
-    assert metrics["round_trip_exact"] is True
-    counts = metrics["counts"]
-    assert counts["perceptron (gates)"] == 3 and counts["hand-set XOR network"] == 9  # 2*2+2 + 2*1+1
-    assert counts["deep network (activations)"] == 64 * 32 + 32 + 9 * (32 * 32 + 32) + 32 * 10 + 10
-    assert counts["linear regression (housing)"] == 5 and counts["logistic regression (breast cancer)"] == 31
-    assert counts["XOR MLP (perceptron)"] == 2 * 8 + 8 + 8 + 1
-    assert counts["overfitting network (generalisation)"] == 128 + 128 + 128 * 128 + 128 + 128 + 1
-    assert list(counts) == MODEL_CHOICES == list(mod.models())
-    with pytest.raises(ValueError, match="saved_model must be one of"):
-        mod.run(dataclasses.replace(mod.QUICK, saved_model="nope"), tmp_path / "bad")
-
-
-MODEL_CHOICES = [
-    "perceptron (gates)",
-    "hand-set XOR network",
-    "XOR MLP (perceptron)",
-    "linear regression (housing)",
-    "logistic regression (breast cancer)",
-    "deep network (activations)",
-    "multi-class network (losses, wine)",
-    "widest approximator (generalisation)",
-    "overfitting network (generalisation)",
-]
-
-
-@pytest.mark.parametrize("choice", MODEL_CHOICES)
-def test_model_parameters_saves_the_chosen_model(tmp_path, choice):
-    """The saved file holds the chosen model's parameters (once, 4 of the 9 choices saved another model)."""
-    import jax
-    import numpy as np
-
-    from fnn import inspect
-
-    mod = _load("model_parameters")
-    seed = 3
-    metrics = mod.run(dataclasses.replace(mod.QUICK, seed=seed, saved_model=choice), tmp_path)
-    model = mod.models()[choice]
-    expected = model.init(jax.random.key(seed))
-    saved = inspect.load(tmp_path / "saved_model.msgpack")
-    assert jax.tree.structure(saved) == jax.tree.structure(expected)
-    for got, want in zip(jax.tree.leaves(saved), jax.tree.leaves(expected), strict=True):
-        assert got.dtype == want.dtype and got.shape == want.shape
-        np.testing.assert_array_equal(got, want)
-    assert metrics["saved_model"] == choice and metrics["saved_architecture"] == model.architecture
-    assert metrics["saved_param_count"] == metrics["counts"][choice] == inspect.param_count(expected)
-    if model.net is not None:  # an MLP: the saved parameters run in its spec
-        x = np.ones((2, model.net.layer_sizes[0]), np.float32)
-        np.testing.assert_array_equal(model.net.apply(saved, x), model.net.apply(expected, x))

@@ -171,18 +171,26 @@ def test_zero_division_matches_sklearn(enable_x64, zero_division):
             np.testing.assert_allclose(got, expected, rtol=1e-12, err_msg=f"{name} {average}")
 
 
-@pytest.mark.parametrize("weighted", [False, True])
-def test_confusion_matrix_matches_sklearn(enable_x64, weighted):
+@pytest.mark.parametrize("weights", [None, "float64", "float32", "int64", "bool"])
+def test_confusion_matrix_matches_sklearn(enable_x64, weights):
     rng = np.random.default_rng(5)
     y_true, y_pred = _labels(rng)
-    w = rng.uniform(0, 3, N) if weighted else None
+    w = {
+        None: None,
+        "float64": rng.uniform(0, 3, N),
+        "float32": rng.uniform(0, 3, N).astype(np.float32),
+        "int64": rng.integers(0, 2**40, N),
+        "bool": rng.uniform(size=N) > 0.3,
+    }[weights]
     got = jax.jit(lambda t, p, w: metrics.confusion_matrix(t, p, weights=w, num_classes=C + 1))(y_true, y_pred, w)
-    expected = skm.confusion_matrix(y_true, y_pred, sample_weight=w, labels=np.arange(C + 1))
+    # scikit-learn counts in int64 for integer (and bool) weights, in float64 otherwise; so do we
+    # with x64, also for float32 weights (each exact in float64, so the sums are float64's).
+    expected = skm.confusion_matrix(y_true, y_pred, sample_weight=None if w is None else w, labels=np.arange(C + 1))
     assert got.shape == (C + 1, C + 1)
-    if weighted:
+    assert got.dtype == (np.int64 if weights in (None, "int64", "bool") else np.float64)
+    if weights in ("float64", "float32"):
         np.testing.assert_allclose(got, expected, rtol=1e-12)
     else:
-        assert jnp.issubdtype(got.dtype, jnp.integer)
         np.testing.assert_array_equal(got, expected)
 
 

@@ -28,18 +28,21 @@ def _data(seed=0, n=N):
     return jnp.asarray(X), jnp.asarray(y)
 
 
+_NET = mlp.MLP([D, 5, C], activation="tanh")
+
+
 def _loss(params, X, y):
-    logits = mlp.apply(params, X, activation="tanh")
+    logits = _NET.apply(params, X)
     return -jnp.take_along_axis(jax.nn.log_softmax(logits), y[:, None], axis=1)[:, 0]
 
 
 def _accuracy(params, X, y, weights):
-    hit = jnp.argmax(mlp.apply(params, X, activation="tanh"), axis=1) == y
+    hit = jnp.argmax(_NET.apply(params, X), axis=1) == y
     return jnp.sum(weights * hit) / jnp.sum(weights)
 
 
 def _params(seed=1):
-    return mlp.init(jax.random.key(seed), [D, 5, C], activation="tanh")
+    return _NET.init(jax.random.key(seed))
 
 
 @functools.partial(jax.jit, static_argnums=0)

@@ -203,8 +203,10 @@ def _fnn_fit_and_score(case: Case, epochs: int, max_rows: int | None):
 
     from fnn import losses, mlp, optim, train
 
+    net = mlp.MLP(list(case.layers), activation=case.activation)
+
     def forward(params, X):
-        return mlp.apply(params, X, activation=case.activation)
+        return net.apply(params, X)
 
     if case.loss == "cross_entropy":
 
@@ -225,7 +227,7 @@ def _fnn_fit_and_score(case: Case, epochs: int, max_rows: int | None):
 
     def fit_fn(key, X, y, weights=None):
         init_key, shuffle_key = jax.random.split(key)
-        params = mlp.init(init_key, list(case.layers), activation=case.activation)
+        params = net.init(init_key)
         params, _ = train.fit(
             loss_fn,
             params,

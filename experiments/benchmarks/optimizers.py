@@ -53,39 +53,18 @@ PAIRS = {
 QUICK_PAIRS = ("sgd_momentum", "adam")
 
 
-def _mlp_init(key, sizes):
-    try:
-        import fnn.mlp
-
-        return fnn.mlp.init(key, sizes)
-    except (ImportError, AttributeError):  # fnn.mlp is optional for this benchmark
-        keys = jax.random.split(key, len(sizes) - 1)
-        return [
-            {"w": jax.random.normal(k, (m, n)) * jnp.sqrt(2.0 / m), "b": jnp.zeros(n)}
-            for k, m, n in zip(keys, sizes[:-1], sizes[1:], strict=True)
-        ]
-
-
-def _mlp_apply(params, x):
-    try:
-        import fnn.mlp
-
-        return fnn.mlp.apply(params, x, activation="relu")
-    except (ImportError, AttributeError):
-        for layer in params[:-1]:
-            x = jax.nn.relu(x @ layer["w"] + layer["b"])
-        return x @ params[-1]["w"] + params[-1]["b"]
-
-
 def _problems(key):
     from sklearn.datasets import load_breast_cancer
 
+    from fnn.mlp import MLP
+
+    wide, small = MLP([784, 256, 256, 10]), MLP([30, 32, 1])  # relu, He init
     k1, k2, k3, k4 = jax.random.split(key, 4)
     x = jax.random.normal(k1, (128, 784))
     y = jax.random.randint(k2, (128,), 0, 10)
 
     def softmax_ce(params, x, y):
-        logits = _mlp_apply(params, x)
+        logits = wide.apply(params, x)
         return -jnp.mean(jnp.take_along_axis(jax.nn.log_softmax(logits), y[:, None], axis=1))
 
     data = load_breast_cancer()
@@ -93,12 +72,12 @@ def _problems(key):
     xc, yc = jnp.asarray(xc, jnp.float32), jnp.asarray(data.target, jnp.float32)
 
     def binary_ce(params, x, y):
-        z = _mlp_apply(params, x)[:, 0]
+        z = small.apply(params, x)[:, 0]
         return jnp.mean(jnp.logaddexp(0.0, z) - y * z)
 
     return {
-        "mlp_784": (_mlp_init(k3, [784, 256, 256, 10]), softmax_ce, x, y),
-        "cancer": (_mlp_init(k4, [30, 32, 1]), binary_ce, xc, yc),
+        "mlp_784": (wide.init(k3), softmax_ce, x, y),
+        "cancer": (small.init(k4), binary_ce, xc, yc),
     }
 
 

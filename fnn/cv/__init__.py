@@ -15,8 +15,16 @@ padding of the data nor a recompilation:
 
 :func:`cross_validate` runs ``jit(vmap(fold))`` over the folds, where ``fold(key,
 fold_spec, hyperparams)`` is one pure function; :func:`grid_search` crosses the same
-function with a grid of hyperparameters in one program. ``chunk_size=c`` runs the
-same program on ``c`` folds at a time to bound memory.
+function with a grid of hyperparameters in one program, and :func:`cross_val_predict`
+returns every row's out-of-fold prediction. ``chunk_size=c`` runs the same program
+on ``c`` folds at a time to bound memory.
+
+What they check for you: ``cv=K`` is stratified K-fold for integer class labels and
+K-fold otherwise (scikit-learn's ``check_cv`` for a classifier; the result's ``"cv"``
+says which); a ``fit_fn`` or ``score_fn`` that reads rows of weight 0 raises
+``ValueError`` (``check_leakage=False`` to skip: one more run of one chunk, no
+compilation); every fold reports its health (``"status"``), a fold with non-finite
+parameters scores NaN, and unhealthy folds raise one ``RuntimeWarning``.
 
 With several devices (``devices=``, by default every device JAX sees, across
 processes after ``jax.distributed.initialize``) the folds are padded to equal
@@ -36,10 +44,11 @@ The modules, one concern each:
   folds under ``vmap``;
 * :mod:`fnn.cv.engine`: devices, chunks, lowering, compiling (:data:`CPU_FAST_COMPILE`),
   running and gathering across processes, for any function mapped over entries;
-* :mod:`fnn.cv.api`: :func:`cross_validate`, :func:`cross_val_score`, :func:`grid_search`.
+* :mod:`fnn.cv.api`: :func:`cross_validate`, :func:`cross_val_score`, :func:`cross_val_predict`,
+  :func:`grid_search`.
 """
 
-from fnn.cv.api import cross_val_score, cross_validate, grid_search
+from fnn.cv.api import cross_val_predict, cross_val_score, cross_validate, grid_search
 from fnn.cv.engine import CPU_FAST_COMPILE
 from fnn.cv.splits import (
     MaskSplit,
@@ -56,6 +65,7 @@ __all__ = [
     "CPU_FAST_COMPILE",
     "MaskSplit",
     "Split",
+    "cross_val_predict",
     "cross_val_score",
     "cross_validate",
     "from_indices",

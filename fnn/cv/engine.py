@@ -65,6 +65,7 @@ __all__ = [
     "lower",
     "plan",
     "run",
+    "run_first_chunk",
 ]
 
 
@@ -596,3 +597,44 @@ def _run_chunks(fn, shared, entries, static, mesh, the_plan, compiler_options, w
     )
     gathered = _gather(local, np.array([p for p, _ in devices]), the_plan.n_entries)
     return gathered, run_time, compile_time, tuple(executables.values())
+
+
+# --------------------------------------------------------------------------- running a compiled program again
+
+
+def run_first_chunk(result: Run, shared: tuple, entries: tuple, *, mesh: Mesh) -> Any | None:
+    """Runs ``result``'s compiled program once more on the entries of its first chunk, with other ``shared``.
+
+    Nothing is traced or compiled: ``shared`` must have the shapes and dtypes ``result``
+    was compiled for (``entries`` are those given to :func:`run`). Each entry of the
+    first chunk is computed by the same executable at the same position in its chunk
+    as in ``result``, so an entry whose outputs depend only on its own row and on
+    ``shared`` gives bitwise what ``result`` gave where ``shared`` is unchanged (for
+    ``fnn.cv``'s leakage check, which changes rows an honest fold never reads). It costs
+    one chunk's run time (the partitioned program: one run on every device).
+
+    Args:
+      result: what :func:`run` returned for the same ``fn``, ``entries`` and ``mesh``.
+      shared: the other shared arguments.
+      entries: the entries given to :func:`run`.
+      mesh: the mesh given to :func:`run`.
+
+    Returns:
+      the outputs of the first chunk's entries (numpy, leading axis ``plan.chunk_size``),
+      or ``None`` on a process of a multi-process run none of whose devices ran a chunk
+      (every other process returns the same outputs).
+    """
+    the_plan = result.plan
+    entries, _ = _host_entries(entries, "run_first_chunk")
+    if the_plan.partitioned:
+        args, _ = _raw_keys(tuple(shared) + tuple(_pad(entries, the_plan.n_padded)))
+        n_shared = len(shared)
+        args = _place(args[:n_shared], mesh, P()) + _place(args[n_shared:], mesh, P(tuple(mesh.axis_names)))
+        return _to_host(jax.block_until_ready(result.executables[0](*args)), the_plan.chunk_size)
+    running = [device for position, device in _local_devices(mesh) if the_plan.chunks(position)]
+    if not running:
+        return None
+    # result.executables holds one executable per running device of this process, in mesh order
+    first = jax.tree.map(lambda a: a[: the_plan.chunk_size], entries)
+    on_device = jax.device_put((tuple(shared), first), running[0])
+    return jax.device_get(jax.block_until_ready(result.executables[0](*on_device[0], *on_device[1])))

@@ -12,8 +12,15 @@ are 1 on its training rows and 0 elsewhere:
 
 :func:`fit_and_score_chunk` maps :func:`fit_and_score_fold` over a chunk of entries
 (folds, or settings x folds for a grid) with ``vmap``; :func:`arguments` builds what it
-shares and what it maps over. Running it, on one device or many, is
+shares and what it maps over. :func:`fit_and_predict_chunk` (with
+:func:`predict_arguments`) predicts each fold's test rows instead, for
+:func:`fnn.cv.cross_val_predict`. Running them, on one device or many, is
 :mod:`fnn.cv.engine`'s job.
+
+Every fold also reports its health (:class:`FoldHealth`): whether its parameters are
+finite and the epoch at which training diverged (from the ``History`` when ``fit_fn``
+returns one). A fold whose parameters are not finite scores NaN, never a number (the
+argmax of NaN logits is class 0, which would score like a guess).
 """
 
 from __future__ import annotations
@@ -32,11 +39,16 @@ from fnn.train import History
 
 __all__ = [
     "Arguments",
+    "FoldHealth",
+    "all_finite",
     "arguments",
+    "fit_and_predict_chunk",
+    "fit_and_predict_fold",
     "fit_and_score_chunk",
     "fit_and_score_fold",
     "fold_weights",
     "n_settings",
+    "predict_arguments",
     "unpack_fit",
 ]
 
@@ -74,6 +86,44 @@ def unpack_fit(out: Any) -> tuple[Params, History | None]:
     return out, None
 
 
+class FoldHealth(NamedTuple):
+    """How one fold's training ended, computed inside the program (a few ops per fold)."""
+
+    #: ``()`` bool: every inexact leaf of the fold's parameters is finite.
+    finite_params: Array
+    #: ``()`` int32: the first epoch with a non-finite step (``History.diverged_epoch``),
+    #: -1 if none or if ``fit_fn`` returns no ``History``.
+    diverged_epoch: Array
+
+
+def all_finite(tree: Any) -> Array:
+    """``()`` bool: every inexact leaf of ``tree`` is finite; one ``sum(x * 0)`` per leaf.
+
+    ``x * 0`` is 0 for finite ``x`` and NaN for inf or NaN, so the sum is NaN exactly
+    when some element is not finite, and it never overflows (the check
+    :func:`fnn.train.fit` uses for divergence).
+
+    Example:
+      >>> all_finite({"w": jnp.array([1.0, jnp.inf]), "n": jnp.array(3)})
+      Array(False, dtype=bool)
+    """
+    leaves = [jnp.asarray(x) for x in jax.tree.leaves(tree)]
+    zeros = [jnp.sum(x * 0).astype(jnp.float32) for x in leaves if jnp.issubdtype(x.dtype, jnp.inexact)]
+    return jnp.isfinite(sum(zeros)) if zeros else jnp.asarray(True)
+
+
+def _health(params: Params, history: History | None) -> FoldHealth:
+    diverged = jnp.asarray(-1, jnp.int32) if history is None else jnp.asarray(history.diverged_epoch, jnp.int32)
+    return FoldHealth(all_finite(params), diverged)
+
+
+def _nan_unless(finite: Array, value: Array) -> Array:
+    """``value`` where ``finite``, NaN (float) where not: a number from non-finite parameters is no score."""
+    if not jnp.issubdtype(value.dtype, jnp.inexact):
+        value = value.astype(jnp.result_type(float))
+    return jnp.where(finite, value, jnp.full_like(value, jnp.nan))
+
+
 def _score(score_fn, params, X, y, w, name):
     s = jnp.asarray(score_fn(params, X, y, w))
     if s.shape != ():
@@ -94,21 +144,25 @@ def fit_and_score_fold(
     key: PRNGKey,
     fold: Any,
     hyperparams: dict[str, Array] | None,
-) -> tuple[Params, History | None, Array, Array | None]:
+) -> tuple[Params, History | None, Array, Array | None, FoldHealth]:
     """One fold, trained and scored: the pure function the program maps over folds (and settings).
 
     Returns:
-      ``(params, history, test_score, train_score)``; ``history`` is ``None`` unless
-      ``fit_fn`` returns one, ``train_score`` is ``None`` unless ``return_train_score``.
+      ``(params, history, test_score, train_score, health)``; ``history`` is ``None``
+      unless ``fit_fn`` returns one, ``train_score`` is ``None`` unless
+      ``return_train_score``. Both scores are NaN when the parameters are not finite.
     """
     train_w, test_w = fold_weights(test_fold, fold, X.dtype)
     if hyperparams is None:
         params, history = unpack_fit(fit_fn(key, X, y, train_w))
     else:
         params, history = unpack_fit(fit_fn(key, X, y, train_w, hyperparams))
-    test = _score(score_fn, params, X, y, test_w, "test")
-    train = _score(score_fn, params, X, y, train_w, "train") if return_train_score else None
-    return params, history, test, train
+    health = _health(params, history)
+    test = _nan_unless(health.finite_params, _score(score_fn, params, X, y, test_w, "test"))
+    train = None
+    if return_train_score:
+        train = _nan_unless(health.finite_params, _score(score_fn, params, X, y, train_w, "train"))
+    return params, history, test, train, health
 
 
 def fit_and_score_chunk(
@@ -150,15 +204,17 @@ def n_settings(hyperparams: dict[str, Any] | None) -> int:
 
 
 class Arguments(NamedTuple):
-    """What :func:`fit_and_score_chunk` needs, in the engine's terms
+    """What :func:`fit_and_score_chunk` (or :func:`fit_and_predict_chunk`) needs, in the engine's terms
     (``fnn.cv.engine.run(fit_and_score_chunk, *arguments)``)."""
 
     #: ``(X, y, test_fold, key)``: the same for every entry (``test_fold`` is ``None`` for masks).
     shared: tuple
     #: ``(folds, fold_index, hyperparams)``, one row per entry, settings-major: fold ids
-    #: ``(E,)`` or ``(train, test)`` masks ``(E, n)``, ``(E,)`` fold numbers, ``{name: (E,)}`` or ``None``.
+    #: ``(E,)`` or ``(train, test)`` masks ``(E, n)``, ``(E,)`` fold numbers, ``{name: (E,)}`` or ``None``
+    #: (for :func:`fit_and_predict_chunk`, ``rows`` ``(E, m)`` in place of ``hyperparams``).
     entries: tuple
-    #: ``fit_fn``, ``score_fn``, ``return_train_score``, ``n_folds``: compile-time constants.
+    #: ``fit_fn``, ``score_fn``, ``return_train_score``, ``n_folds`` (``fit_fn``, ``predict_fn``,
+    #: ``n_folds`` for :func:`fit_and_predict_chunk`): compile-time constants.
     static: dict
 
 
@@ -207,3 +263,99 @@ def arguments(
         hyperparams = jax.tree.map(lambda a: np.repeat(np.asarray(a), split.n_folds), hyperparams)
     static = dict(fit_fn=fit_fn, score_fn=score_fn, return_train_score=return_train_score, n_folds=split.n_folds)
     return Arguments((X, y, test_fold, key), (folds, fold_index, hyperparams), static)
+
+
+# --------------------------------------------------------------------------- out-of-fold predictions
+
+
+def fit_and_predict_fold(
+    fit_fn: Callable[..., Any],
+    predict_fn: Callable[[Params, Array], Array],
+    X: Array,
+    y: Array,
+    test_fold: Array | None,
+    key: PRNGKey,
+    fold: Any,
+    rows: Array,
+) -> tuple[Params, Array, FoldHealth]:
+    """One fold trained on its training rows, then asked to predict the rows ``rows`` (its test rows).
+
+    Args:
+      fit_fn: as :func:`fit_and_score_fold`.
+      predict_fn: ``predict_fn(params, X_rows) -> (m, ...)``, one prediction per row.
+      X, y, test_fold, key, fold: as :func:`fit_and_score_fold`.
+      rows: ``(m,)`` int32: the fold's test rows, padded to the largest test fold with
+        copies of its first test row (their predictions are dropped on the host).
+
+    Returns:
+      ``(params, predictions, health)``, ``predictions`` of shape ``(m, ...)``.
+    """
+    train_w, _ = fold_weights(test_fold, fold, X.dtype)
+    params, history = unpack_fit(fit_fn(key, X, y, train_w))
+    predictions = jnp.asarray(predict_fn(params, X[rows]))
+    if predictions.shape[:1] != rows.shape:
+        raise ValueError(
+            f"cross_val_predict: predict_fn(params, X) must return one prediction per row of X, "
+            f"got shape {predictions.shape} for {rows.shape[0]} rows"
+        )
+    return params, predictions, _health(params, history)
+
+
+def fit_and_predict_chunk(
+    X: Array,
+    y: Array,
+    test_fold: Array | None,
+    key: PRNGKey,
+    folds: Any,
+    fold_index: Array,
+    rows: Array,
+    *,
+    fit_fn: Callable[..., Any],
+    predict_fn: Callable[[Params, Array], Array],
+    n_folds: int,
+) -> Any:
+    """A chunk of folds trained and asked for their test rows' predictions at once.
+
+    Fold ``k`` draws ``jax.random.split(key, n_folds)[k]``, as in :func:`fit_and_score_chunk`,
+    so it trains as :func:`fnn.cv.cross_validate` does with the same key.
+
+    Returns:
+      :func:`fit_and_predict_fold`'s outputs with a leading axis of entries.
+    """
+    keys = jax.random.split(key, n_folds)[fold_index]
+    one = functools.partial(fit_and_predict_fold, fit_fn, predict_fn, X, y, test_fold)
+    return jax.vmap(one)(keys, folds, rows)
+
+
+def predict_arguments(
+    fit_fn: Callable[..., Any],
+    predict_fn: Callable[[Params, Array], Array],
+    X: Any,
+    y: Any,
+    split: Split | MaskSplit,
+    key: PRNGKey,
+) -> Arguments:
+    """The arguments of :func:`fit_and_predict_chunk`: the test rows of each fold, padded to the largest.
+
+    ``split``'s test sets must partition the rows (checked by the caller). Each fold's
+    rows are its test rows in ascending order, padded to the largest test-fold size
+    ``m`` (static) with copies of its first one: ``K * m`` ints, O(n) for a partition.
+
+    Example:
+      >>> from fnn.cv import kfold
+      >>> args = predict_arguments(None, None, np.zeros((5, 2)), np.zeros(5), kfold(5, 2), jax.random.key(0))
+      >>> args.entries[2]
+      array([[0, 1, 2],
+             [3, 4, 3]], dtype=int32)
+    """
+    tests = [test for _, test in split.split()]
+    width = max(t.shape[0] for t in tests)
+    rows = np.stack([np.concatenate([t, np.full(width - t.shape[0], t[0])]) for t in tests]).astype(np.int32)
+    folds: Any
+    if isinstance(split, Split):
+        test_fold, folds = split.test_fold, np.arange(split.n_folds, dtype=np.int32)
+    else:
+        test_fold, folds = None, (split.train, split.test)
+    fold_index = np.arange(split.n_folds, dtype=np.int32)
+    static = dict(fit_fn=fit_fn, predict_fn=predict_fn, n_folds=split.n_folds)
+    return Arguments((X, y, test_fold, key), (folds, fold_index, rows), static)
