@@ -20,8 +20,9 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from experiments import _common, _plotting, _study, networks
+from experiments import _common, _plotting, networks
 from experiments._common import Lesson, option
+from experiments._numbers import sig
 from fnn import activations, backprop, datasets, losses, optim, train
 
 NAME = "activations"
@@ -35,20 +36,23 @@ CHANCE = 0.1  # ten digits
 @dataclasses.dataclass(frozen=True)
 class Config:
     seed: int = option(0, "PRNG seed for initialisation, shuffling and the train/held-out split")
-    depth: int = option(networks.DEEP_DEPTH, "number of hidden layers of the deep networks")
-    width: int = option(networks.DEEP_WIDTH, "units per hidden layer")
+    depth: int = option(networks.DEEP_DEPTH, "number of hidden layers of the deep networks", at_least=2)
+    width: int = option(networks.DEEP_WIDTH, "units per hidden layer", at_least=1)
     deep_activations: tuple[str, ...] = option(
-        networks.DEEP_ACTIVATIONS, "hidden activations compared for vanishing gradients"
+        networks.DEEP_ACTIVATIONS,
+        "hidden activations compared for vanishing gradients",
+        choices=networks.DEEP_ACTIVATIONS,
     )
     learning_rates: tuple[float, ...] = option(
         (0.01, 0.03, 0.1, 0.3, 1.0),
-        "SGD learning rates swept for every activation (the largest also shows dying ReLUs)",
+        "SGD learning rates swept for every activation, increasing (the largest also shows dying ReLUs)",
+        greater_than=0,
     )
-    seeds: int = option(3, "seeds per learning rate (initialisation and shuffles)")
-    epochs: int = option(30, "training epochs of each deep network")
-    batch_size: int = option(64, "mini-batch size")
-    n_train: int = option(1200, "digits examples used for training")
-    n_held_out: int = option(597, "digits examples held out (after the training ones)")
+    seeds: int = option(3, "seeds per learning rate (initialisation and shuffles)", at_least=1)
+    epochs: int = option(30, "training epochs of each deep network", at_least=1)
+    batch_size: int = option(64, "mini-batch size", at_least=1)
+    n_train: int = option(1200, "digits examples used for training", at_least=20, at_most=1700)
+    n_held_out: int = option(597, "digits examples held out (after the training ones)", at_least=10)
 
 
 QUICK = Config(learning_rates=(0.03, 0.1, 0.3, 1.0), seeds=2, epochs=8, n_train=600, n_held_out=400)
@@ -130,7 +134,7 @@ def _initial_params(config: Config) -> dict:
             for a in config.deep_activations
         }
 
-    return _study.compile_once(init_all, keys)(keys)
+    return _common.run_once(init_all, keys)
 
 
 def _program(config: Config):
@@ -209,7 +213,7 @@ def _deep_networks(config: Config, data) -> dict:
     lrs = np.tile(np.repeat(rates, n_seed), n_act)
     keys = jnp.tile(jax.random.split(jax.random.key(config.seed + 2), n_seed), n_act * n_lr)
     args = (X, y, Xv, yv, index, lrs, params, keys)
-    result = _study.compile_once(_program(config), *args)(*args)
+    result = _common.run_once(_program(config), *args)
     return {
         a: {k: np.asarray(v).reshape(n_act, n_lr, n_seed, *v.shape[1:])[i] for k, v in result.items()}
         for i, a in enumerate(names)
@@ -218,23 +222,21 @@ def _deep_networks(config: Config, data) -> dict:
 
 def compute(config: Config) -> dict:
     """The activation curves and every deep network's record (plain numbers and arrays; no files)."""
-    unknown = [a for a in config.deep_activations if a not in networks.DEEP_ACTIVATIONS]
-    if unknown:
-        raise ValueError(f"activations: unknown deep activation(s) {unknown}; choose from {networks.DEEP_ACTIVATIONS}")
+    _common.check_config(config)
     if len(config.learning_rates) < 2 or sorted(config.learning_rates) != list(config.learning_rates):
         raise ValueError(
             f"activations: learning_rates must be at least two increasing rates, got {config.learning_rates}"
         )
-    with _study.progress(NAME, 2) as bar:
+    with _common.progress(NAME, total=2) as step:
+        step("activations and their derivatives")
         curves = _activation_curves()
-        bar.update()
+        step("deep networks, every activation x learning rate x seed")
         deep = _deep_networks(config, _digits(config))
-        bar.update()
     best = {}
     for a, r in deep.items():
         final = np.nan_to_num(r["validation_loss"][:, :, -1].astype(np.float64), nan=np.inf).mean(axis=1)
         best[a] = int(np.argmin(final))
-    return {**curves, "deep": deep, "best": best}
+    return {"config": config, **curves, "deep": deep, "best": best}
 
 
 # --------------------------------------------------------------------------- lessons
@@ -287,8 +289,9 @@ def _accuracy(results: dict) -> dict[str, tuple[float, float]]:
     return out
 
 
-def lessons(results: dict, config: Config) -> list[Lesson]:
+def lessons(results: dict) -> list[Lesson]:
     """The material's claims about activations, checked against this run's numbers."""
+    config = results["config"]
     table = {row[0]: dict(zip(TABLE_HEADER[1:], row[1:], strict=True)) for row in results["table"]}
     out = []
     top = TABLE_HEADER[3]  # the largest derivative on the plotted range
@@ -311,9 +314,9 @@ def lessons(results: dict, config: Config) -> list[Lesson]:
             Lesson(
                 "sigmoid_gradients_vanish",
                 holds,
-                f"At initialisation the first layer's gradient is {_study.sig(init['sigmoid'])} of the last layer's "
+                f"At initialisation the first layer's gradient is {sig(init['sigmoid'])} of the last layer's "
                 f"with sigmoid, through {config.depth} hidden layers, against "
-                + ", ".join(f"{_study.sig(v)} with {a}" for a, v in others.items())
+                + ", ".join(f"{sig(v)} with {a}" for a, v in others.items())
                 + " (median over seeds)"
                 + ("." if holds else ": the sigmoid's gradient does not vanish by three orders of magnitude here."),
             )
@@ -358,7 +361,7 @@ def lessons(results: dict, config: Config) -> list[Lesson]:
                 f"{large['rate']:g}"
                 + (f" (which diverged in {large['diverged']} of {config.seeds} seeds)" if large["diverged"] else "")
                 + (
-                    ": too large a step pushes units below 0 for good."
+                    ": too large a step leaves many more units below 0 on every example."
                     if holds
                     else ": here the largest rate does not leave more dead units than the others."
                 ),
@@ -482,8 +485,8 @@ def render(results: dict, config: Config, workdir: Path) -> dict:
         "seeds; an activation's best rate is the one with the lowest mean held-out loss at the end. Initialisation "
         "follows the activation (He for the ReLU family, Glorot otherwise).",
     )
-    found = lessons(results, config)
-    _study.add_lessons(summary, found)
+    found = lessons(results)
+    said = {lesson.name: lesson.text for lesson in found}
 
     _activation_figure(results, workdir)
     _common.write_csv(workdir / "activations.csv", TABLE_HEADER, results["table"])
@@ -491,7 +494,8 @@ def render(results: dict, config: Config, workdir: Path) -> dict:
         "activations.png",
         "Every element-wise activation (solid) with its derivative as backpropagation computes it (dashed). "
         "The sigmoid's and tanh's derivatives vanish for large |x| (saturation); ReLU's is 1 for x > 0 and 0 for "
-        "x <= 0 (a unit stuck at x <= 0 gets no gradient); leaky ReLU and ELU keep a gradient for x < 0.",
+        "x <= 0 (a unit stuck at x <= 0 gets no gradient); leaky ReLU and ELU keep a gradient for x < 0. "
+        + said["sigmoid_derivative_at_most_a_quarter"],
     )
     summary.table(
         TABLE_HEADER, results["table"], "Values at 0 and the extremes on the plotted range.", csv_name="activations.csv"
@@ -517,7 +521,7 @@ def render(results: dict, config: Config, workdir: Path) -> dict:
                 config.learning_rates[b],
                 init[a],
                 trained[a],
-                f"{_study.sig(np.mean(loss), 3)} ± {_study.sig(np.std(loss))}",
+                f"{sig(np.mean(loss), 3)} ± {sig(np.std(loss))}",
                 f"{accuracy[a][0]:.3f} ± {accuracy[a][1]:.3f}",
             ]
         )
@@ -553,8 +557,12 @@ def render(results: dict, config: Config, workdir: Path) -> dict:
         "vanishing_gradients.png",
         "Norm of the loss gradient for each layer (left: at initialisation; middle: after training) and the "
         "held-out accuracy per epoch (right), each activation at its best rate. Backpropagation multiplies the "
-        "gradient by the activation's derivative once per layer: by at most 0.25 with sigmoid, so the first layers "
-        f"receive {_study.sig(init.get('sigmoid', float('nan')))} of the last layer's gradient here.",
+        "gradient by the activation's derivative once per layer. "
+        + " ".join(
+            said[name]
+            for name in ("sigmoid_gradients_vanish", "relu_family_trains_where_sigmoid_does_not")
+            if name in said
+        ),
     )
     summary.table(
         header,
@@ -567,7 +575,7 @@ def render(results: dict, config: Config, workdir: Path) -> dict:
     )
 
     metrics = {
-        "lessons": {lesson.name: {"holds": lesson.holds, "text": lesson.text} for lesson in found},
+        "lessons": _common.lesson_metrics(found),
         "activation_table": {r[0]: dict(zip(TABLE_HEADER[1:], r[1:], strict=True)) for r in results["table"]},
         "vanishing_gradients": {
             a: {
@@ -607,14 +615,14 @@ def render(results: dict, config: Config, workdir: Path) -> dict:
             "dead_relus.png",
             f"Dead ReLU units (output 0, hence gradient 0, on every training example), epoch by epoch (left) and per "
             f"layer at the end (right), at ReLU's best rate {best['rate']:g} and at the sweep's largest "
-            f"{large['rate']:g}: from {100 * best['dead_init']:.1f}% at initialisation to "
-            f"{100 * best['dead_final']:.1f}% and {100 * large['dead_final']:.1f}%. Leaky ReLU and ELU (non-zero "
-            "slope for x < 0) cannot die this way.",
+            f"{large['rate']:g}. Leaky ReLU and ELU (non-zero slope for x < 0) cannot die this way. "
+            + said["large_steps_kill_relus"],
         )
         summary.table(
             header,
             rows,
-            "Dead ReLU units (mean over seeds) and how many units dead at some epoch were alive again later.",
+            "Dead ReLU units (mean over seeds) and how many units dead at some epoch were alive again later. "
+            + said["dead_units_never_recover"],
             csv_name="dead_relus.csv",
             digits=3,
         )

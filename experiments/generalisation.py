@@ -18,8 +18,9 @@ import jax.numpy as jnp
 import numpy as np
 import optax
 
-from experiments import _common, _plotting, _study, networks
+from experiments import _common, _plotting, networks
 from experiments._common import Lesson, option
+from experiments._numbers import sig
 from fnn import losses, optim, train
 
 NAME = "generalisation"
@@ -29,17 +30,25 @@ TITLE = "Generalisation: universal approximation and overfitting"
 @dataclasses.dataclass(frozen=True)
 class Config:
     seed: int = option(0, "PRNG seed")
-    widths: tuple[int, ...] = option(networks.UNIVERSAL_WIDTHS, "hidden-layer widths for universal approximation")
-    seeds: int = option(5, "initialisations per width (and of the too-large network)")
-    n_grid: int = option(200, "training points on [-pi, pi]")
-    approx_epochs: int = option(4000, "full-batch Adam steps per width")
-    n_small: int = option(20, "training points of the small noisy set")
-    n_validation: int = option(200, "validation points")
-    noise: float = option(0.3, "noise standard deviation of the small set")
-    big_hidden: tuple[int, ...] = option(networks.OVERFITTING_HIDDEN, "hidden layers of the too-large network")
-    overfit_epochs: int = option(3000, "full-batch Adam steps of the too-large network")
-    learning_rate: float = option(0.01, "Adam's learning rate (for the approximators, at the start of its decay)")
-    final_learning_rate: float = option(1e-4, "the approximators' learning rate at the end of its cosine decay")
+    widths: tuple[int, ...] = option(
+        networks.UNIVERSAL_WIDTHS, "hidden-layer widths for universal approximation (increasing)", at_least=1
+    )
+    seeds: int = option(5, "initialisations per width (and of the too-large network)", at_least=1)
+    n_grid: int = option(200, "training points on [-pi, pi]", at_least=2)
+    approx_epochs: int = option(4000, "full-batch Adam steps per width", at_least=1)
+    n_small: int = option(20, "training points of the small noisy set", at_least=1)
+    n_validation: int = option(200, "validation points", at_least=1)
+    noise: float = option(0.3, "noise standard deviation of the small set", greater_than=0)
+    big_hidden: tuple[int, ...] = option(
+        networks.OVERFITTING_HIDDEN, "hidden layers of the too-large network", at_least=1
+    )
+    overfit_epochs: int = option(3000, "full-batch Adam steps of the too-large network", at_least=2)
+    learning_rate: float = option(
+        0.01, "Adam's learning rate (for the approximators, at the start of its decay)", greater_than=0
+    )
+    final_learning_rate: float = option(
+        1e-4, "the approximators' learning rate at the end of its cosine decay", greater_than=0
+    )
 
 
 QUICK = Config(seeds=3, approx_epochs=1500, overfit_epochs=1000)
@@ -83,7 +92,7 @@ def _padded_inits(config: Config) -> dict:
             )
         return jax.tree.map(lambda *leaves: jnp.stack(leaves), *stacked)
 
-    return _study.compile_once(init_all, keys)(keys)
+    return _common.run_once(init_all, keys)
 
 
 def _approximation(config: Config) -> dict:
@@ -105,7 +114,7 @@ def _approximation(config: Config) -> dict:
         return net.apply(trained, x), jnp.mean(loss(trained, x, y)), history.train_loss
 
     args = (x, params, targets)
-    fits, errors, curves = _study.compile_once(jax.vmap(one, (None, 0, 0)), *args)(*args)
+    fits, errors, curves = _common.run_once(jax.vmap(one, (None, 0, 0)), *args)
     shape = (n_w, n_s, n_t)
     return {
         "x": x[:, 0],
@@ -124,7 +133,7 @@ def _overfitting(config: Config) -> dict:
     yv = jnp.sin(Xv) + config.noise * jax.random.normal(k_vnoise, Xv.shape)
     net = networks.overfitting_network(config.big_hidden)
     keys = jax.random.split(k_init, config.seeds)
-    params = _study.compile_once(jax.vmap(net.init), keys)(keys)
+    params = _common.run_once(jax.vmap(net.init), keys)
     grid = np.linspace(-3.0, 3.0, 400, dtype=np.float32)[:, None]
 
     def one(X, y, Xv, yv, p):
@@ -140,7 +149,7 @@ def _overfitting(config: Config) -> dict:
         return history.train_loss, history.validation_loss, net.apply(trained, grid)[:, 0]
 
     args = (X, y, Xv, yv, params)
-    train_loss, validation_loss, curve = _study.compile_once(jax.vmap(one, (None, None, None, None, 0)), *args)(*args)
+    train_loss, validation_loss, curve = _common.run_once(jax.vmap(one, (None, None, None, None, 0)), *args)
     return {
         "X": np.asarray(X[:, 0]),
         "y": np.asarray(y[:, 0]),
@@ -156,14 +165,15 @@ def _overfitting(config: Config) -> dict:
 
 def compute(config: Config) -> dict:
     """Both studies (plain numbers and arrays; no files)."""
+    _common.check_config(config)
     if sorted(config.widths) != list(config.widths) or len(set(config.widths)) != len(config.widths):
         raise ValueError(f"generalisation: widths must increase, got {config.widths}")
-    with _study.progress(NAME, 2) as bar:
+    with _common.progress(NAME, total=2) as step:
+        step("universal approximation")
         approximation = _approximation(config)
-        bar.update()
+        step("overfitting")
         overfitting = _overfitting(config)
-        bar.update()
-    return {"approximation": approximation, "overfitting": overfitting}
+    return {"config": config, "approximation": approximation, "overfitting": overfitting}
 
 
 # --------------------------------------------------------------------------- lessons
@@ -183,14 +193,18 @@ def _overfit_summary(o: dict) -> dict:
     }
 
 
-def lessons(results: dict, config: Config) -> list[Lesson]:
+def lessons(results: dict) -> list[Lesson]:
     """The material's claims about generalisation, checked against this run's numbers."""
+    config = results["config"]
     out = []
     mean = results["approximation"]["errors"].mean(axis=1)  # (widths, targets)
     falls = np.all(np.diff(mean, axis=0) < 0, axis=0)
     for t, target in enumerate(TARGETS):
-        steps = ", ".join(f"{w}: {_study.sig(mean[i, t], 3)}" for i, w in enumerate(config.widths))
+        steps = ", ".join(f"{w}: {sig(mean[i, t], 3)}" for i, w in enumerate(config.widths))
         exceptions = [f"{config.widths[i]} to {config.widths[i + 1]}" for i in np.flatnonzero(np.diff(mean[:, t]) >= 0)]
+        flat = [
+            f"{config.widths[i]} to {config.widths[i + 1]}" for i in np.flatnonzero(mean[1:, t] > 0.9 * mean[:-1, t])
+        ]
         out.append(
             Lesson(
                 f"training_error_falls_with_width_{'sin' if t == 0 else 'step'}",
@@ -198,7 +212,13 @@ def lessons(results: dict, config: Config) -> list[Lesson]:
                 f"Fitting {target} with one hidden tanh layer, the training MSE (mean over {config.seeds} seeds) by "
                 f"width is {steps}"
                 + (
-                    ": it falls with every added width."
+                    ": it falls with every added width"
+                    + (
+                        f", though hardly from {', '.join(flat)} (less than 10%: about as close as "
+                        f"{config.approx_epochs} Adam steps get)."
+                        if flat
+                        else "."
+                    )
                     if falls[t]
                     else f": it does not fall from {', '.join(exceptions)} here; with a finite number of Adam steps "
                     "the wider network is not trained to its best fit."
@@ -213,10 +233,10 @@ def lessons(results: dict, config: Config) -> list[Lesson]:
             "overfitting_shows_in_validation_loss",
             holds,
             f"The {'-'.join(map(str, results['overfitting']['layer_sizes']))} network on {config.n_small} noisy "
-            f"points (mean over {config.seeds} seeds): its training MSE falls to {_study.sig(o['final_train'])}, "
+            f"points (mean over {config.seeds} seeds): its training MSE falls to {sig(o['final_train'])}, "
             f"{'below' if o['final_train'] < noise else 'not below'} the noise variance {noise:g} (so it fits the "
-            f"noise), while the validation MSE is lowest, {_study.sig(o['best_validation'])}, at epoch "
-            f"{o['best_epoch']} and ends at {_study.sig(o['final_validation'])}"
+            f"noise), while the validation MSE is lowest, {sig(o['best_validation'])}, at epoch "
+            f"{o['best_epoch']} and ends at {sig(o['final_validation'])}"
             + (
                 f", {100 * (o['final_validation'] / o['best_validation'] - 1):.0f}% higher: the validation set picks "
                 "the stopping point."
@@ -240,8 +260,8 @@ def render(results: dict, config: Config, workdir: Path) -> dict:
         f"from {config.learning_rate:g} to {config.final_learning_rate:g} (cosine) so that each width settles near "
         f"its best fit instead of jittering at a constant rate's noise floor; {config.seeds} seeds per width.",
     )
-    found = lessons(results, config)
-    _study.add_lessons(summary, found)
+    found = lessons(results)
+    said = {lesson.name: lesson.text for lesson in found}
 
     a = results["approximation"]
     style = _plotting.styles([f"{w} hidden units" for w in config.widths])
@@ -272,16 +292,17 @@ def render(results: dict, config: Config, workdir: Path) -> dict:
     header = ["hidden units", *[f"training MSE, {t} (mean ± std)" for t in TARGETS]]
     std = a["errors"].std(axis=1)
     rows = [
-        [w, *(f"{_study.sig(mean[i, t], 3)} ± {_study.sig(std[i, t])}" for t in range(len(TARGETS)))]
+        [w, *(f"{sig(mean[i, t], 3)} ± {sig(std[i, t])}" for t in range(len(TARGETS)))]
         for i, w in enumerate(config.widths)
     ]
     _common.write_csv(workdir / "universal_approximation.csv", header, rows)
     summary.figure(
         "universal_approximation.png",
         "One hidden layer of growing width fitted to a smooth and a discontinuous target. One unit gives a single "
-        "tanh-shaped bend; more units add bends that follow the target more closely: a single hidden layer can "
-        "approximate any continuous function on a bounded interval (universal approximation), and the step up to "
-        "a narrow band around the jump. That says nothing about data outside the training set.",
+        "tanh-shaped bend; more units add bends that follow the target more closely. The material's claim: a "
+        "single hidden layer can approximate any continuous function on a bounded interval (universal "
+        "approximation), which says nothing about data outside the training set. "
+        + " ".join(said[f"training_error_falls_with_width_{t}"] for t in ("sin", "step")),
     )
     summary.table(
         header, rows, f"Training error per width over {config.seeds} seeds.", csv_name="universal_approximation.csv"
@@ -319,15 +340,16 @@ def render(results: dict, config: Config, workdir: Path) -> dict:
     )
     summary.figure(
         "overfitting.png",
-        f"A network far larger than {config.n_small} points need: the training loss falls to "
-        f"{_study.sig(s['final_train'])} (the noise variance is {config.noise**2:g}), while the validation loss is "
-        f"lowest, {_study.sig(s['best_validation'])}, at epoch {s['best_epoch']} and ends at "
-        f"{_study.sig(s['final_validation'])}. The validation set, never trained on, is what reveals overfitting "
-        "and picks the stopping point; a separate test set then measures the chosen model.",
+        f"A network far larger than {config.n_small} points need: its training and validation loss per epoch "
+        "(left; the dotted line is the noise variance, the lowest MSE a model can expect on new data) and, for one "
+        "seed, the function it ends with (right). "
+        + said["overfitting_shows_in_validation_loss"]
+        + " The validation set, never trained on, is what reveals overfitting; a separate test set then measures "
+        "the chosen model.",
     )
     summary.write(workdir)
     return {
-        "lessons": {lesson.name: {"holds": lesson.holds, "text": lesson.text} for lesson in found},
+        "lessons": _common.lesson_metrics(found),
         "universal_approximation": {
             str(w): dict(zip(TARGETS, map(float, mean[i]), strict=True)) for i, w in enumerate(config.widths)
         },

@@ -20,8 +20,9 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from experiments import _common, _plotting, _study
+from experiments import _common, _plotting
 from experiments._common import Lesson, option
+from experiments._numbers import sig
 from fnn import datasets, linear, optim, train
 
 NAME = "linear_regression"
@@ -33,15 +34,17 @@ SQUARE_FEET_PER_SQUARE_METRE = 10.7639
 @dataclasses.dataclass(frozen=True)
 class Config:
     seed: int = option(0, "PRNG seed for the housing data and the shuffles")
-    n_houses: int = option(200, "houses in the toy market")
-    noise: float = option(20.0, "price noise (thousands)")
-    epochs: int = option(150, "epochs of each gradient-descent variant")
-    batch_size: int = option(16, "mini-batch size")
+    n_houses: int = option(200, "houses in the toy market", at_least=8)
+    noise: float = option(20.0, "price noise (thousands)", greater_than=0)
+    epochs: int = option(150, "epochs of each gradient-descent variant", at_least=2)
+    batch_size: int = option(16, "mini-batch size", at_least=2)
     decades: tuple[float, ...] = option(
         (-3.0, 0.5), "log10 range of the learning-rate sweep, in units of 1 / lambda_max of the MSE's Hessian"
     )
-    points_per_decade: int = option(4, "learning rates per decade")
-    tolerance: float = option(0.01, "relative excess over the normal equation's MSE that counts as reached")
+    points_per_decade: int = option(4, "learning rates per decade", at_least=1)
+    tolerance: float = option(
+        0.01, "relative excess over the normal equation's MSE that counts as reached", greater_than=0
+    )
 
 
 QUICK = Config(epochs=100)
@@ -90,10 +93,17 @@ def _sweep_program(batch_size: int | None, epochs: int):
 
 def compute(config: Config) -> dict:
     """The fits, the sweeps and the duplicated-feature check (plain numbers and arrays; no files)."""
-    if config.decades[0] > config.decades[1] or config.points_per_decade < 1:
+    _common.check_config(config)
+    if len(config.decades) != 2 or config.decades[0] > config.decades[1]:
         raise ValueError(f"linear_regression: decades must be (low, high) with low <= high, got {config.decades}")
+    if config.batch_size >= config.n_houses:
+        raise ValueError(
+            f"linear_regression: batch_size {config.batch_size} must be below n_houses {config.n_houses} "
+            "(a mini-batch of every house is batch descent)"
+        )
     variants = {"batch": None, "stochastic (batch 1)": 1, f"mini-batch ({config.batch_size})": config.batch_size}
-    with _study.progress(NAME, 3 + len(variants)) as bar:
+    with _common.progress(NAME, total=3 + len(variants)) as step:
+        step("normal equation")
         size_only = _size_only(config)
         X, y, _ = datasets.housing(jax.random.key(config.seed), config.n_houses, features="all", noise=config.noise)
         # standardised features let one learning rate suit every weight (sizes ~100, zip codes ~2)
@@ -108,22 +118,22 @@ def compute(config: Config) -> dict:
             np.ceil(config.decades[0] * config.points_per_decade), config.decades[1] * config.points_per_decade + 1
         )
         rates = (10.0 ** (k / config.points_per_decade) / lam).astype(np.float32)
-        bar.update()
 
+        step("batch descent, hand-derived gradients")
         # The hand-derived gradients (fnn.linear) at every rate: one vmapped program.
         params, hand = jax.jit(jax.vmap(lambda lr: linear.fit_linear_gd(X, y, learning_rate=lr, epochs=config.epochs)))(
             rates
         )
         hand_weights = np.asarray(params["w"])
-        bar.update()
         curves, weights = {}, {}
         key = jax.random.key(config.seed + 1)
         for name, batch_size in variants.items():
+            step(f"{name} descent")
             args = (X, y, rates, key)
-            final, curve = _study.compile_once(_sweep_program(batch_size, config.epochs), *args)(*args)
+            final, curve = _common.run_once(_sweep_program(batch_size, config.epochs), *args)
             curves[name], weights[name] = np.asarray(curve, np.float64), np.asarray(final["w"])
-            bar.update()
 
+        step("a duplicated feature")
         # The size given twice, in square metres and in square feet: X^T X is singular.
         raw, _, _ = datasets.housing(jax.random.key(config.seed), config.n_houses, features="all", noise=config.noise)
         doubled = jnp.concatenate([raw[:, :1] * SQUARE_FEET_PER_SQUARE_METRE, raw], axis=1)
@@ -134,8 +144,8 @@ def compute(config: Config) -> dict:
         except ValueError as err:
             refusal = str(err)
         _, doubled_curve = linear.fit_linear_gd(doubled, y, learning_rate=float(1.0 / lam), epochs=config.epochs)
-        bar.update()
     return {
+        "config": config,
         "size_only": size_only,
         "normal_equation": {"w": np.asarray(exact["w"]), "b": float(exact["b"]), "mse": best_mse},
         "eigenvalues": eigenvalues,
@@ -201,8 +211,9 @@ def _stability(results: dict, config: Config) -> dict:
     return {"limit": limit, "diverged": diverged, "consistent": bool(np.all(diverged == (rates > limit)))}
 
 
-def lessons(results: dict, config: Config) -> list[Lesson]:
+def lessons(results: dict) -> list[Lesson]:
     """The material's claims about linear regression, checked against this run's numbers."""
+    config = results["config"]
     out = []
     s = results["size_only"]
     gap = abs(s["w"] - s["true_w"])
@@ -228,7 +239,7 @@ def lessons(results: dict, config: Config) -> list[Lesson]:
             + ("" if len(reached) == len(chosen) else f" only for {', '.join(reached) or 'none'}")
             + ": "
             + "; ".join(
-                f"{n} {c['final']:.1f} (rate {_study.sig(c['rate'])}, largest weight gap {_study.sig(c['weight_gap'])})"
+                f"{n} {c['final']:.1f} (rate {sig(c['rate'])}, largest weight gap {sig(c['weight_gap'])})"
                 for n, c in chosen.items()
             )
             + f", after {config.epochs} epochs."
@@ -250,11 +261,11 @@ def lessons(results: dict, config: Config) -> list[Lesson]:
         jitter = results["curves"][stochastic_name][i_s, -1] / best - 1
         text = (
             f"Stochastic gradient descent (one update per house) first comes within {100 * config.tolerance:g}% of "
-            f"the minimum at epoch {e_s} (rate {_study.sig(results['rates'][i_s])}), batch gradient descent (one "
-            f"update per epoch) at epoch {e_b} (rate {_study.sig(results['rates'][i_b])})"
+            f"the minimum at epoch {e_s} (rate {sig(results['rates'][i_s])}), batch gradient descent (one "
+            f"update per epoch) at epoch {e_b} (rate {sig(results['rates'][i_b])})"
             + (": the many small steps get there in fewer epochs" if holds else ": here its many steps save no epochs")
             + f". But they are noisy: at that rate its MSE ends {100 * jitter:.2g}% above the minimum, and to stay "
-            f"within the tolerance it needs the rate {_study.sig(stochastic['rate'])} and "
+            f"within the tolerance it needs the rate {sig(stochastic['rate'])} and "
             + (
                 f"epoch {stochastic['epochs']}."
                 if stochastic["epochs"] is not None
@@ -275,8 +286,12 @@ def lessons(results: dict, config: Config) -> list[Lesson]:
             "hand_gradients_equal_autodiff",
             gap < 1e-4,
             f"Batch descent with the hand-derived gradient -2/N sum (y - y_hat) x (fnn.linear.fit_linear_gd) and with "
-            f"jax.grad (fnn.train.fit) at rate {_study.sig(batch['rate'])}: their MSE curves differ by at most "
-            f"{_study.sig(gap)} (relative; float32 rounding).",
+            f"jax.grad (fnn.train.fit) at rate {sig(batch['rate'])}: "
+            + (
+                "their MSE curves are identical."
+                if gap == 0
+                else f"their MSE curves differ by at most {sig(gap)} (relative; float32 rounding)."
+            ),
         )
     )
     st = _stability(results, config)
@@ -287,12 +302,12 @@ def lessons(results: dict, config: Config) -> list[Lesson]:
         Lesson(
             "learning_rate_too_small_or_too_large",
             bool(holds),
-            f"Batch descent at {len(rates)} rates from {_study.sig(rates[0])} to {_study.sig(rates[-1])}: the smallest "
+            f"Batch descent at {len(rates)} rates from {sig(rates[0])} to {sig(rates[-1])}: the smallest "
             f"ends at MSE {smallest:.0f} after {config.epochs} epochs ({smallest / best:.1f} times the minimum: too "
             f"slow); every rate above 2 / lambda_max = {st['limit']:.3f} (lambda_max = "
             f"{results['eigenvalues'][-1]:.3f}, the Hessian's largest eigenvalue) "
             + ("diverges and every rate below it converges" if st["consistent"] else "does not split the sweep cleanly")
-            + f" (first divergent rate {_study.sig(rates[st['diverged']].min()) if st['diverged'].any() else 'none'}).",
+            + f" (first divergent rate {sig(rates[st['diverged']].min()) if st['diverged'].any() else 'none'}).",
         )
     )
     d = results["duplicated"]
@@ -302,7 +317,7 @@ def lessons(results: dict, config: Config) -> list[Lesson]:
             "normal_equation_fails_when_singular",
             holds,
             f"With the size given twice (square metres and square feet), the smallest singular value of the "
-            f"{d['columns']}-column standardised design is {_study.sig(d['singular_ratio'])} of the largest (zero but "
+            f"{d['columns']}-column standardised design is {sig(d['singular_ratio'])} of the largest (zero but "
             "for float32 rounding): X^T X is singular and the normal equation "
             + ("refuses (fnn raises a ValueError)" if d["refusal"] else "still returned an answer")
             + f"; gradient descent still reaches MSE {d['gd_mse']:.1f} (the unique model's: {best:.1f}), one of "
@@ -341,7 +356,7 @@ def _curves_figure(results: dict, chosen: dict, config: Config, workdir: Path) -
     for name in names:
         c = chosen[name]
         excess = results["curves"][name][c["index"]] / best - 1
-        ax.plot(epochs, np.clip(excess, 1e-8, None), label=f"{name}, rate {_study.sig(c['rate'])}", **style[name])
+        ax.plot(epochs, np.clip(excess, 1e-8, None), label=f"{name}, rate {sig(c['rate'])}", **style[name])
     hand = results["hand"][chosen["batch"]["index"]] / best - 1
     ax.plot(epochs, np.clip(hand, 1e-8, None), color="k", ls=":", lw=1.5, label="batch, hand-derived gradients")
     ax.axhline(config.tolerance, color="0.5", ls="--", lw=1, label=f"tolerance {100 * config.tolerance:g}%")
@@ -408,15 +423,16 @@ def render(results: dict, config: Config, workdir: Path) -> dict:
         f"the one that stays within {100 * config.tolerance:g}% of the normal equation's MSE from the earliest "
         f"epoch ({config.epochs} epochs).",
     )
-    found = lessons(results, config)
-    _study.add_lessons(summary, found)
+    found = lessons(results)
+    said = {lesson.name: lesson.text for lesson in found}
 
     _line_figure(results, workdir)
     s = results["size_only"]
     summary.figure(
         "price_vs_size.png",
         f"One feature: the normal equation's line through the noisy prices, slope {s['w']:.3f} ± "
-        f"{s['w_standard_error']:.3f} (standard error) against the true {s['true_w']:g} (dashed).",
+        f"{s['w_standard_error']:.3f} (standard error), and the line that generated them (dashed). "
+        + said["normal_equation_recovers_the_line"],
     )
     chosen = _choice(results, config)
     _curves_figure(results, chosen, config, workdir)
@@ -441,15 +457,23 @@ def render(results: dict, config: Config, workdir: Path) -> dict:
         "loss_curves.png",
         "How far each variant's training MSE is above the normal equation's, epoch by epoch (log scale), each at "
         "its best rate. Full-batch descent takes one smooth step per epoch; stochastic descent one noisy step per "
-        "house; mini-batch descent is in between. The normal equation needs no learning rate, but a solve with "
-        "X^T X (costly with many features, impossible when X^T X is singular).",
+        "house; mini-batch descent is in between. "
+        + said["gradient_descent_reaches_the_closed_form"]
+        + " "
+        + said["stochastic_needs_fewer_epochs"],
     )
     summary.table(
         header,
         rows,
         f"Final training MSE, the epoch from which it stays within {100 * config.tolerance:g}% of the normal "
-        "equation's, and the largest distance of the weights (standardised features) from the closed form.",
+        "equation's, and the largest distance of the weights (standardised features) from the closed form; the "
+        "weights can stay apart where the MSE hardly changes (along correlated features). "
+        + said["hand_gradients_equal_autodiff"],
         csv_name="methods.csv",
+    )
+    summary.text(
+        "The normal equation needs no learning rate, but a solve with X^T X, which fails when X^T X is singular. "
+        + said["normal_equation_fails_when_singular"]
     )
 
     _sweep_figure(results, config, workdir)
@@ -463,10 +487,10 @@ def render(results: dict, config: Config, workdir: Path) -> dict:
     )
     summary.figure(
         "learning_rate_sweep.png",
-        f"Batch gradient descent (hand-derived gradients) at every rate of the sweep, as one vmapped program. Too "
-        f"small a rate barely moves in {config.epochs} epochs; the loss falls fastest near 1 / lambda_max; beyond "
-        f"2 / lambda_max = {st['limit']:.3f} each step overshoots the minimum along the steepest direction by more "
-        "than it corrects, and the loss grows without bound.",
+        "Batch gradient descent (hand-derived gradients) at every rate of the sweep, as one vmapped program: the "
+        "loss per epoch at each rate (left), the final loss against the rate (right), with the stability limit "
+        "2 / lambda_max computed from the data (dotted). Beyond it a step overshoots the minimum along the steepest "
+        "direction by more than it corrects. " + said["learning_rate_too_small_or_too_large"],
     )
     summary.table(
         ["learning rate", "final training MSE", "diverged"],
@@ -477,7 +501,7 @@ def render(results: dict, config: Config, workdir: Path) -> dict:
     )
     summary.write(workdir)
     return {
-        "lessons": {lesson.name: {"holds": lesson.holds, "text": lesson.text} for lesson in found},
+        "lessons": _common.lesson_metrics(found),
         "size_only": {k: v for k, v in s.items() if k not in ("x", "y")},
         "normal_equation_mse": best,
         "methods": {n: {k: v for k, v in c.items() if k != "index"} for n, c in chosen.items()},

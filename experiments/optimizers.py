@@ -22,8 +22,9 @@ import jax.numpy as jnp
 import numpy as np
 import optax
 
-from experiments import _common, _plotting, _study, networks
+from experiments import _common, _plotting, networks
 from experiments._common import Lesson, option
+from experiments._numbers import sig, spread
 from fnn import datasets, losses, optim, train
 
 NAME = "optimizers"
@@ -69,7 +70,6 @@ TORCH = {
     "adamw": ("AdamW", {}),
 }
 NO_TWIN = "no torch equivalent"
-TORCH_HINT = "install torch (`pip install -e '.[torch]'`) to add the comparison with torch.optim"
 
 
 def _rosenbrock(p):
@@ -100,28 +100,30 @@ SADDLE_EXIT = 1.0
 @dataclasses.dataclass(frozen=True)
 class Config:
     seed: int = option(0, "PRNG seed (MLP initialisations and shuffles)")
-    optimizers: tuple[str, ...] = option(NAMES, "optimizers on the test functions")
-    steps: int = option(500, "steps on each test function")
+    optimizers: tuple[str, ...] = option(NAMES, "optimizers on the test functions", choices=NAMES)
+    steps: int = option(500, "steps on each test function", at_least=3)
     decades_2d: tuple[float, ...] = option(
-        (-3.0, 3.0), "log10 range of the test-function sweep, as multiples of each optimizer's default rate"
+        (-3.0, 4.0), "log10 range (low <= 0 <= high) of the test-function sweep, in multiples of each default rate"
     )
-    points_per_decade_2d: int = option(4, "learning rates per decade in the test-function sweep")
-    mlp_optimizers: tuple[str, ...] = option(NAMES, "optimizers trained on the digits MLP")
-    hidden: int = option(networks.DIGITS_HIDDEN, "hidden units of the digits MLP")
-    epochs: int = option(30, "epochs on digits")
-    batch_size: int = option(64, "mini-batch size on digits")
-    seeds: int = option(5, "seeds per learning rate on digits (initialisation and shuffles)")
+    points_per_decade_2d: int = option(4, "learning rates per decade in the test-function sweep", at_least=1)
+    mlp_optimizers: tuple[str, ...] = option(NAMES, "optimizers trained on the digits MLP", choices=NAMES)
+    hidden: int = option(networks.DIGITS_HIDDEN, "hidden units of the digits MLP", at_least=1)
+    epochs: int = option(30, "epochs on digits", at_least=1)
+    batch_size: int = option(64, "mini-batch size on digits", at_least=1, at_most=1797)
+    seeds: int = option(5, "seeds per learning rate on digits (initialisation and shuffles)", at_least=1)
     decades_mlp: tuple[float, ...] = option(
-        (-1.0, 2.0), "log10 range of the MLP sweep, as multiples of each optimizer's default rate"
+        (-1.0, 2.5), "log10 range (low <= 0 <= high) of the MLP sweep, in multiples of each default rate"
     )
-    points_per_decade_mlp: int = option(4, "learning rates per decade in the MLP sweep")
-    target_loss: float = option(0.1, "training cross-entropy that counts as reached")
+    points_per_decade_mlp: int = option(4, "learning rates per decade in the MLP sweep", at_least=1)
+    target_loss: float = option(0.1, "training cross-entropy that counts as reached", greater_than=0)
     compared: tuple[str, ...] = option(
-        NAMES, "optimizers compared with optax (and torch) on MLP-shaped parameters and timed (a subset of optimizers)"
+        NAMES,
+        "optimizers compared with optax (and torch) on MLP-shaped parameters and timed (among --optimizers)",
+        choices=NAMES,
     )
     torch: bool = option(True, "compare with torch.optim too, where torch is installed")
-    timing_rounds: int = option(15, "rounds of the step-time comparison (the ratio's median and spread)")
-    timing_calls: int = option(50, "steps timed per library and round")
+    timing_rounds: int = option(15, "rounds of the step-time comparison (the ratio's median and spread)", at_least=1)
+    timing_calls: int = option(50, "steps timed per library and round", at_least=1)
 
 
 QUICK = Config(
@@ -193,7 +195,7 @@ def _epochs_to(curve: np.ndarray, target: float) -> float | None:
 # --------------------------------------------------------------------------- compute
 
 
-def _two_d(config: Config, bar) -> dict:
+def _two_d(config: Config, step) -> dict:
     """Every optimizer's paths on every test function at every rate of its sweep, fnn and optax."""
     fns = [f for f, _, _, _ in FUNCTIONS.values()]
     starts = np.array([s for _, s, _, _ in FUNCTIONS.values()], np.float32)
@@ -225,14 +227,13 @@ def _two_d(config: Config, bar) -> dict:
 
     out = {}
     for name in config.optimizers:
+        step(f"test functions: {name}")
         lrs = (MATERIAL[name][1] * 10.0**grid).astype(np.float32)
         args = (np.repeat(lrs, n_fn), index, starts[index])
         ours, theirs = (
-            np.asarray(a).reshape(n_lr, n_fn, config.steps + 1, 2)
-            for a in _study.compile_once(program(name), *args)(*args)
+            np.asarray(a).reshape(n_lr, n_fn, config.steps + 1, 2) for a in _common.run_once(program(name), *args)
         )
         out[name] = {"rates": lrs, "fnn": ours, "optax": theirs}
-        bar.update()
     default = int(np.flatnonzero(grid == 0)[0])
     names = list(config.optimizers)
     paths = np.stack([out[n]["fnn"] for n in names])  # (optimizers, rates, functions, steps + 1, 2)
@@ -264,7 +265,7 @@ def _two_d(config: Config, bar) -> dict:
     }
 
 
-def _mlp(config: Config, bar) -> dict:
+def _mlp(config: Config, step) -> dict:
     """Training-loss curves of the digits MLP for every optimizer x rate x seed, one program per optimizer."""
     X, y = datasets.load("digits")
     X, _, _ = datasets.standardize(X)
@@ -274,7 +275,7 @@ def _mlp(config: Config, bar) -> dict:
     init_keys, shuffle_keys = jax.random.split(jax.random.key(config.seed), (2, n_seed))
     # the same initialisations and shuffles at every rate; drawn outside the training programs, where
     # random draws would cost compile time in every one of them
-    initial = _study.compile_once(jax.vmap(net.init), init_keys)(init_keys)
+    initial = _common.run_once(jax.vmap(net.init), init_keys)
     params = jax.tree.map(lambda leaf: jnp.tile(leaf, (n_lr,) + (1,) * (leaf.ndim - 1)), initial)
     shuffle_keys = jnp.tile(shuffle_keys, n_lr)
 
@@ -299,10 +300,10 @@ def _mlp(config: Config, bar) -> dict:
 
     curves = {}
     for name in config.mlp_optimizers:
+        step(f"MLP: {name}")
         lrs = np.repeat((MATERIAL[name][1] * 10.0**grid).astype(np.float32), n_seed)
         args = (X, y, lrs, params, shuffle_keys)
-        curves[name] = np.asarray(_study.compile_once(program(name), *args)(*args)).reshape(n_lr, n_seed, -1)
-        bar.update()
+        curves[name] = np.asarray(_common.run_once(program(name), *args)).reshape(n_lr, n_seed, -1)
     names = list(config.mlp_optimizers)
     # (optimizers, rates, seeds, epochs); NaN after a divergence; float64 so that means of huge losses stay finite
     loss = np.stack([curves[n] for n in names]).astype(np.float64)
@@ -342,7 +343,7 @@ def _time_rounds(calls: dict[str, Callable[[], object]], rounds: int, n: int) ->
     return {k: np.array(v) for k, v in times.items()}
 
 
-def _versus(config: Config, two_d: dict, bar) -> dict:
+def _versus(config: Config, two_d: dict, step) -> dict:
     """fnn against optax (and torch): parameter deviation on MLP-shaped parameters and step-time ratios."""
     # Parameters and a 20-step gradient sequence shaped like the MLP's, drawn with numpy: eager JAX draws
     # would compile a program per shape, and any values serve to compare two update rules.
@@ -353,6 +354,7 @@ def _versus(config: Config, two_d: dict, bar) -> dict:
     torch = _torch() if config.torch else None
     deviation, ratio_optax, ratio_torch, torch_deviation = {}, {}, {}, {}
     for name in config.compared:
+        step(f"against optax{' and torch' if torch is not None else ''}: {name}")
         lr = MATERIAL[name][1]
         steps, finals = {}, {}
         for label, library in (("fnn", optim), ("optax", optax)):
@@ -380,7 +382,6 @@ def _versus(config: Config, two_d: dict, bar) -> dict:
         if "torch" in times:
             ratio_torch[name] = times["fnn"] / times["torch"]
             torch_deviation[name] = _torch_deviation(name, two_d, list(config.optimizers).index(name), config, torch)
-        bar.update()
     return {
         "deviation_optax_mlp": deviation,
         "ratio_optax": ratio_optax,
@@ -438,7 +439,7 @@ def _torch_deviation(name: str, two_d: dict, row: int, config: Config, torch) ->
             np.array([s for _, s, _, _ in FUNCTIONS.values()], np.float64),
             np.reshape(grads, shape),
         )
-        ours = np.asarray(_study.compile_once(jax.vmap(path), *args)(*args))
+        ours = np.asarray(_common.run_once(jax.vmap(path), *args))
         theirs = np.reshape(paths, shape)
         # relative to the coordinates' size: the saddle's paths grow without bound
         difference = np.abs(ours - theirs) / (1.0 + np.abs(theirs))
@@ -450,19 +451,18 @@ def _torch_deviation(name: str, two_d: dict, row: int, config: Config, torch) ->
 
 def compute(config: Config) -> dict:
     """Runs the sweeps and the comparisons; returns plain numbers and arrays (no files)."""
-    unknown = [n for n in config.optimizers + config.mlp_optimizers + config.compared if n not in MATERIAL]
-    if unknown:
-        raise ValueError(f"optimizers: unknown optimizer(s) {unknown}; choose from {list(MATERIAL)}")
+    _common.check_config(config)
     if not set(config.compared) <= set(config.optimizers):
         raise ValueError(
             f"optimizers: compared {config.compared} must be among optimizers {config.optimizers} (the comparison "
             "with torch reuses their paths on the test functions)"
         )
-    with _study.progress(NAME, len(config.optimizers) + len(config.mlp_optimizers) + len(config.compared)) as bar:
-        two_d = _two_d(config, bar)
-        mlp = _mlp(config, bar)
-        versus = _versus(config, two_d, bar)
-    return {"two_d": two_d, "mlp": mlp, **versus}
+    total = len(config.optimizers) + len(config.mlp_optimizers) + len(config.compared)
+    with _common.progress(NAME, total=total) as step:
+        two_d = _two_d(config, step)
+        mlp = _mlp(config, step)
+        versus = _versus(config, two_d, step)
+    return {"config": config, "two_d": two_d, "mlp": mlp, **versus}
 
 
 # --------------------------------------------------------------------------- lessons
@@ -502,7 +502,7 @@ def _reach(s: dict, config: Config) -> str:
         return f"in {s['epochs']:.1f} ± {s['epochs_std']:.1f} epochs"
     return (
         f"not within {config.epochs} epochs ({s['seeds_reaching']} of {config.seeds} seeds reach it; final loss "
-        f"{_study.sig(s['final'])})"
+        f"{sig(s['final'])})"
     )
 
 
@@ -531,7 +531,7 @@ def _race(config: Config, summary: dict[str, dict], setting: str, name: str) -> 
     else:
         text = (
             f"At {setting}, no optimizer reaches the MLP's target loss {config.target_loss:g} in every seed within "
-            f"{config.epochs} epochs; {first} ends lowest ({_study.sig(summary[first]['final'])})."
+            f"{config.epochs} epochs; {first} ends lowest ({sig(summary[first]['final'])})."
         )
     rivals = [n for n in summary if (n in ADAPTIVE) != (first in ADAPTIVE)]
     if reached and rivals:
@@ -551,13 +551,14 @@ def _race(config: Config, summary: dict[str, dict], setting: str, name: str) -> 
         )
         text += (
             f" So an adaptive method is not the first here: {first} is ahead of the best adaptive one, {fastest} "
-            f"(reaching it {_reach(summary[fastest], config)}, at rate {_study.sig(summary[fastest]['rate'])})."
+            f"(reaching it {_reach(summary[fastest], config)}, at rate {sig(summary[fastest]['rate'])})."
         )
     return Lesson(name, holds, text)
 
 
-def lessons(results: dict, config: Config) -> list[Lesson]:
+def lessons(results: dict) -> list[Lesson]:
     """The material's claims about the optimizers, checked against this run's numbers."""
+    config = results["config"]
     out = []
     two_d, names = results["two_d"], list(config.optimizers)
     rosen = list(FUNCTIONS).index("Rosenbrock")
@@ -569,8 +570,8 @@ def lessons(results: dict, config: Config) -> list[Lesson]:
                 "momentum_along_the_valley",
                 holds,
                 f"On Rosenbrock after {config.steps} steps, each at its best rate: momentum reaches f = "
-                f"{_study.sig(values['momentum'])}, Nesterov {_study.sig(values['nesterov'])}, plain SGD "
-                f"{_study.sig(values['sgd'])}: momentum {'does' if holds else 'does not'} carry the descent "
+                f"{sig(values['momentum'])}, Nesterov {sig(values['nesterov'])}, plain SGD "
+                f"{sig(values['sgd'])}: momentum {'does' if holds else 'does not'} carry the descent "
                 "further along the curved valley than plain SGD's steps.",
             )
         )
@@ -579,16 +580,14 @@ def lessons(results: dict, config: Config) -> list[Lesson]:
         holds = a < s
         paths = two_d["paths"][:, rosen]
         last = {n: float(np.linalg.norm(paths[i, -1] - paths[i, -2])) for i, n in enumerate(names)}
-        text = (
-            f"On Rosenbrock at each one's best rate, Adam ends at f = {_study.sig(a)} and plain SGD at {_study.sig(s)}"
-        )
+        text = f"On Rosenbrock at each one's best rate, Adam ends at f = {sig(a)} and plain SGD at {sig(s)}"
         if holds:
             text += "."
         else:
             text += (
                 f", so Adam does not beat plain SGD here. Adam's step stays about its learning rate in size "
-                f"whatever the gradient (its last step {_study.sig(last['adam'])} long, SGD's "
-                f"{_study.sig(last['sgd'])}), so on this curved valley it must keep its rate small or circle the "
+                f"whatever the gradient (its last step {sig(last['adam'])} long, SGD's "
+                f"{sig(last['sgd'])}), so on this curved valley it must keep its rate small or circle the "
                 "minimum; the test function favours whatever follows the gradient's scale."
             )
         out.append(Lesson("adam_vs_sgd_on_rosenbrock", holds, text))
@@ -619,7 +618,7 @@ def lessons(results: dict, config: Config) -> list[Lesson]:
             Lesson(
                 "momentum_speeds_up_sgd",
                 faster,
-                f"On the MLP at the material's rate {_study.sig(m['rate'])} for both, momentum 0.9 reaches the "
+                f"On the MLP at the material's rate {sig(m['rate'])} for both, momentum 0.9 reaches the "
                 f"target loss {config.target_loss:g} {_reach(m, config)}, plain SGD {_reach(s, config)}"
                 + ("." if faster else ": momentum is not faster beyond the spread over seeds here."),
             )
@@ -627,13 +626,13 @@ def lessons(results: dict, config: Config) -> list[Lesson]:
         s, m = best["sgd"], best["momentum"]
         faster = _ahead(m, s)
         text = (
-            f"Each at its best rate, momentum (rate {_study.sig(m['rate'])}) reaches it {_reach(m, config)}, "
-            f"plain SGD (rate {_study.sig(s['rate'])}) {_reach(s, config)}"
+            f"Each at its best rate, momentum (rate {sig(m['rate'])}) reaches it {_reach(m, config)}, "
+            f"plain SGD (rate {sig(s['rate'])}) {_reach(s, config)}"
         )
         if not faster:
             text += (
                 f": tuned, momentum is not faster beyond the spread over seeds. Plain SGD's best rate is "
-                f"{_study.sig(s['rate'] / m['rate'])} times momentum's, and momentum 0.9 lengthens a step by up to "
+                f"{sig(s['rate'] / m['rate'])} times momentum's, and momentum 0.9 lengthens a step by up to "
                 "1 / (1 - 0.9) = 10 times the rate: a larger rate makes up much of the difference"
             )
         out.append(Lesson("momentum_speeds_up_sgd_when_tuned", faster, text + "."))
@@ -647,12 +646,8 @@ def lessons(results: dict, config: Config) -> list[Lesson]:
             "same_as_optax",
             paths_gap < 1e-4 and mlp_gap < 1e-5,
             f"fnn's optimizers follow optax's: the largest relative difference along the test-function paths is "
-            f"{_study.sig(paths_gap)}"
-            + (
-                f" and on MLP-shaped parameters after 20 steps {_study.sig(mlp_gap)}"
-                if results["deviation_optax_mlp"]
-                else ""
-            )
+            f"{sig(paths_gap)}"
+            + (f" and on MLP-shaped parameters after 20 steps {sig(mlp_gap)}" if results["deviation_optax_mlp"] else "")
             + " (float32 rounding of equivalent operation orders"
             + ("" if paths_gap < 1e-4 and mlp_gap < 1e-5 else "; larger than float32 rounding explains: a bug")
             + ").",
@@ -665,7 +660,7 @@ def lessons(results: dict, config: Config) -> list[Lesson]:
                 "same_as_torch",
                 bool(worst < 1e-10),
                 f"fnn.optim.from_torch reproduces torch.optim: fed torch's gradients on the test functions in "
-                f"float64, the paths differ by at most {_study.sig(worst)}.",
+                f"float64, the paths differ by at most {sig(worst)}.",
             )
         )
     return out
@@ -722,7 +717,7 @@ def _path_figure(results: dict, config: Config, workdir: Path) -> None:
                 q = two_d["paths"][i, f]
                 q = q[np.all(np.isfinite(q), axis=1)]
                 rate = two_d["rates"][i, two_d["chosen"][i, f]]
-                ax.plot(q[:, 0], q[:, 1], label=f"{name} ({_study.sig(rate)})", **{**style[name], "markevery": 0.2})
+                ax.plot(q[:, 0], q[:, 1], label=f"{name} ({sig(rate)})", **{**style[name], "markevery": 0.2})
             ax.plot(*start, "k^", ms=7)
             ax.legend(fontsize=7, loc="lower left", framealpha=0.85, handlelength=3)
             ax.set_title(f"{fname}: {', '.join(family)}", fontsize=9)
@@ -837,10 +832,10 @@ def comparison_table(results: dict, config: Config) -> tuple[list[str], list[lis
         header += ["max relative abs(fnn - torch), paths (float64)", "step time fnn / torch, median (min–max)"]
     rows = []
     for name in config.compared:
-        row = [name, results["deviation_optax_mlp"][name], _study.spread(results["ratio_optax"][name])[1]]
+        row = [name, results["deviation_optax_mlp"][name], spread(results["ratio_optax"][name])[1]]
         if torch is not None:
             if name in torch["ratio"]:
-                row += [torch["deviation"][name], _study.spread(torch["ratio"][name])[1]]
+                row += [torch["deviation"][name], spread(torch["ratio"][name])[1]]
             else:
                 row += [NO_TWIN, NO_TWIN]
         rows.append(row)
@@ -859,7 +854,7 @@ def comparison_table(results: dict, config: Config) -> tuple[list[str], list[lis
             "same shapes."
         )
     elif config.torch:
-        caption += f"torch is not installed, so there is no torch.optim comparison: {TORCH_HINT}."
+        caption += _common.missing_extra("torch", "torch") or "torch was not compared."
     else:
         caption += "The comparison with torch.optim was switched off (`--torch` switches it on)."
     return header, rows, caption
@@ -878,8 +873,11 @@ def render(results: dict, config: Config, workdir: Path) -> dict:
         f"times the default ({config.epochs} epochs, {config.seeds} seeds each; best = lowest mean final loss). "
         "Each sweep is one compiled program per optimizer (the rate is a vmapped array).",
     )
-    found = lessons(results, config)
-    _study.add_lessons(summary, found)
+    found = lessons(results)
+    said = {lesson.name: lesson.text for lesson in found}
+
+    def saying(*names: str) -> str:
+        return "".join(" " + said[n] for n in names if n in said)
 
     two_d, names = results["two_d"], list(config.optimizers)
     _path_figure(results, config, workdir)
@@ -915,12 +913,13 @@ def render(results: dict, config: Config, workdir: Path) -> dict:
         "mean log f over the last third of the steps, so that a path bouncing around and ending near the minimum by "
         "chance does not count); the saddle has no minimum, hence no best rate, and every optimizer runs it at the "
         "material's rate from 0.001 off the ridge, where the gradient across the ridge is tiny: plain SGD's step "
-        "is proportional to it, momentum accumulates it, the adaptive methods rescale it to about their rate.",
+        "is proportional to it, momentum accumulates it, the adaptive methods rescale it to about their rate."
+        + saying("momentum_along_the_valley", "adam_vs_sgd_on_rosenbrock"),
     )
     summary.figure(
         "test_function_values.png",
         f"f along each path (log scale) and, on the saddle, the distance |y| from the ridge (dotted: "
-        f"{SADDLE_EXIT:g}, where the path counts as having left it).",
+        f"{SADDLE_EXIT:g}, where the path counts as having left it)." + saying("momentum_leaves_the_saddle"),
     )
     summary.table(
         header,
@@ -955,9 +954,9 @@ def render(results: dict, config: Config, workdir: Path) -> dict:
             MATERIAL[n][1],
             best[n]["rate"],
             _reach(best[n], config).removeprefix("in "),
-            f"{_study.sig(best[n]['final'])} ± {_study.sig(best[n]['final_std'])}",
+            f"{sig(best[n]['final'])} ± {sig(best[n]['final_std'])}",
             _reach(default[n], config).removeprefix("in "),
-            f"{_study.sig(default[n]['final'])} ± {_study.sig(default[n]['final_std'])}",
+            f"{sig(default[n]['final'])} ± {sig(default[n]['final_std'])}",
         ]
         for n in mlp_names
     ]
@@ -968,8 +967,14 @@ def render(results: dict, config: Config, workdir: Path) -> dict:
     summary.figure(
         "mlp_loss_curves.png",
         f"Training loss of the same MLP, initialisations and batches under each optimizer: the mean of "
-        f"{config.seeds} seeds, with their range shaded. At each one's best rate {_first(best)} reaches the target "
-        f"{config.target_loss:g} first; at the material's rates, {_first(default)}.",
+        f"{config.seeds} seeds, with their range shaded, at each one's best rate (left) and at the material's "
+        f"(right); dotted: the target loss {config.target_loss:g}."
+        + saying(
+            "momentum_speeds_up_sgd",
+            "momentum_speeds_up_sgd_when_tuned",
+            "adaptive_first_when_tuned",
+            "adaptive_first_at_defaults",
+        ),
     )
     summary.figure(
         "mlp_learning_rates.png",
@@ -994,13 +999,17 @@ def render(results: dict, config: Config, workdir: Path) -> dict:
 
     torch = results["torch"]
     header, rows, caption = comparison_table(results, config)
-    ratios = {name: _study.spread(results["ratio_optax"][name])[0] for name in config.compared}
+    ratios = {name: spread(results["ratio_optax"][name])[0] for name in config.compared}
     if rows:
         _common.write_csv(workdir / "comparison.csv", header, rows)
-        summary.table(header, rows, caption, csv_name="comparison.csv", digits=3)
+        summary.table(
+            header, rows, caption + saying("same_as_optax", "same_as_torch"), csv_name="comparison.csv", digits=3
+        )
+    else:
+        summary.text(saying("same_as_optax").strip())
     summary.write(workdir)
     return {
-        "lessons": {lesson.name: {"holds": lesson.holds, "text": lesson.text} for lesson in found},
+        "lessons": _common.lesson_metrics(found),
         "test_functions": {
             name: {
                 fname: {
@@ -1027,7 +1036,7 @@ def render(results: dict, config: Config, workdir: Path) -> dict:
         "max_deviation_from_torch_2d": None if torch is None else torch["deviation"],
         "step_time_ratio_fnn_over_torch": None
         if torch is None
-        else {n: _study.spread(r)[0] for n, r in torch["ratio"].items()},
+        else {n: spread(r)[0] for n, r in torch["ratio"].items()},
     }
 
 
