@@ -35,7 +35,9 @@ _MARKERS = ("o", "s", "^", "v", "D", "P", "X", "*", "<", ">", "h", "p")
 def styles(names: Sequence[str]) -> dict[str, dict]:
     """Keyword arguments for ``ax.plot`` per name: a distinct colour, line style and marker.
 
-    Markers are spaced (``markevery``) so that they label a line without hiding it.
+    Markers are spaced (``markevery``) so that they label a line without hiding it, and each
+    series starts its markers at another offset: two series that coincide (Adam and AdamW
+    with a tiny weight decay) still show both sets of markers.
     """
     return {
         name: dict(
@@ -43,7 +45,7 @@ def styles(names: Sequence[str]) -> dict[str, dict]:
             linestyle=_LINESTYLES[i % len(_LINESTYLES)],
             marker=_MARKERS[i % len(_MARKERS)],
             markersize=5,
-            markevery=0.1,
+            markevery=((i % 12) / 120, 0.1),
             linewidth=1.5,
         )
         for i, name in enumerate(names)

@@ -193,6 +193,30 @@ def _overfit_summary(o: dict) -> dict:
     }
 
 
+def _why_not_narrower(results: dict, t: int) -> str:
+    """For each width whose mean training error is not below the narrower one's: what its seeds reach."""
+    config, a = results["config"], results["approximation"]
+    mean = a["errors"].mean(axis=1)
+    parts = []
+    for i in np.flatnonzero(np.diff(mean[:, t]) >= 0):
+        narrow, wide = config.widths[i], config.widths[i + 1]
+        errors = a["errors"][i + 1, :, t]
+        curves = a["curves"][i + 1, :, t]
+        tenth = curves[:, -(len(curves[0]) // 10 + 1)].mean()
+        parts.append(
+            f"At width {wide} the seeds end between {sig(errors.min())} and {sig(errors.max())}"
+            + (
+                f", the best below width {narrow}'s mean, so the wider layer can fit more closely: it is the training "
+                "that falls short in some seeds"
+                if errors.min() < mean[i, t]
+                else f", none below width {narrow}'s mean"
+            )
+            + f" (over the last tenth of the {config.approx_epochs} steps its mean loss fell "
+            f"{100 * (1 - curves[:, -1].mean() / tenth):.0f}%)."
+        )
+    return " ".join(parts)
+
+
 def lessons(results: dict) -> list[Lesson]:
     """The material's claims about generalisation, checked against this run's numbers."""
     config = results["config"]
@@ -220,8 +244,7 @@ def lessons(results: dict) -> list[Lesson]:
                         else "."
                     )
                     if falls[t]
-                    else f": it does not fall from {', '.join(exceptions)} here; with a finite number of Adam steps "
-                    "the wider network is not trained to its best fit."
+                    else f": it does not fall from {', '.join(exceptions)} here. " + _why_not_narrower(results, t)
                 ),
             )
         )

@@ -692,12 +692,13 @@ def _contours(ax, fn, box, minimum):
     ax.set_ylim(box[2], box[3])
 
 
-#: The optimizers drawn together in one panel of the paths figure: the material's order, three a panel.
+#: The optimizers drawn together in one panel of the paths figure, three a panel in the material's order,
+#: but Adam and AdamW apart: with its tiny weight decay AdamW's path covers Adam's.
 FAMILIES = (
     ("sgd", "momentum", "nesterov"),
     ("adagrad", "adadelta", "rmsprop"),
-    ("adam", "amsgrad", "adamw"),
-    ("adamax", "nadam", "lion"),
+    ("adam", "amsgrad", "adamax"),
+    ("nadam", "adamw", "lion"),
 )
 
 
