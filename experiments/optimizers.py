@@ -539,9 +539,9 @@ def _race(config: Config, summary: dict[str, dict], setting: str, name: str) -> 
             rivals, key=lambda n: (summary[n]["epochs"] is None, summary[n]["epochs"] or 0, summary[n]["final"])
         )
         apart = _ahead(summary[first], summary[rival])
+        kind = "optimizer that is not one of the adaptive methods" if first in ADAPTIVE else "adaptive method"
         text += (
-            f" {first} is {'ahead of' if apart else 'within the spread over seeds of'} the best "
-            f"{'non-adaptive' if first in ADAPTIVE else 'adaptive'} one, {rival}"
+            f" {first} is {'ahead of' if apart else 'within the spread over seeds of'} the fastest {kind}, {rival}"
             + ("." if apart else ", so the race is too close to call.")
         )
     if not holds:
