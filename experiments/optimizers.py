@@ -1,8 +1,9 @@
 """Optimizers: each at its own best learning rate and at the material's default, on test functions and an MLP.
 
 1. Test functions (Rosenbrock, Beale, a saddle): every optimizer's path at the best
-   learning rate of a sweep and at the material's (Keras) default rate. The sweep is
-   one compiled program per optimizer: the learning rate is a vmapped array.
+   learning rate of a sweep (on the saddle, which has no minimum, at the material's
+   Keras rate), and the final values at the material's rate too. The sweep is one
+   compiled program per optimizer: the learning rate is a vmapped array.
 2. An MLP on digits: training-loss curves at each optimizer's best rate and at its
    default, the mean and spread over seeds (rates x seeds vmapped in one program per
    optimizer), and which optimizer reaches the target loss first.
