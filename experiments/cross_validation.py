@@ -58,8 +58,8 @@ DATA = {
     "diabetes": (442, None),
 }
 CLASSIFICATION = tuple(name for name, (_, smallest) in DATA.items() if smallest is not None)
-#: the named optimizers of fnn.optim (not its modules or primitives)
-OPTIMIZERS = tuple(_optimizers.__all__)
+#: the named optimizers of fnn.optim (not its modules, primitives or the torch mapping)
+OPTIMIZERS = tuple(name for name in _optimizers.__all__ if name not in ("TORCH_OPTIMIZERS", "from_torch"))
 HOLDOUT_TEST_FRACTION = 0.25
 #: the z of a two-sided 95 % interval
 _Z95 = 1.959963984540054
