@@ -440,6 +440,9 @@ def test_nested_with_a_loss_chooses_the_lowest(enable_x64):
         (dict(fit_fn=None), TypeError, "nested_cross_validate: fit_fn must be callable"),
         (dict(outer_cv="lo"), ValueError, "cv must be an int K, 'loo'"),
         (dict(y=Y[:-1]), ValueError, "same number of samples"),
+        (dict(chunk_size=0), ValueError, "nested_cross_validate: chunk_size must be at least 1"),
+        (dict(compiler_options="fast"), ValueError, "nested_cross_validate: compiler_options must be 'auto'"),
+        (dict(greater_is_better="yes"), TypeError, "nested_cross_validate: greater_is_better must be True or False"),
     ],
 )
 def test_nested_bad_input_raises_before_compiling(kwargs, error, match):

@@ -32,8 +32,9 @@ nothing and compare the two models' predictions on it with :func:`fnn.stats.mcne
 
 With more than two configurations every pair is tested, and the p-values are adjusted
 for the number of pairs by Holm's step-down method (``correction="holm"``; ``None``
-keeps them as they are): otherwise, with six pairs, one "significant" difference at
-α = 0.05 is a coin toss away even when no configuration differs.
+keeps them as they are): otherwise, with four configurations (six pairs) that do not
+differ at all, the chance of at least one "significant" pair at α = 0.05 would be up to
+1 − 0.95⁶ ≈ 26 %.
 
 :func:`nested_cross_validate` estimates how well a *tuned* model generalises: the grid
 search runs inside each outer fold on its training rows only, the chosen setting is
@@ -45,7 +46,9 @@ The guards of :func:`~fnn.cv.cross_validate` come with both: the leakage check (
 ``fit_fn`` that reads rows of weight 0 raises ``ValueError``, naming the configuration),
 fold health (every fold's ``status``; a RuntimeWarning names unhealthy folds), and a
 fold whose score is NaN or inf never becomes a p-value (``compare`` refuses it, naming the
-configuration and the fold).
+configuration and the fold). ``nested_cross_validate`` gets them from ``grid_search``;
+``compare`` runs its own program, so it applies the same checks (the same probe, the same
+status words) to each configuration's outputs itself.
 """
 
 from __future__ import annotations
@@ -265,7 +268,8 @@ def _configurations_chunk(
                     )
                 )
             except ValueError as error:  # raised while tracing: say which configuration
-                raise ValueError(f"compare: configuration {name!r}: {error}") from error
+                message = str(error).removeprefix("cross_validate: ")  # program.py's words for its caller
+                raise ValueError(f"compare: configuration {name!r}: {message}") from error
         return tuple(out)
 
     keys = jax.random.split(key, n_folds)[fold_index]
@@ -885,6 +889,11 @@ def nested_cross_validate(
         raise TypeError(f"{where}: score_fn must be callable score_fn(params, X, y, weights) -> scalar")
     _check_grid(grid, where)
     _check_bool(greater_is_better, "greater_is_better", where)
+    _check_bool(check_leakage, "check_leakage", where)
+    if chunk_size is not None:
+        check_count(chunk_size, "chunk_size", where, 1)
+    engine.check_compiler_options(compiler_options, where)
+    engine.device_mesh(devices, where=where)  # checked here, built again by grid_search
     X, y = _check_data(X, y, where)
     check_key(key, where)
     _check_inner_cv(inner_cv, where)
