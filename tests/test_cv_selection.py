@@ -151,6 +151,14 @@ def test_all_configurations_compile_once_and_trace_once(kfold_run):
     assert len(_compiles) - before == 1 and len(traces) == 1
 
 
+def test_chunks_give_the_same_scores(kfold_run):
+    out, _ = kfold_run
+    chunked = cv.compare(CONFIGS, _accuracy, X, Y, FOLDS, key=jax.random.key(0), chunk_size=2)
+    for name in CONFIGS:
+        np.testing.assert_array_equal(chunked["test_score"][name], out["test_score"][name])
+    assert chunked["verdicts"] == out["verdicts"]
+
+
 def test_five_by_two_folds_choose_the_combined_f_test():
     configs = {"fnn adam": FNN_ADAM, "sgd": SLOW_SGD}
     out = cv.compare(configs, _accuracy, X, Y, FIVE_BY_TWO, key=jax.random.key(0))
@@ -393,6 +401,36 @@ def test_nested_inner_scores_equal_scikit_learns_grid_search_on_the_outer_traini
         theirs = np.stack([search.cv_results_[f"split{i}_test_score"] for i in range(4)], axis=1)
         np.testing.assert_allclose(out["inner_test_score"][o], theirs, rtol=1e-8)
         assert out["best_index"][o] == search.best_index_
+
+
+def _no_fit(key, X, y, w, hyperparams):
+    return 0.0 * hyperparams["a"]
+
+
+def _fingerprint(p, X, y, w):
+    """The rows of weight 1, exactly: 1e6 * (sum of their indices) + (sum of their squares), in float64."""
+    r = X[:, 0]
+    return 1e6 * jnp.sum(w * r) + jnp.sum(w * r**2) + p
+
+
+@pytest.mark.parametrize("labels", [True, False], ids=["class labels: stratified", "float targets: K-fold"])
+def test_inner_folds_split_each_outer_training_set_by_position_as_scikit_learn(enable_x64, labels):
+    n = 40
+    rows = np.arange(n, dtype=np.float64)
+    y = (np.arange(n) % 3 == 0).astype(np.int32) if labels else np.linspace(0.0, 1.0, n)
+    out = cv.nested_cross_validate(
+        _no_fit, _fingerprint, rows[:, None], y, {"a": [0.0]}, outer_cv=4, inner_cv=3, key=jax.random.key(0)
+    )
+    splitter = ms.StratifiedKFold if labels else ms.KFold  # what GridSearchCV and cross_val_score use
+
+    def fingerprint(index):
+        return 1e6 * np.sum(index) + np.sum(index.astype(np.float64) ** 2)
+
+    for o, (train_rows, test_rows) in enumerate(splitter(4).split(rows, y)):
+        assert out["test_score"][o] == fingerprint(test_rows)
+        for i, (_, inner_test) in enumerate(splitter(3).split(rows[train_rows], y[train_rows])):
+            assert out["inner_test_score"][o, 0, i] == fingerprint(train_rows[inner_test])
+    assert out["outer_cv"] == ("stratified_kfold(y, 4)" if labels else "kfold(40, 4)")
 
 
 def test_nested_ties_go_to_the_first_setting(enable_x64):
