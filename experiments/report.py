@@ -28,6 +28,7 @@ EXPERIMENTS = (
     "losses",
     "optimizers",
     "cross_validation",
+    "comparison",
     "generalisation",
     "model_parameters",
 )

@@ -45,11 +45,15 @@ The modules, one concern each:
 * :mod:`fnn.cv.engine`: devices, chunks, lowering, compiling (:data:`CPU_FAST_COMPILE`),
   running and gathering across processes, for any function mapped over entries;
 * :mod:`fnn.cv.api`: :func:`cross_validate`, :func:`cross_val_score`, :func:`cross_val_predict`,
-  :func:`grid_search`.
+  :func:`grid_search`;
+* :mod:`fnn.cv.selection`: :func:`compare` (several configurations on the same folds in one
+  program, every pair tested with :mod:`fnn.stats`) and :func:`nested_cross_validate` (a grid
+  search inside each outer fold: outer x inner folds x settings in one program).
 """
 
 from fnn.cv.api import cross_val_predict, cross_val_score, cross_validate, grid_search
 from fnn.cv.engine import CPU_FAST_COMPILE
+from fnn.cv.selection import compare, nested_cross_validate
 from fnn.cv.splits import (
     MaskSplit,
     Split,
@@ -65,6 +69,7 @@ __all__ = [
     "CPU_FAST_COMPILE",
     "MaskSplit",
     "Split",
+    "compare",
     "cross_val_predict",
     "cross_val_score",
     "cross_validate",
@@ -73,11 +78,12 @@ __all__ = [
     "holdout",
     "kfold",
     "leave_one_out",
+    "nested_cross_validate",
     "repeated_kfold",
     "stratified_kfold",
 ]
 
-_MODULES = ["api", "engine", "program", "splits"]
+_MODULES = ["api", "engine", "program", "selection", "splits"]
 
 
 def __dir__() -> list[str]:
