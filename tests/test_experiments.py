@@ -6,8 +6,6 @@ on the command line, the runner and its report). Each experiment's own smoke tes
 from __future__ import annotations
 
 import dataclasses
-import importlib
-import importlib.util
 import json
 import os
 import subprocess
