@@ -836,7 +836,9 @@ class _Progress:
     def __init__(self, desc: str, total: int):
         from tqdm import tqdm
 
-        self._bar = tqdm(total=total, desc=desc, unit="part", leave=False, file=sys.stderr, dynamic_ncols=True)
+        self._bar = tqdm(
+            total=total, desc=desc, unit="part", leave=False, file=sys.stderr, dynamic_ncols=True, disable=None
+        )
         self._started = False
 
     def step(self, label: str) -> None:

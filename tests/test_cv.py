@@ -25,7 +25,7 @@ from sklearn.linear_model import LinearRegression
 from sklearn.metrics import accuracy_score
 
 from fnn import cv, mlp
-from fnn.cv import api, engine, program, selection, splits
+from fnn.cv import api, engine, guards, program, selection, splits
 from fnn.train import batch_order, epoch_keys, fit
 
 # --------------------------------------------------------------------------- splitters
@@ -590,9 +590,9 @@ def test_the_public_names_are_those_of_the_single_module():
     assert cv.CPU_FAST_COMPILE is engine.CPU_FAST_COMPILE
 
 
-@pytest.mark.parametrize("module", [cv, api, engine, program, selection, splits], ids=lambda m: m.__name__)
+@pytest.mark.parametrize("module", [cv, api, engine, guards, program, selection, splits], ids=lambda m: m.__name__)
 def test_a_namespace_shows_only_public_names(module):
-    submodules = ["api", "engine", "program", "selection", "splits"] if module is cv else []
+    submodules = ["api", "engine", "guards", "program", "selection", "splits"] if module is cv else []
     assert dir(module) == sorted(module.__all__ + submodules)
     for name in module.__all__:
         assert not name.startswith("_") and hasattr(module, name)

@@ -1,13 +1,11 @@
 """The shared protocol of the experiments (atomic writes, done/skip/force, options checked
-on the command line, the runner and its report), and smoke tests of the experiments
-whose tests have not moved to their own ``test_experiment_<name>.py`` yet.
+on the command line, the runner and its report). Each experiment's own smoke test is in
+``test_experiment_<name>.py``.
 """
 
 from __future__ import annotations
 
 import dataclasses
-import importlib
-import importlib.util
 import json
 import os
 import subprocess
@@ -21,32 +19,6 @@ os.environ.setdefault("MPLBACKEND", "Agg")
 from experiments import _common  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
-
-
-def _load(name: str):
-    """The experiment module, or a skip while its library dependencies have not landed."""
-    try:
-        return importlib.import_module(f"experiments.{name}")
-    except ModuleNotFoundError as e:
-        if e.name and (e.name.startswith("fnn.") or e.name == f"experiments.{name}"):
-            pytest.skip(f"experiments.{name} needs {e.name}, not available yet")
-        raise
-
-
-def _check_outputs(workdir: Path, figures=(), csvs=()) -> dict:
-    for f in ("config.json", "metrics.json", "summary.md", "done.json", *figures, *csvs):
-        assert (workdir / f).is_file(), f"{f} missing in {sorted(p.name for p in workdir.iterdir())}"
-    for f in figures:
-        assert (workdir / f).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
-    summary = (workdir / "summary.md").read_text()
-    assert summary.startswith("## ")
-    for f in figures:
-        assert f"]({f})" in summary, f"summary.md does not show {f}"
-    leftovers = [p.name for p in workdir.iterdir() if p.name.endswith(".tmp")]
-    assert leftovers == []
-    config = json.loads((workdir / "config.json").read_text())
-    assert "seed" in config and "config" in config
-    return json.loads((workdir / "metrics.json").read_text())
 
 
 # --------------------------------------------------------------------------- the framework

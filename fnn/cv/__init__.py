@@ -83,7 +83,7 @@ __all__ = [
     "stratified_kfold",
 ]
 
-_MODULES = ["api", "engine", "program", "selection", "splits"]
+_MODULES = ["api", "engine", "guards", "program", "selection", "splits"]
 
 
 def __dir__() -> list[str]:

@@ -32,11 +32,10 @@ from typing import Any
 import jax
 import jax.numpy as jnp
 import numpy as np
-from jax.experimental import multihost_utils
 
 from fnn._types import Array, ArrayLike, Params, PRNGKey
-from fnn._validate import as_float_array, check_key
-from fnn.cv import engine, program
+from fnn._validate import check_key
+from fnn.cv import engine, guards, program
 from fnn.cv.splits import MaskSplit, Split, check_count, check_cv
 
 __all__ = ["cross_val_predict", "cross_val_score", "cross_validate", "grid_search"]
@@ -44,33 +43,6 @@ __all__ = ["cross_val_predict", "cross_val_score", "cross_validate", "grid_searc
 
 def __dir__() -> list[str]:
     return list(__all__)
-
-
-def _host_array(name: str, a: Any, where: str, *, to_float: bool) -> np.ndarray | Array:
-    """A jax array as it is, anything else as a numpy array of a dtype JAX uses (no device op)."""
-    if isinstance(a, jax.Array):
-        return as_float_array(name, a, where) if to_float else a
-    if isinstance(a, (str, bytes)) or a is None:
-        raise TypeError(f"{where}: {name} must be an array of numbers, got {type(a).__name__}")
-    a = np.asarray(a)
-    if a.dtype.kind not in "biuf":
-        raise TypeError(f"{where}: {name} must be an array of real numbers, got dtype {a.dtype}")
-    if to_float and a.dtype.kind != "f":
-        a = a.astype(jnp.result_type(float))
-    return a.astype(jax.dtypes.canonicalize_dtype(a.dtype), copy=False)
-
-
-def _check_data(X, y, where: str) -> tuple[np.ndarray | Array, np.ndarray | Array]:
-    X = _host_array("X", X, where, to_float=True)
-    y = _host_array("y", y, where, to_float=False)
-    if X.ndim == 0 or y.ndim == 0:
-        raise ValueError(f"{where}: X and y need a leading axis of samples, got shapes {X.shape} and {y.shape}")
-    if X.shape[0] != y.shape[0]:
-        raise ValueError(f"{where}: X and y must have the same number of samples, got {X.shape[0]} and {y.shape[0]}")
-    for name, a in (("X", X), ("y", y)):
-        if jnp.issubdtype(a.dtype, jnp.inexact) and not np.all(np.isfinite(np.asarray(a))):
-            raise ValueError(f"{where}: {name} contains NaN or inf; remove or impute those rows first")
-    return X, y
 
 
 def _check_fns(fit_fn, score_fn, chunk_size, check_leakage, where: str, *, score_name: str = "score_fn") -> int | None:
@@ -102,69 +74,6 @@ def _run(fn, args: program.Arguments, *, chunk_size, mesh, options, where) -> en
 # --------------------------------------------------------------------------- the leakage check
 
 
-def _name(fn: Any) -> str:
-    name = getattr(fn, "__qualname__", None) or getattr(fn, "__name__", None)
-    return f"{name!s}" if isinstance(name, str) else repr(fn)
-
-
-def _training_rows(split: Split | MaskSplit, fold: int) -> np.ndarray:
-    """``(n,)`` bool: the rows of weight 1 in fold ``fold``'s training weights."""
-    if isinstance(split, Split):
-        return split.test_fold != fold
-    return split.train[fold]
-
-
-def _probe_data(X: Any, y: Any, held: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """``X`` and ``y`` with every ``held`` row replaced by real values of other rows.
-
-    Every held row gets one target ``v``, a value of a training row chosen to differ
-    from as many held targets as possible (so any statistic of the labels changes), and
-    the features of a training row whose target is not ``v`` (so a model that fits the
-    training rows gets the held rows wrong, and a score over every row changes). Real
-    values only: never a huge or non-finite number, which an honest fit that multiplies
-    rows by their weight 0 would turn into NaN.
-    """
-    X, y = np.array(X), np.array(y)
-    rows = y.reshape(y.shape[0], -1)
-    held_rows, train_rows = np.flatnonzero(held), np.flatnonzero(~held)
-    candidates = np.unique(rows[train_rows], axis=0)[:8]  # a few training targets, the smallest included
-    matches = [int(np.sum(np.all(rows[held_rows] == v, axis=1))) for v in candidates]
-    v = candidates[int(np.argmin(matches))]
-    others = train_rows[~np.all(rows[train_rows] == v, axis=1)]
-    donors = others if others.size else train_rows
-    donors = donors[np.random.default_rng(0).permutation(donors.shape[0])]
-    X[held_rows] = X[donors[np.arange(held_rows.shape[0]) % donors.shape[0]]]
-    y[held_rows] = v.reshape(y.shape[1:])
-    return X, y
-
-
-def _same(a: Any, b: Any) -> bool:
-    """Equal leaf by leaf (NaN equal to NaN, -0 to 0): bitwise but for those, which no fold's data decides."""
-
-    def equal(u, v):
-        u, v = np.asarray(u), np.asarray(v)
-        nan_ok = np.issubdtype(u.dtype, np.inexact)
-        return u.shape == v.shape and bool(np.array_equal(u, v, equal_nan=nan_ok))
-
-    leaves_a, leaves_b = jax.tree.leaves(a), jax.tree.leaves(b)
-    return len(leaves_a) == len(leaves_b) and all(equal(u, v) for u, v in zip(leaves_a, leaves_b, strict=True))
-
-
-def _distance(a: Any, b: Any) -> float:
-    """The largest difference between two trees of the same structure, relative to each leaf's scale."""
-    worst = 0.0
-    for u, v in zip(jax.tree.leaves(a), jax.tree.leaves(b), strict=True):
-        u, v = np.asarray(u, np.float64), np.asarray(v, np.float64)
-        if u.size:
-            scale = max(float(np.max(np.abs(u))), np.finfo(np.float32).tiny)
-            worst = max(worst, float(np.nanmax(np.abs(u - v))) / scale)
-    return worst
-
-
-def _entry(tree: Any, e: int) -> Any:
-    return jax.tree.map(lambda a: a[e], tree)
-
-
 _FIT_LEAK = (
     "{where}: fit_fn ({name}) reads rows it must not: the parameters of fold {fold} changed when only "
     "the rows of weight 0 in its weights (its held-out rows) were replaced by values of other rows, so "
@@ -181,31 +90,6 @@ _SCORE_LEAK = (
     "metrics.accuracy(y, pred, weights=w) or losses.mse(pred, y, weights=w); otherwise each fold's "
     "test score includes its training rows. Pass check_leakage=False to skip this check."
 )
-
-
-_HONEST, _INCONCLUSIVE, _SCORE_LEAKS, _FIT_LEAKS = 0, 1, 2, 3
-
-
-def _verdict(result: engine.Run, args: program.Arguments, mesh: Any, probe: Any, e: int, with_score: bool) -> int:
-    """Compares the probe's entry ``e`` with the run's: honest, a fit or score leak, or inconclusive.
-
-    Bitwise equal parameters (and training score) are honest. A difference is a leak
-    when the program is deterministic: then the same chunk run again on the original
-    data (the control, run only when the probe differs, so an honest function costs
-    nothing more) gives bitwise the run's results. Where it does not (non-deterministic
-    reductions), the probe must differ at least 10 times more than the control does.
-    """
-    what = [(0, _FIT_LEAKS)] + ([(3, _SCORE_LEAKS)] if with_score else [])  # outputs 0: params, 3: train score
-    differs = [(i, code) for i, code in what if not _same(_entry(result.outputs[i], e), _entry(probe[i], e))]
-    if not differs:
-        return _HONEST
-    i, code = differs[0]
-    control = engine.run_first_chunk(result, tuple(args.shared), args.entries, mesh=mesh)
-    reference = _entry(result.outputs[i], e)
-    if control is None or _same(reference, _entry(control[i], e)):
-        return code
-    noise = _distance(reference, _entry(control[i], e))
-    return code if _distance(reference, _entry(probe[i], e)) > 10 * noise else _INCONCLUSIVE
 
 
 def _check_leakage(
@@ -231,33 +115,21 @@ def _check_leakage(
     outputs = result.outputs
     health = outputs[-1]
     train = outputs[3] if score_fn is not None else None
-    fold_index = args.entries[1]
     ok = np.asarray(health.finite_params) & (np.asarray(health.diverged_epoch) < 0)
-    ok = ok[: result.plan.chunk_size]
-    candidates = np.flatnonzero(ok)
+    candidates = np.flatnonzero(ok[: result.plan.chunk_size])
     if candidates.size == 0:  # no healthy fold to compare: the health warning says why
         return time.perf_counter() - t0
     with_score = candidates[np.isfinite(train[candidates])] if train is not None else candidates[:0]
     e = int(with_score[0] if with_score.size else candidates[0])
-    fold = int(fold_index[e])
-    held = ~_training_rows(split, fold)
-    if not held.any() or held.all():
-        return time.perf_counter() - t0
-    X_probe, y_probe = _probe_data(args.shared[0], args.shared[1], held)
-    shared = tuple(args.shared)
-    probe = engine.run_first_chunk(result, (X_probe, y_probe) + shared[2:], args.entries, mesh=mesh)
-    verdict = (
-        _HONEST
-        if probe is None
-        else _verdict(result, args, mesh, probe, e, score_fn is not None and bool(with_score.size))
-    )
-    if jax.process_count() > 1:  # every process decides alike (the worst any found)
-        verdict = int(np.max(multihost_utils.process_allgather(np.asarray(verdict, np.int32))))
-    if verdict == _FIT_LEAKS:
-        raise ValueError(_FIT_LEAK.format(where=where, name=_name(fit_fn), fold=fold))
-    if verdict == _SCORE_LEAKS:
-        raise ValueError(_SCORE_LEAK.format(where=where, name=_name(score_fn), fold=fold))
-    if verdict == _INCONCLUSIVE:
+    checks: list[guards.Check] = [(lambda o: o[0], guards.FIT_LEAKS)]  # outputs 0: params, 3: train score
+    if score_fn is not None and with_score.size:
+        checks.append((lambda o: o[3], guards.SCORE_LEAKS))
+    (verdict,), fold = guards.leak_verdicts(result, args, split, mesh, e, [checks])
+    if verdict == guards.FIT_LEAKS:
+        raise ValueError(_FIT_LEAK.format(where=where, name=guards.function_name(fit_fn), fold=fold))
+    if verdict == guards.SCORE_LEAKS:
+        raise ValueError(_SCORE_LEAK.format(where=where, name=guards.function_name(score_fn), fold=fold))
+    if verdict == guards.INCONCLUSIVE:
         warnings.warn(
             f"{where}: the leakage check is inconclusive: the compiled program gives different results when "
             "run twice on the same data on this platform (non-deterministic reductions, as some GPU kernels "
@@ -276,30 +148,6 @@ def _test_sizes(split: Split | MaskSplit) -> np.ndarray:
     if isinstance(split, Split):
         return np.bincount(split.test_fold[split.test_fold >= 0], minlength=split.n_folds)
     return split.test.sum(axis=1)
-
-
-def _statuses(health: program.FoldHealth, values: dict[str, Any]) -> np.ndarray:
-    """Each entry's status: ``"finished"``, or what went wrong, joined by ``"; "``.
-
-    ``values``: ``{what: (E, ...) array}`` of outputs that must be finite (scores,
-    predictions), named as the status names them (``"test score"``).
-    """
-    finite_params = np.asarray(health.finite_params)
-    diverged = np.asarray(health.diverged_epoch)
-    statuses = []
-    for e in range(finite_params.shape[0]):
-        parts = []
-        if diverged[e] >= 0:
-            parts.append(f"diverged at epoch {int(diverged[e])}")
-        if not finite_params[e]:
-            parts.append("non-finite parameters")
-        else:  # a NaN score of non-finite parameters is by design, not news
-            for what, v in values.items():
-                a = np.asarray(v[e])
-                if np.issubdtype(a.dtype, np.inexact) and not np.all(np.isfinite(a)):
-                    parts.append(f"non-finite {what}")
-        statuses.append("; ".join(parts) or "finished")
-    return np.array(statuses, dtype=object).astype(str)
 
 
 def _some(names: list[str], most: int = 10) -> str:
@@ -518,7 +366,7 @@ def cross_validate(
     """
     where = "cross_validate"
     chunk_size = _check_fns(fit_fn, score_fn, chunk_size, check_leakage, where)
-    X, y = _check_data(X, y, where)
+    X, y = guards.check_data(X, y, where)
     check_key(key, where)
     engine.check_compiler_options(compiler_options, where)
     mesh = engine.device_mesh(devices, where=where)
@@ -534,7 +382,7 @@ def cross_validate(
     scores = {"test score": test_score}
     if return_train_score:
         scores["train score"] = train_score
-    status = _statuses(health, scores)
+    status = guards.statuses(health, scores)
     _warn_unhealthy(where, status, _labels(split), _test_sizes(split) < 2, 'out["status"]')
     K, fit_time = split.n_folds, result.run_time
     out: dict[str, Any] = {
@@ -655,7 +503,7 @@ def cross_val_predict(
     """
     where = "cross_val_predict"
     chunk_size = _check_fns(fit_fn, predict_fn, chunk_size, check_leakage, where, score_name="predict_fn")
-    X, y = _check_data(X, y, where)
+    X, y = guards.check_data(X, y, where)
     check_key(key, where)
     engine.check_compiler_options(compiler_options, where)
     mesh = engine.device_mesh(devices, where=where)
@@ -679,7 +527,7 @@ def cross_val_predict(
     _, predictions, health = result.outputs
     if check_leakage:
         _check_leakage(result, args, split, mesh, fit_fn, None, where)
-    status = _statuses(health, {"predictions": [p[: sizes[k]] for k, p in enumerate(np.asarray(predictions))]})
+    status = guards.statuses(health, {"predictions": [p[: sizes[k]] for k, p in enumerate(np.asarray(predictions))]})
     _warn_unhealthy(where, status, _labels(split), np.zeros(split.n_folds, bool), None)
     predictions = np.asarray(predictions)
     finite = np.asarray(health.finite_params)
@@ -785,7 +633,7 @@ def grid_search(
     """
     where = "grid_search"
     chunk_size = _check_fns(fit_fn, score_fn, chunk_size, check_leakage, where)
-    X, y = _check_data(X, y, where)
+    X, y = guards.check_data(X, y, where)
     check_key(key, where)
     if not isinstance(greater_is_better, bool):
         raise TypeError(f"{where}: greater_is_better must be True or False, got {greater_is_better!r}")
@@ -800,7 +648,7 @@ def grid_search(
     _, _, test_score, _, health = result.outputs
     check_time = _check_leakage(result, args, split, mesh, fit_fn, score_fn, where) if check_leakage else 0.0
     S, K = len(settings), split.n_folds
-    status = _statuses(health, {"test score": test_score})
+    status = guards.statuses(health, {"test score": test_score})
     labels = [f"setting {s} {settings[s]} fold {k}" for s in range(S) for k in range(K)]
     _warn_unhealthy(where, status, labels, np.tile(_test_sizes(split) < 2, S), 'out["status"]')
     scores = np.asarray(test_score).reshape(S, K)

@@ -54,6 +54,7 @@ status words) to each configuration's outputs itself.
 
 from __future__ import annotations
 
+import functools
 import itertools
 import numbers
 import time
@@ -63,12 +64,11 @@ from typing import Any
 
 import jax
 import numpy as np
-from jax.experimental import multihost_utils
 
 from fnn import stats
 from fnn._types import Array, ArrayLike, Params, PRNGKey
-from fnn._validate import as_float_array, check_key
-from fnn.cv import engine, program
+from fnn._validate import check_key
+from fnn.cv import engine, guards, program
 from fnn.cv.api import grid_search
 from fnn.cv.splits import MaskSplit, Split, check_count, check_cv
 
@@ -92,36 +92,6 @@ def _check_bool(value: Any, name: str, where: str) -> bool:
     if not isinstance(value, bool):
         raise TypeError(f"{where}: {name} must be True or False, got {value!r}")
     return value
-
-
-def _check_data(X: Any, y: Any, where: str) -> tuple[np.ndarray | Array, np.ndarray | Array]:
-    """``X`` (floats) and ``y`` as arrays of a dtype JAX uses, with one row per sample, finite.
-
-    The same rules as :func:`fnn.cv.cross_validate` applies (its check is private to
-    :mod:`fnn.cv.api`; the tests hold the two to the same messages).
-    """
-    out: list[Any] = []
-    for name, a, to_float in (("X", X, True), ("y", y, False)):
-        if isinstance(a, jax.Array):
-            out.append(as_float_array(name, a, where) if to_float else a)
-            continue
-        if isinstance(a, (str, bytes)) or a is None:
-            raise TypeError(f"{where}: {name} must be an array of numbers, got {type(a).__name__}")
-        a = np.asarray(a)
-        if a.dtype.kind not in "biuf":
-            raise TypeError(f"{where}: {name} must be an array of real numbers, got dtype {a.dtype}")
-        if to_float and a.dtype.kind != "f":
-            a = a.astype(jax.dtypes.canonicalize_dtype(float))
-        out.append(a.astype(jax.dtypes.canonicalize_dtype(a.dtype), copy=False))
-    X, y = out
-    if X.ndim == 0 or y.ndim == 0:
-        raise ValueError(f"{where}: X and y need a leading axis of samples, got shapes {X.shape} and {y.shape}")
-    if X.shape[0] != y.shape[0]:
-        raise ValueError(f"{where}: X and y must have the same number of samples, got {X.shape[0]} and {y.shape[0]}")
-    for name, a in (("X", X), ("y", y)):
-        if np.issubdtype(a.dtype, np.inexact) and not np.all(np.isfinite(np.asarray(a))):
-            raise ValueError(f"{where}: {name} contains NaN or inf; remove or impute those rows first")
-    return X, y
 
 
 def _check_configurations(
@@ -280,21 +250,6 @@ def _configurations_chunk(
 # --------------------------------------------------------------------------- fold health
 
 
-def _statuses(health: program.FoldHealth, scores: Mapping[str, Any]) -> np.ndarray:
-    """Each fold's status in :func:`fnn.cv.cross_validate`'s words: ``"finished"`` or what went wrong."""
-    finite = np.asarray(health.finite_params)
-    diverged = np.asarray(health.diverged_epoch)
-    statuses = []
-    for k in range(finite.shape[0]):
-        parts = [f"diverged at epoch {int(diverged[k])}"] if diverged[k] >= 0 else []
-        if not finite[k]:
-            parts.append("non-finite parameters")
-        else:  # a NaN score of non-finite parameters is by design, not news
-            parts += [f"non-finite {what}" for what, s in scores.items() if not np.isfinite(np.asarray(s)[k])]
-        statuses.append("; ".join(parts) or "finished")
-    return np.array(statuses, dtype=object).astype(str)
-
-
 def _listing(items: list[str], most: int = 8) -> str:
     more = f" and {len(items) - most} more" if len(items) > most else ""
     return "; ".join(items[:most]) + more
@@ -334,58 +289,9 @@ def _warn_unhealthy(where: str, names: tuple[str, ...], status: dict) -> None:
 # --------------------------------------------------------------------------- the leakage check
 
 
-_HONEST, _INCONCLUSIVE, _FIT_LEAKS, _SCORE_LEAKS = 0, 1, 2, 3
-
-
-def _probe_data(X: Any, y: Any, held: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """``X`` and ``y`` with every ``held`` row replaced by real values of training rows.
-
-    The same probe as :func:`fnn.cv.cross_validate`'s leakage check: every held row gets
-    the training target ``v`` that the fewest held rows have (so any statistic of the
-    labels changes) and the features of a training row whose target is not ``v`` (so
-    scores over held rows change too); real values only, never a NaN or a huge number
-    that an honest fit multiplying rows by their weight 0 would turn into NaN.
-    """
-    X, y = np.array(X), np.array(y)
-    rows = y.reshape(y.shape[0], -1)
-    held_rows, train_rows = np.flatnonzero(held), np.flatnonzero(~held)
-    candidates = np.unique(rows[train_rows], axis=0)[:8]
-    v = candidates[int(np.argmin([np.sum(np.all(rows[held_rows] == c, axis=1)) for c in candidates]))]
-    donors = train_rows[~np.all(rows[train_rows] == v, axis=1)]
-    donors = donors if donors.size else train_rows
-    donors = donors[np.random.default_rng(0).permutation(donors.shape[0])]
-    X[held_rows] = X[donors[np.arange(held_rows.shape[0]) % donors.shape[0]]]
-    y[held_rows] = v.reshape(y.shape[1:])
-    return X, y
-
-
-def _leaves_equal(a: Any, b: Any) -> bool:
-    """Bitwise equal leaf by leaf, but NaN equal to NaN (and -0 to 0)."""
-    la, lb = jax.tree.leaves(a), jax.tree.leaves(b)
-    return len(la) == len(lb) and all(
-        np.shape(u) == np.shape(v)
-        and np.array_equal(np.asarray(u), np.asarray(v), equal_nan=np.issubdtype(np.asarray(u).dtype, np.inexact))
-        for u, v in zip(la, lb, strict=True)
-    )
-
-
-def _largest_difference(a: Any, b: Any) -> float:
-    """The largest difference between two trees, relative to each leaf's scale."""
-    worst = 0.0
-    for u, v in zip(jax.tree.leaves(a), jax.tree.leaves(b), strict=True):
-        u, v = np.asarray(u, np.float64), np.asarray(v, np.float64)
-        if u.size:
-            scale = max(float(np.max(np.abs(u))), np.finfo(np.float32).tiny)
-            worst = max(worst, float(np.nanmax(np.abs(u - v))) / scale)
-    return worst
-
-
-def _at(tree: Any, e: int) -> Any:
-    return jax.tree.map(lambda a: a[e], tree)
-
-
-def _held_rows(split: Split | MaskSplit, fold: int) -> np.ndarray:
-    return split.test_fold == fold if isinstance(split, Split) else ~split.train[fold]
+def _output(configuration: int, i: int, outputs: Any) -> Any:
+    """Output ``i`` (0 parameters, 3 training score) of one configuration."""
+    return outputs[configuration][i]
 
 
 def _check_leakage(
@@ -403,7 +309,7 @@ def _check_leakage(
 
     As :func:`fnn.cv.cross_validate`'s check: the compiled program runs its first chunk
     once more (no compilation) with the held-out rows of one fold replaced
-    (:func:`_probe_data`); an honest configuration returns bitwise the same parameters and
+    (:func:`fnn.cv.guards.probe_data`); an honest configuration returns bitwise the same parameters and
     training score for that fold. The fold is the first of the chunk where the most
     configurations trained healthily. A difference counts as a leak when a control run on
     the original data reproduces the run bitwise, or differs 10 times less than the probe
@@ -418,66 +324,41 @@ def _check_leakage(
     if not healthy.any():  # nothing trained well enough to compare; fold health says why
         return time.perf_counter() - t0
     e = int(np.argmax(healthy.sum(axis=0)))
-    fold = int(args.entries[1][e])
-    held = _held_rows(split, fold)
-    if not held.any() or held.all():
-        return time.perf_counter() - t0
-    X_probe, y_probe = _probe_data(args.shared[0], args.shared[1], held)
-    # None on a process none of whose devices ran a chunk: the other processes' verdicts decide
-    probe: Any = engine.run_first_chunk(result, (X_probe, y_probe) + tuple(args.shared[2:]), args.entries, mesh=mesh)
-    verdicts = np.full(len(names), _HONEST, np.int32)
-    control: Any = None
-    checked = np.flatnonzero(healthy[:, e]) if probe is not None else np.zeros(0, int)
-    for c in checked:
-        checks = [(0, _FIT_LEAKS)]  # output 0: the parameters; 3: the training score
-        if outputs[c][3] is not None and np.isfinite(outputs[c][3][e]):
-            checks.append((3, _SCORE_LEAKS))
-        differs = [(i, code) for i, code in checks if not _leaves_equal(_at(outputs[c][i], e), _at(probe[c][i], e))]
-        if not differs:
-            continue
-        i, code = differs[0]
-        if control is None:
-            control = engine.run_first_chunk(result, tuple(args.shared), args.entries, mesh=mesh)
-        reference = _at(outputs[c][i], e)
-        if _leaves_equal(reference, _at(control[c][i], e)):
-            verdicts[c] = code
-        else:
-            noise = _largest_difference(reference, _at(control[c][i], e))
-            leaks = _largest_difference(reference, _at(probe[c][i], e)) > 10 * noise
-            verdicts[c] = code if leaks else _INCONCLUSIVE
-    if jax.process_count() > 1:  # every process decides alike (the worst any found)
-        verdicts = np.max(multihost_utils.process_allgather(verdicts), axis=0)
+    subjects: list[list[guards.Check]] = []
+    for c in range(len(names)):
+        checks: list[guards.Check] = []
+        if healthy[c, e]:
+            checks.append((functools.partial(_output, c, 0), guards.FIT_LEAKS))  # output 0: the parameters
+            if outputs[c][3] is not None and np.isfinite(outputs[c][3][e]):
+                checks.append((functools.partial(_output, c, 3), guards.SCORE_LEAKS))  # 3: the training score
+        subjects.append(checks)
+    verdicts, fold = guards.leak_verdicts(result, args, split, mesh, e, subjects)
     for c, verdict in enumerate(verdicts):
-        if verdict == _FIT_LEAKS:
+        if verdict == guards.FIT_LEAKS:
             raise ValueError(
-                f"{where}: the fit_fn of configuration {names[c]!r} ({_qualname(fit_fns[c])}) reads rows it must "
-                f"not: the parameters of fold {fold} changed when only its held-out rows (weight 0) were replaced, "
-                "so test rows leak into training and that configuration's scores are optimistic. Pass the weights "
-                "wherever fit_fn reads X or y (fnn.datasets.standardize(X, weights=w), "
+                f"{where}: the fit_fn of configuration {names[c]!r} ({guards.function_name(fit_fns[c])}) reads rows "
+                f"it must not: the parameters of fold {fold} changed when only its held-out rows (weight 0) were "
+                "replaced, so test rows leak into training and that configuration's scores are optimistic. Pass "
+                "the weights wherever fit_fn reads X or y (fnn.datasets.standardize(X, weights=w), "
                 "fnn.train.fit(..., weights=w)); if it is meant to see every row, pass check_leakage=False."
             )
-        if verdict == _SCORE_LEAKS:
+        if verdict == guards.SCORE_LEAKS:
             raise ValueError(
-                f"{where}: the score_fn of configuration {names[c]!r} ({_qualname(score_fns[c])}) reads rows of "
-                f"weight 0: fold {fold}'s training score changed when only its held-out rows were replaced, with "
-                "the same parameters. score_fn(params, X, y, weights) must score the rows where weights is 1 only, "
-                "e.g. metrics.accuracy(y, pred, weights=w); pass check_leakage=False to skip this check."
+                f"{where}: the score_fn of configuration {names[c]!r} ({guards.function_name(score_fns[c])}) reads "
+                f"rows of weight 0: fold {fold}'s training score changed when only its held-out rows were replaced, "
+                "with the same parameters. score_fn(params, X, y, weights) must score the rows where weights is 1 "
+                "only, e.g. metrics.accuracy(y, pred, weights=w); pass check_leakage=False to skip this check."
             )
-    if np.any(verdicts == _INCONCLUSIVE):
+    if np.any(verdicts == guards.INCONCLUSIVE):
         warnings.warn(
             f"{where}: the leakage check is inconclusive for "
-            + ", ".join(repr(names[c]) for c in np.flatnonzero(verdicts == _INCONCLUSIVE))
+            + ", ".join(repr(names[c]) for c in np.flatnonzero(verdicts == guards.INCONCLUSIVE))
             + ": the compiled program gives different results when run twice on the same data on this platform "
             "and the probe differed by no more than that. Pass check_leakage=False to skip it, or run it on CPU",
             RuntimeWarning,
             stacklevel=3,
         )
     return time.perf_counter() - t0
-
-
-def _qualname(fn: Any) -> str:
-    name = getattr(fn, "__qualname__", None) or getattr(fn, "__name__", None)
-    return name if isinstance(name, str) else repr(fn)
 
 
 # --------------------------------------------------------------------------- the tests
@@ -637,7 +518,7 @@ def compare(
         raise ValueError(f"{where}: correction must be 'holm' or None, got {correction!r}")
     if chunk_size is not None:
         chunk_size = check_count(chunk_size, "chunk_size", where, 1)
-    X, y = _check_data(X, y, where)
+    X, y = guards.check_data(X, y, where)
     check_key(key, where)
     engine.check_compiler_options(compiler_options, where)
     mesh = engine.device_mesh(devices, where=where)
@@ -674,7 +555,7 @@ def compare(
     status = {}
     for name in names:
         shown = {"test score": scores[name], **({"train score": train[name]} if return_train_score else {})}
-        status[name] = _statuses(outputs[name][4], shown)
+        status[name] = guards.statuses(outputs[name][4], shown)
     _refuse_non_finite(where, names, scores, status)
     _warn_unhealthy(where, names, status)
 
@@ -895,7 +776,7 @@ def nested_cross_validate(
         check_count(chunk_size, "chunk_size", where, 1)
     engine.check_compiler_options(compiler_options, where)
     engine.device_mesh(devices, where=where)  # checked here, built again by grid_search
-    X, y = _check_data(X, y, where)
+    X, y = guards.check_data(X, y, where)
     check_key(key, where)
     _check_inner_cv(inner_cv, where)
     outer, outer_description = check_cv(outer_cv, X, y, X.shape[0], where)
