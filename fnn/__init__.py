@@ -25,6 +25,7 @@ from fnn import (
     train,
 )
 
+#: fnn's version, the same as ``version`` in ``pyproject.toml``.
 __version__ = "0.1.0"
 
 __all__ = [

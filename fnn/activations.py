@@ -7,16 +7,16 @@ inputs (``sigmoid(-1e4)`` is exactly 0, ``softmax`` of logits near ``1e4`` sums 
 
 Derivatives at kinks (the value ``jax.grad`` returns there, tested):
 
-=============  ===============  =========================================
-function       kink             derivative at the kink
-=============  ===============  =========================================
-``step``       0                0 (the step is flat almost everywhere)
-``relu``       0                0 (the material: 1 for x > 0, 0 for x <= 0)
-``leaky_relu`` 0                ``negative_slope`` (same convention as relu;
-                                torch agrees, ``jax.nn`` returns 1)
-``elu``        0                ``alpha`` (``jax.nn`` and torch agree)
-``maxout``     ties             the gradient goes to the first maximal piece
-=============  ===============  =========================================
+==============  ======  ===========================================
+function        kink    derivative at the kink
+==============  ======  ===========================================
+``step``        0       0 (the step is flat almost everywhere)
+``relu``        0       0 (the material: 1 for x > 0, 0 for x <= 0)
+``leaky_relu``  0       ``negative_slope`` (same convention as relu;
+                        torch agrees, ``jax.nn`` returns 1)
+``elu``         0       ``alpha`` (``jax.nn`` and torch agree)
+``maxout``      ties    the gradient goes to the first maximal piece
+==============  ======  ===========================================
 
 Use :func:`derivative` for the element-wise derivative of any of them, e.g.
 ``derivative(sigmoid)(0.0) == 0.25`` (the peak that causes vanishing gradients).

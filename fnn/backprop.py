@@ -24,7 +24,8 @@ activation).
 Example:
   >>> from fnn.mlp import MLP
   >>> net = MLP([2, 4, 1], activation="tanh")
-  >>> loss, grads = gradients(net, net.init(jax.random.key(0)), jnp.ones((3, 2)), jnp.zeros((3, 1)))
+  >>> params = net.init(jax.random.key(0))
+  >>> loss, grads = gradients(net, params, jnp.ones((3, 2)), jnp.zeros((3, 1)))
   >>> layer_gradient_norms(grads).shape
   (2,)
 """

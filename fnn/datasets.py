@@ -3,14 +3,14 @@ r"""Data sets of the course: logic gates, XOR, a toy housing market and five cla
 Everything returns JAX arrays: features ``X`` of shape ``(n, d)`` in float32 (the
 default float) and targets ``y`` of shape ``(n,)``.
 
-==================  ==============================  =====================================
-function            X                               y
-==================  ==============================  =====================================
-:func:`logic_gate`  the 4 corners of the square     the gate's truth table (float)
-:func:`xor_cloud`   noisy points around the corners XOR of the corner (float)
-:func:`housing`     size (and bedrooms, zip, wealth) price from a known linear formula
-:func:`load`        files bundled with fnn         int32 labels, or float32 (diabetes)
-==================  ==============================  =====================================
+==================  ================================  ===================================
+function            X                                 y
+==================  ================================  ===================================
+:func:`logic_gate`  the 4 corners of the square       the gate's truth table (float)
+:func:`xor_cloud`   noisy points around the corners   XOR of the corner (float)
+:func:`housing`     size (and bedrooms, zip, wealth)  price from a known linear formula
+:func:`load`        files bundled with fnn            int32 labels, or float32 (diabetes)
+==================  ================================  ===================================
 
 Gate and XOR labels are floats so they can be used as they are as perceptron targets
 (``y - y_hat``) and as binary cross-entropy targets. Generators take an explicit
@@ -284,15 +284,15 @@ def _scale_like_sklearn(X: np.ndarray) -> np.ndarray:
 def load(name: str) -> tuple[Array, Array]:
     """One of the classic small data sets, read from files bundled with fnn (no download).
 
-    ===============  ===========  ==========================================
-    name             X            y
-    ===============  ===========  ==========================================
-    ``iris``         (150, 4)     int32, 3 classes
-    ``breast_cancer`` (569, 30)   int32, 2 classes (1 = benign)
-    ``wine``         (178, 13)    int32, 3 classes
-    ``digits``       (1797, 64)   int32, 10 classes (8x8 images, values 0-16)
-    ``diabetes``     (442, 10)    float32 regression target
-    ===============  ===========  ==========================================
+    =================  ==========  ==========================================
+    name               X           y
+    =================  ==========  ==========================================
+    ``iris``           (150, 4)    int32, 3 classes
+    ``breast_cancer``  (569, 30)   int32, 2 classes (1 = benign)
+    ``wine``           (178, 13)   int32, 3 classes
+    ``digits``         (1797, 64)  int32, 10 classes (8x8 images, values 0-16)
+    ``diabetes``       (442, 10)   float32 regression target
+    =================  ==========  ==========================================
 
     The files are scikit-learn's copies (BSD-3-Clause; the data come from the UCI
     repository and Efron et al. 2004, see ``fnn/data/README.md``), and the values are

@@ -285,7 +285,8 @@ def predict_logistic(params: Params, X: ArrayLike, *, threshold: float = 0.5) ->
     r"""Logistic regression's class: 1 where :math:`\sigma(X w + b) \ge` ``threshold``, else 0 (int32, ``(n,)``).
 
     Example:
-      >>> predict_logistic({"w": jnp.array([1.0]), "b": jnp.array(0.0)}, jnp.array([[-2.0], [3.0]]))
+      >>> params = {"w": jnp.array([1.0]), "b": jnp.array(0.0)}
+      >>> predict_logistic(params, jnp.array([[-2.0], [3.0]]))
       Array([0, 1], dtype=int32)
     """
     if not 0.0 < threshold < 1.0:

@@ -311,7 +311,8 @@ def confusion_matrix(
       >>> confusion_matrix(jnp.array([0, 1, 1]), jnp.array([0, 1, 0]))
       Array([[1, 0],
              [1, 1]], dtype=int32)
-      >>> confusion_matrix(jnp.array([0, 1, 1]), jnp.array([0, 1, 0]), weights=jnp.array([2, 1, 5]))
+      >>> y_true, y_pred = jnp.array([0, 1, 1]), jnp.array([0, 1, 0])
+      >>> confusion_matrix(y_true, y_pred, weights=jnp.array([2, 1, 5]))
       Array([[2, 0],
              [5, 1]], dtype=int32)
     """

@@ -214,8 +214,8 @@ def is_linearly_separable(X: ArrayLike, y: ArrayLike) -> bool:
 
     Example:
       >>> from fnn import datasets
-      >>> is_linearly_separable(*datasets.logic_gate("and")), is_linearly_separable(*datasets.logic_gate("xor"))
-      (True, False)
+      >>> [is_linearly_separable(*datasets.logic_gate(gate)) for gate in ("and", "xor")]
+      [True, False]
     """
     for name, value in (("X", X), ("y", y)):
         if not is_concrete(value):

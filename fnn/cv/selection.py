@@ -13,15 +13,16 @@ random numbers).
 
 Which test (``test="auto"``):
 
-==================================================  ===============================================
-folds                                               test
-==================================================  ===============================================
-5 repetitions of 2-fold, repetition by repetition   :func:`~fnn.stats.combined_ftest_5x2cv`
-(``repeated_kfold(n, 2, 5, key=...)``, 5×2cv)       (Alpaydin: all ten differences, more power than
-                                                    :func:`~fnn.stats.paired_ttest_5x2cv`)
-anything else with at least 2 folds: K-fold,        :func:`~fnn.stats.corrected_resampled_ttest`
-repeated K-fold, leave-one-out, repeated hold-out   with the folds' mean training and test sizes
-==================================================  ===============================================
++---------------------------------------------------+-------------------------------------------------+
+| folds                                             | test                                            |
++===================================================+=================================================+
+| 5 repetitions of 2-fold, repetition by repetition | :func:`~fnn.stats.combined_ftest_5x2cv`         |
+| (``repeated_kfold(n, 2, 5, key=...)``, 5×2cv)     | (Alpaydin: all ten differences, more power than |
+|                                                   | :func:`~fnn.stats.paired_ttest_5x2cv`)          |
++---------------------------------------------------+-------------------------------------------------+
+| anything else with at least 2 folds: K-fold,      | :func:`~fnn.stats.corrected_resampled_ttest`    |
+| repeated K-fold, leave-one-out, repeated hold-out | with the folds' mean training and test sizes    |
++---------------------------------------------------+-------------------------------------------------+
 
 When to use which: 5×2cv (10 fits per configuration) when each fit is affordable and
 the question is a decision, since its halves do not overlap within a repetition and its

@@ -535,21 +535,23 @@ def from_torch(name: str, **torch_kwargs: Any) -> GradientTransformation:
     so ``from_torch("RMSprop", lr=0.01)`` is torch's ``RMSprop`` with its
     ``alpha=0.99``, not optax's ``decay=0.9``. The mapping:
 
-    ================================================  ==========================================================
-    ``torch.optim``                                   fnn
-    ================================================  ==========================================================
-    ``SGD(lr, momentum=m, nesterov=n)``               ``sgd(lr, momentum=m, nesterov=n)``
-    ``Adagrad(lr, lr_decay=d, eps=e,``                ``adagrad(lr, initial_accumulator_value=a, eps=e,``
-    ``initial_accumulator_value=a)``                  ``eps_in_sqrt=False, lr_decay=d)``
-    ``Adadelta(lr, rho, eps)``                        ``adadelta(lr, rho, eps)``
-    ``RMSprop(lr, alpha, eps, momentum, centered)``   ``rmsprop(lr, decay=alpha, eps=eps, eps_in_sqrt=False,``
-                                                      ``momentum=momentum, centered=centered)``
-    ``Adam(lr, betas, eps)``                          ``adam(lr, b1, b2, eps)``
-    ``Adam(lr, betas, eps, amsgrad=True)``            ``amsgrad(lr, b1, b2, eps, max_before_bias_correction=True)``
-    ``AdamW(lr, betas, eps, weight_decay=w)``         ``adamw(lr, b1, b2, eps, weight_decay=w)``
-    ``Adamax(lr, betas, eps)``                        ``adamax(lr, b1, b2, eps)``
-    ``NAdam(lr, betas, eps, momentum_decay=psi)``     ``nadam(lr, b1, b2, eps, momentum_decay=psi)``
-    ================================================  ==========================================================
+    ===============================================================  ==============================================
+    ``torch.optim``                                                  fnn
+    ===============================================================  ==============================================
+    ``SGD(lr, momentum=m, nesterov=n)``                              ``sgd(lr, momentum=m, nesterov=n)``
+    ``Adagrad(lr, lr_decay=d, eps=e, initial_accumulator_value=a)``  ``adagrad(lr, initial_accumulator_value=a,``
+                                                                     ``eps=e, eps_in_sqrt=False, lr_decay=d)``
+    ``Adadelta(lr, rho, eps)``                                       ``adadelta(lr, rho, eps)``
+    ``RMSprop(lr, alpha, eps, momentum, centered)``                  ``rmsprop(lr, decay=alpha, eps=eps,``
+                                                                     ``eps_in_sqrt=False, momentum=momentum,``
+                                                                     ``centered=centered)``
+    ``Adam(lr, betas, eps)``                                         ``adam(lr, b1, b2, eps)``
+    ``Adam(lr, betas, eps, amsgrad=True)``                           ``amsgrad(lr, b1, b2, eps,``
+                                                                     ``max_before_bias_correction=True)``
+    ``AdamW(lr, betas, eps, weight_decay=w)``                        ``adamw(lr, b1, b2, eps, weight_decay=w)``
+    ``Adamax(lr, betas, eps)``                                       ``adamax(lr, b1, b2, eps)``
+    ``NAdam(lr, betas, eps, momentum_decay=psi)``                    ``nadam(lr, b1, b2, eps, momentum_decay=psi)``
+    ===============================================================  ==============================================
 
     torch's coupled ``weight_decay`` (added to the gradient; every class but ``AdamW``),
     SGD's ``dampening`` and ``maximize``, ``AdamW(amsgrad=True)`` and NAdam's
