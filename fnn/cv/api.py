@@ -17,7 +17,7 @@ import jax.numpy as jnp
 import numpy as np
 
 from fnn._types import Array, ArrayLike, Params, PRNGKey
-from fnn._validate import as_float_array, check_int, check_key
+from fnn._validate import as_float_array, check_key
 from fnn.cv import engine, program
 from fnn.cv.splits import as_split
 
@@ -55,12 +55,12 @@ def _check_data(X, y, where: str) -> tuple[np.ndarray | Array, np.ndarray | Arra
     return X, y
 
 
-def _check_fns(fit_fn, score_fn, chunk_size, where: str) -> int | None:
+def _check_fns(fit_fn, score_fn, chunk_size, where: str) -> int | str | None:
     if not callable(fit_fn):
         raise TypeError(f"{where}: fit_fn must be callable fit_fn(key, X, y, weights) -> params")
     if not callable(score_fn):
         raise TypeError(f"{where}: score_fn must be callable score_fn(params, X, y, weights) -> scalar")
-    return None if chunk_size is None else check_int(chunk_size, "chunk_size", where, 1)
+    return engine.check_chunk_size(chunk_size, where)
 
 
 def _run(
@@ -94,7 +94,7 @@ def cross_validate(
     return_params: bool = False,
     return_history: bool = False,
     return_indices: bool = False,
-    chunk_size: int | None = None,
+    chunk_size: int | str | None = "auto",
     devices: Any = None,
     compiler_options: Any = "auto",
 ) -> dict[str, Any]:
@@ -139,11 +139,14 @@ def cross_validate(
         ``fit_fn`` returns one.
       return_indices: return ``{"train": [...], "test": [...]}`` index arrays per fold.
       chunk_size: train ``chunk_size`` folds at a time (the program is compiled for a
-        chunk and run on one chunk after another) to bound memory for large K; the
-        last chunk is filled up with copies of the first fold, whose results are
-        dropped. Also the key to reproducibility: with a fixed ``chunk_size`` the
-        results are bitwise the same on 1 device or many (tested on 1, 2, 4 and 8
-        devices and on 2 processes).
+        chunk and run on one chunk after another, on every core at once) to keep a
+        chunk's working set in cache or bound memory; the last chunk is filled up with
+        copies of the first fold, whose results are dropped. ``"auto"`` (the default):
+        :func:`fnn.cv.engine.plan`'s cost model chooses from the program's working set
+        and the machine's cache (CPU) or memory (accelerators). ``None``: no chunking,
+        one chunk per device. An int is also the key to reproducibility: with a fixed
+        ``chunk_size`` the results are bitwise the same on 1 device or many (tested on
+        1, 2, 4 and 8 devices and on 2 processes).
       devices: where the folds run: ``None`` for every device JAX sees (every
         process's devices after ``jax.distributed.initialize``), a list of devices
         (``jax.devices()[:4]``), or a ``jax.sharding.Mesh`` (its devices in flat
@@ -240,7 +243,7 @@ def cross_val_score(
     cv: Any = 5,
     *,
     key: PRNGKey,
-    chunk_size: int | None = None,
+    chunk_size: int | str | None = "auto",
     devices: Any = None,
     compiler_options: Any = "auto",
 ) -> np.ndarray:
@@ -290,7 +293,7 @@ def grid_search(
     *,
     key: PRNGKey,
     greater_is_better: bool = True,
-    chunk_size: int | None = None,
+    chunk_size: int | str | None = "auto",
     devices: Any = None,
     compiler_options: Any = "auto",
 ) -> dict[str, Any]:
