@@ -3,8 +3,12 @@ r"""Training time against chunk size: the cost model's choice (``chunk_size="aut
 For each case of the cross-validation benchmark (:data:`experiments.benchmarks.cross_validation.CASES`,
 the same data, network and training), a fresh process runs ``fnn.cv.cross_validate``
 once per chunk size, from 1 fold per chunk up to all of them, and records the training
-time: the program's run time, compilation excluded, the fastest of ``--repeats`` runs
-(more, up to 10, while they add up to less than 2 s).
+time: the program's run time, compilation excluded, the median of ``--repeats`` runs
+(10 when a run takes under 0.2 s; the fastest is reported too). Every program is
+compiled first; then rounds visit every chunk size in turn, the order rotating, so
+that a load spike from another process hits every size alike. The median, not the
+fastest: the fastest of many sizes' fastest runs is whichever size drew the luckiest
+run.
 Then it runs ``chunk_size="auto"`` and records the chunk the cost model chose and its
 time. The chunks run as they do by default, as many at once as the process has cores
 (``--slots 1``: one at a time, which shows the cache effect alone).
@@ -39,7 +43,7 @@ __all__ = ["CHUNKS", "chunk_sizes", "main", "run"]
 
 DEFAULT_JSON = Path("results") / "benchmarks" / "chunk_sweep.json"
 #: The chunk sizes swept (those up to the number of folds, and the number of folds itself).
-CHUNKS = (1, 2, 3, 4, 6, 8, 12, 16, 24, 32, 48, 64, 96, 128, 192, 256, 384)
+CHUNKS = (1, 2, 4, 8, 12, 16, 24, 32, 48, 64, 96, 128, 192, 256, 384)
 #: The cases swept by default: every case whose fnn is a cross_validate call, and the
 #: command line's program (per-fold standardisation, softmax output).
 DEFAULT_CASES = ("iris_loo", "cancer_loo", "cancer_10fold", "cancer_10fold_minibatch", "cli_cancer_loo")
@@ -53,13 +57,15 @@ def chunk_sizes(n_folds: int, slots: int = 1) -> list[int]:
 
     Example:
       >>> chunk_sizes(10, slots=2)
-      [1, 2, 3, 4, 5, 6, 8, 10]
+      [1, 2, 4, 5, 8, 10]
     """
     sizes = {c for c in CHUNKS if c < n_folds} | {n_folds, -(-n_folds // slots)}
     return sorted(sizes)
 
 
-def _worker(case_name: str, epochs: int | None, repeats: int, slots: int | None, out: str) -> None:
+def _worker(
+    case_name: str, epochs: int | None, repeats: int, slots: int | None, out: str, chunks: Sequence[int] | None = None
+) -> None:
     import jax
     import numpy as np
 
@@ -89,30 +95,43 @@ def _worker(case_name: str, epochs: int | None, repeats: int, slots: int | None,
 
     engine.run = recording_run
 
-    def timed(chunk) -> dict:
-        times, compile_s = [], None
-        # at least `repeats` runs, more (up to 10) while they add up to under 2 s: short
-        # trainings need more runs to see past the timer's noise
-        while len(times) < repeats or (sum(times) < 2.0 and len(times) < 10):
-            result = cv.cross_validate(
-                fit_fn, score_fn, X, y, case.cv, key=jax.random.key(0), return_train_score=False, chunk_size=chunk
-            )
-            times.append(float(result["total_fit_time"]))
-            compile_s = float(result["compile_time"]) if compile_s is None else compile_s
+    def once(chunk) -> tuple[float, Any]:
+        result = cv.cross_validate(
+            fit_fn, score_fn, X, y, case.cv, key=jax.random.key(0), return_train_score=False, chunk_size=chunk
+        )
+        return float(result["total_fit_time"]), result
+
+    # every program compiled first, then timed in rounds that visit every chunk size in
+    # turn (the order rotating), so a load spike from another process hits every size
+    # alike; short trainings get more rounds to see past the timer's noise
+    swept = sorted({min(c, n_folds) for c in chunks}) if chunks else chunk_sizes(n_folds, the_machine.slots_per_device)
+    sizes: list[Any] = [*swept, "auto"]
+    entries: dict[Any, dict] = {}
+    first: list[float] = []
+    for chunk in sizes:
+        seconds, result = once(chunk)
+        first.append(seconds)
         plan = plans[-1]
-        return {
+        entries[chunk] = {
             "chunk_size": plan.chunk_size,
             "concurrency": plan.concurrency,
-            "train_s": min(times),
-            "times": times,
-            "compile_s": compile_s,
+            "compile_s": float(result["compile_time"]),
             "reason": plan.reason,
             "mean_test_score": float(np.mean(result["test_score"])),
-            "load": os.getloadavg()[0],
+            "times": [],
+            "loads": [],
         }
-
-    sweep = [timed(c) for c in chunk_sizes(n_folds, the_machine.slots_per_device)]
-    auto = timed("auto")
+    rounds = repeats if min(first) > 0.2 else max(repeats, 10)
+    for r in range(rounds):
+        for chunk in sizes[r % len(sizes) :] + sizes[: r % len(sizes)]:
+            entries[chunk]["times"].append(once(chunk)[0])
+            entries[chunk]["loads"].append(os.getloadavg()[0])
+    for entry in entries.values():
+        entry["train_s"] = float(np.median(entry["times"]))
+        entry["fastest_s"] = min(entry["times"])
+        entry["load"] = max(entry["loads"])
+    sweep = [entries[c] for c in sizes[:-1]]
+    auto = entries["auto"]
     Path(out).write_text(
         json.dumps(
             {
@@ -130,8 +149,12 @@ def _worker(case_name: str, epochs: int | None, repeats: int, slots: int | None,
 
 
 def _summary(report: dict) -> dict:
-    best = min(report["sweep"] + [report["auto"]], key=lambda r: r["train_s"])
-    auto = report["auto"]
+    auto = dict(report["auto"])
+    same = [r for r in report["sweep"] if r["chunk_size"] == auto["chunk_size"] and "times" in r]
+    if same and "times" in auto:  # the same program as a swept size: every run of it counts
+        times = sorted(auto["times"] + same[0]["times"])
+        auto["train_s"] = (times[(len(times) - 1) // 2] + times[len(times) // 2]) / 2
+    best = min(report["sweep"] + [auto], key=lambda r: r["train_s"])
     return {
         "best_chunk": best["chunk_size"],
         "best_s": best["train_s"],
@@ -139,12 +162,19 @@ def _summary(report: dict) -> dict:
         "auto_s": auto["train_s"],
         "auto_over_best": auto["train_s"] / best["train_s"] - 1.0,
         "within_tolerance": auto["train_s"] <= (1.0 + TOLERANCE) * best["train_s"],
-        "no_chunking_s": next(r["train_s"] for r in report["sweep"] if r["chunk_size"] == report["n_folds"]),
+        "no_chunking_s": next((r["train_s"] for r in report["sweep"] if r["chunk_size"] == report["n_folds"]), None),
     }
 
 
 def run(
-    cases: Sequence[str], *, epochs: int | None, repeats: int, slots: int | None, timeout: float, log=print
+    cases: Sequence[str],
+    *,
+    epochs: int | None,
+    repeats: int,
+    slots: int | None,
+    timeout: float,
+    chunks: Sequence[int] | None = None,
+    log=print,
 ) -> dict:
     """Sweeps every case in its own process; returns the results written as JSON by :func:`main`."""
     results: dict[str, Any] = {}
@@ -155,6 +185,7 @@ def run(
             cmd = [sys.executable, "-m", "experiments.benchmarks.chunk_sweep", "--worker", name, "--out", out]
             cmd += ["--repeats", str(repeats)] + (["--epochs", str(epochs)] if epochs else [])
             cmd += ["--slots", str(slots)] if slots else []
+            cmd += ["--chunks", *map(str, chunks)] if chunks else []
             env = dict(os.environ, JAX_ENABLE_COMPILATION_CACHE="false")
             env["PYTHONPATH"] = os.pathsep.join([str(_ROOT)] + [p for p in [env.get("PYTHONPATH")] if p])
             t0 = time.perf_counter()
@@ -168,7 +199,7 @@ def run(
         s = report["summary"]
         log(
             f"{name}: best chunk {s['best_chunk']} ({s['best_s']:.3f} s), auto chunk {s['auto_chunk']} "
-            f"({s['auto_s']:.3f} s, {100 * s['auto_over_best']:+.1f} %), no chunking {s['no_chunking_s']:.3f} s"
+            f"({s['auto_s']:.3f} s, {100 * s['auto_over_best']:+.1f} %), no chunking {s['no_chunking_s']} s"
         )
     return {
         "benchmark": "chunk_sweep",
@@ -228,8 +259,9 @@ def figure(results: dict, path: str | os.PathLike) -> Path:
         ax.axhline(s["best_s"] * (1 + TOLERANCE), color="g", ls=":", lw=1, label="best + 10 %")
         ax.set_xscale("log", base=2)
         ax.set_xlabel("folds per chunk")
-        ax.set_ylabel("training time (s)")
-        ax.set_title(f"{name} ({report['n_folds']} folds, {report['epochs']} epochs)", fontsize=9)
+        ax.set_ylabel("training time (s, median)")
+        load = max(r.get("load", 0.0) for r in report["sweep"])
+        ax.set_title(f"{name} ({report['n_folds']} folds, {report['epochs']} epochs; load <= {load:.1f})", fontsize=9)
         ax.grid(alpha=0.3, which="both")
         ax.legend(fontsize=7)
     for ax in list(axes.flat)[len(names) :]:
@@ -248,11 +280,15 @@ def _parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--case", action="append", choices=sorted(CASES), help="a case (repeatable); default: the sweep's")
     p.add_argument("--epochs", type=int, default=None, help="override the cases' epochs")
-    p.add_argument("--repeats", type=int, default=2, help="runs per chunk size (the fastest is reported)")
+    p.add_argument("--repeats", type=int, default=3, help="runs per chunk size (the fastest is reported)")
     p.add_argument("--slots", type=int, default=None, help="chunks at once per device (default: the cores)")
+    p.add_argument("--chunks", type=int, nargs="+", default=None, help="the chunk sizes to sweep (default: CHUNKS)")
     p.add_argument("--json", default=str(DEFAULT_JSON), help="where to write the results")
     p.add_argument("--figure", default=None, help="also draw the figure (PNG) here")
     p.add_argument("--timeout", type=float, default=3600.0, help="seconds allowed to one case")
+    p.add_argument(
+        "--combine", nargs="+", default=None, help="no run: merge the cases of these result files (table, figure)"
+    )
     p.add_argument("--worker", choices=sorted(CASES), help=argparse.SUPPRESS)
     p.add_argument("--out", help=argparse.SUPPRESS)
     return p
@@ -263,7 +299,22 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.repeats < 1 or (args.epochs is not None and args.epochs < 1) or (args.slots is not None and args.slots < 1):
         raise SystemExit("--repeats, --epochs and --slots must be at least 1")
     if args.worker:
-        _worker(args.worker, args.epochs, args.repeats, args.slots, args.out)
+        _worker(args.worker, args.epochs, args.repeats, args.slots, args.out, args.chunks)
+        return 0
+    if args.combine:
+        from experiments._common import read_json, write_json
+
+        parts = [read_json(path) for path in args.combine]
+        results = dict(parts[0], cases={}, combined_from=list(args.combine))
+        for part in parts:
+            for name, report in part["cases"].items():
+                report["summary"] = _summary(report)
+                results["cases"][name] = report | {"load_average_before": part["load_average_before"]}
+        results["load_average_before"] = [max(p["load_average_before"][0] for p in parts)]
+        write_json(args.json, results)
+        if args.figure:
+            figure(results, args.figure)
+        print(format_table(results))
         return 0
     cases = args.case or list(DEFAULT_CASES)
     unsupported = [c for c in cases if CASES[c].runs != "function" and c != "cli_cancer_loo"]
@@ -275,6 +326,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         repeats=args.repeats,
         slots=args.slots,
         timeout=args.timeout,
+        chunks=args.chunks,
         log=lambda line: print(line, flush=True),
     )
     from experiments._common import write_json
