@@ -34,7 +34,9 @@ not inspected here; ``cross_validate`` checks ``X`` and ``y`` finite before trac
 
 Divergence: a step whose loss, gradient or updated parameters are not finite is
 discarded, and no later step updates anything; the parameters stay at their last
-finite values and ``History.diverged_epoch`` records the epoch.
+finite values and ``History.diverged_epoch`` records the epoch. ``history=False``
+drops this guard and the per-epoch record from the program (for code that uses only
+the parameters).
 """
 
 from __future__ import annotations
@@ -267,7 +269,8 @@ def fit(
     validation_weights: ArrayLike | None = None,
     metric_fn: MetricFn | None = None,
     max_rows: int | None = None,
-) -> tuple[Params, History]:
+    history: bool = True,
+) -> tuple[Params, History | None]:
     r"""Trains ``params`` by gradient descent on the weighted mean of a per-example loss.
 
     Each step: :math:`g = \nabla_\theta L_B(\theta)`, ``updates, state =
@@ -304,10 +307,18 @@ def fit(
       max_rows: an upper bound (static) on the number of rows with weight > 0, used
         for the steps per epoch; default ``n``. Cross-validation passes the largest
         training fold so that no step is spent on padding.
+      history: record a :class:`History` and guard against divergence (static; the
+        default). ``False`` compiles neither: no per-epoch losses and no check for
+        non-finite steps, so a diverging run carries NaN or inf into the parameters,
+        as a plain training loop would; it needs no validation rows and returns
+        ``(params, None)``. Where no step diverges the parameters are bitwise those of
+        ``history=True``. For code that uses only the parameters (a cross-validation
+        ``fit_fn`` that returns them alone): a smaller program, faster to compile and
+        to run.
 
     Returns:
       ``(params, history)``: the trained parameters (the last finite ones if
-      training diverged) and a :class:`History`.
+      training diverged) and a :class:`History` (``None`` with ``history=False``).
 
     Example:
       >>> loss = lambda p, X, y: (X @ p - y) ** 2
@@ -380,13 +391,24 @@ def fit(
         raise ValueError(
             f"{where}: metric_fn is recorded on validation rows; give validation_data or validation_weights"
         )
+    if not isinstance(history, bool):
+        raise TypeError(f"{where}: history must be True or False, got {history!r}")
+    if not history and Xv is not None:
+        raise ValueError(
+            f"{where}: history=False records nothing, so validation rows have no use; drop "
+            "validation_data, validation_weights and metric_fn, or keep history=True"
+        )
 
     n_steps = 1 if batch_size is None else math.ceil(max_rows / batch_size)
     shuffle_keys = epoch_keys(key, epochs) if key is not None and batch_size is not None else jnp.zeros((epochs,))
-    return _fit(loss_fn, params, optimizer, X, y, w, Xv, yv, wv, metric_fn, shuffle_keys, epochs, batch_size, n_steps)
+    return _fit(
+        loss_fn, params, optimizer, X, y, w, Xv, yv, wv, metric_fn, shuffle_keys, epochs, batch_size, n_steps, history
+    )
 
 
-def _fit(loss_fn, params, optimizer, X, y, w, Xv, yv, wv, metric_fn, shuffle_keys, epochs, batch_size, n_steps):
+def _fit(
+    loss_fn, params, optimizer, X, y, w, Xv, yv, wv, metric_fn, shuffle_keys, epochs, batch_size, n_steps, history
+):
     def step(carry, batch):
         params, opt_state, diverged = carry
         if batch_size is None:
@@ -401,6 +423,9 @@ def _fit(loss_fn, params, optimizer, X, y, w, Xv, yv, wv, metric_fn, shuffle_key
         updates, new_state = optimizer.update(grads, opt_state, params)
         new_params = optax.apply_updates(params, updates)
         active = batch_weight > 0
+        if not history:  # no divergence guard: only a batch of padding changes nothing
+            params, opt_state = _where_tree(active, (new_params, new_state), (params, opt_state))
+            return (params, opt_state, diverged), None
         finite = _all_finite(loss, grads, new_params)
         take = active & finite & ~diverged
         params = _where_tree(take, new_params, params)
@@ -412,13 +437,13 @@ def _fit(loss_fn, params, optimizer, X, y, w, Xv, yv, wv, metric_fn, shuffle_key
         params, opt_state, diverged, diverged_epoch = carry
         e, shuffle_key = xs
         if batch_size is None:
-            (params, opt_state, diverged), (loss, batch_weight) = step((params, opt_state, diverged), None)
-            batch_losses, batch_weights = loss[None], batch_weight[None]
+            (params, opt_state, diverged), losses = step((params, opt_state, diverged), None)
         else:
             idx, slot_w = batch_order(shuffle_key, w, batch_size=batch_size, n_steps=n_steps)
-            (params, opt_state, diverged), (batch_losses, batch_weights) = jax.lax.scan(
-                step, (params, opt_state, diverged), (idx, slot_w)
-            )
+            (params, opt_state, diverged), losses = jax.lax.scan(step, (params, opt_state, diverged), (idx, slot_w))
+        if not history:
+            return (params, opt_state, diverged, diverged_epoch), None
+        batch_losses, batch_weights = (losses[0][None], losses[1][None]) if batch_size is None else losses
         diverged_epoch = jnp.where(diverged & (diverged_epoch < 0), e, diverged_epoch)
         nan = jnp.asarray(jnp.nan, batch_losses.dtype)
         ok = diverged_epoch < 0
@@ -433,7 +458,9 @@ def _fit(loss_fn, params, optimizer, X, y, w, Xv, yv, wv, metric_fn, shuffle_key
         return (params, opt_state, diverged, diverged_epoch), tuple(record)
 
     init = (params, optimizer.init(params), jnp.asarray(False), jnp.asarray(-1, jnp.int32))
-    (params, _, _, diverged_epoch), (train_loss, val_loss, val_metric) = jax.lax.scan(
+    (params, _, _, diverged_epoch), records = jax.lax.scan(
         epoch, init, (jnp.arange(epochs, dtype=jnp.int32), shuffle_keys)
     )
-    return params, History(train_loss, val_loss, val_metric, diverged_epoch)
+    if not history:
+        return params, None
+    return params, History(*records, diverged_epoch)

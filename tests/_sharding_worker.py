@@ -59,11 +59,12 @@ def flat(params, k: int) -> np.ndarray:
 
 
 def run_kfold(name: str, devices) -> dict:
-    """5-fold cross-validation with one chunk per device and with chunks of 2 folds."""
+    """5-fold cross-validation with one chunk per device, with chunks of 2 folds and with
+    the chunks the cost model chooses."""
     X, y = data()
     out = {}
-    for chunk in (None, 2):
-        tag = f"kfold{chunk or ''}/{name}"
+    for chunk in (None, 2, "auto"):
+        tag = {None: "kfold", 2: "kfold2", "auto": "kfold_auto"}[chunk] + f"/{name}"
         r = cv.cross_validate(
             fit_fn,
             score_fn,
@@ -116,7 +117,7 @@ def _engine_runs(d) -> dict:
     shared, entries = (np.float32(0.5),), (np.linspace(-2, 2, 7 * 4, dtype=np.float32).reshape(7, 4),)
     chunks = engine.run(fn, shared, entries, mesh=engine.device_mesh(d), chunk_size=2)  # 4 chunks on 8 devices
     one = engine.run(fn, shared, entries, mesh=engine.device_mesh(d[:1]), chunk_size=2)  # device 0's program again
-    whole = engine.run(fn, shared, entries, mesh=engine.device_mesh(d))  # 1 entry per device, one program
+    whole = engine.run(fn, shared, entries, mesh=engine.device_mesh(d), chunk_size=None)  # one partitioned program
     return {
         "engine/one": one.outputs,
         "engine/chunks": chunks.outputs,
@@ -126,7 +127,7 @@ def _engine_runs(d) -> dict:
 
 
 def main(path: str) -> None:
-    jax.config.update("jax_num_cpu_devices", 8)
+    cv.use_cpu_cores(8)
     compiles: list[str] = []
     jax.monitoring.register_event_duration_secs_listener(
         lambda name, _secs, **_kw: compiles.append(name) if name == _EVENT else None
@@ -141,13 +142,16 @@ def main(path: str) -> None:
     # compile once: new data values, seed and learning rates on 8 devices compile nothing
     X, y = data(1)
     before = len(compiles)
-    cv.cross_validate(fit_fn, score_fn, X, y, N_FOLDS, key=jax.random.key(7), return_params=True, devices=d[:8])
+    for chunk in (None, "auto"):
+        cv.cross_validate(
+            fit_fn, score_fn, X, y, N_FOLDS, key=jax.random.key(7), return_params=True, chunk_size=chunk, devices=d[:8]
+        )
     cv.grid_search(
         fit_fn, score_fn, X, y, N_FOLDS, {"lr": [0.02, 0.2, 0.5]}, key=jax.random.key(8), chunk_size=4, devices=d[:8]
     )
     out["recompiles"] = np.asarray(len(compiles) - before)
-    # new shapes (31 rows): one partitioned program for all 8 devices; chunks: one program
-    # per device that runs a chunk (5 folds in chunks of 2: 3 devices)
+    # new shapes (31 rows): one partitioned program for all 8 devices; chunks: one program,
+    # compiled for the first device and loaded on the others that run a chunk
     X, y = data(2)
     X, y = np.concatenate([X, X[:1]]), np.concatenate([y, y[:1]])
     for chunk in (None, 2):

@@ -1,6 +1,9 @@
-"""Smoke test of the cross-validation benchmark: a tiny ``--quick`` run and its JSON.
+"""Smoke tests of the speed benchmarks: a tiny ``--quick`` run of the cross-validation
+benchmark and its JSON (fnn's chunk size from the cost model, ``chunk_size="auto"``),
+what its command-line and README cases run, and the chunk sweep's and cost curves'
+bookkeeping.
 
-Budget: ~40 s on one loaded core (five short worker processes, each paying JAX's
+Budget: ~45 s on one loaded core (five short worker processes, each paying JAX's
 import and one compilation).
 """
 
@@ -91,6 +94,14 @@ def test_quick_run_writes_the_json(tmp_path, capsys):
         assert 0.0 <= alt["worker"]["mean_test_score"] <= 1.0
     fnn = entry["alternatives"]["fnn"]
     warm = entry["alternatives"]["fnn_warm"]
+    # fnn ran the cost model's plan (chunk_size="auto"): iris LOOCV fits in any core's
+    # cache, so one chunk per core of the worker, every core busy
+    import os
+
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    assert fnn["worker"]["chunk_size"] == -(-150 // cores) and fnn["worker"]["concurrency"] == min(cores, 150)
+    assert "fit" in fnn["worker"]["plan"]
+    assert fnn["worker"]["import_s"] > 0 and fnn["worker"]["compile_s"] > 0
     # both fnn runs are the same program from the same key: same scores
     assert warm["worker"]["mean_test_score"] == fnn["worker"]["mean_test_score"]
     # a warm persistent cache loads instead of compiling (about 10x faster, even loaded)
@@ -111,9 +122,9 @@ def test_quick_run_writes_the_json(tmp_path, capsys):
         entry["flops"]["executed"] / train_s / 1e9 / roof["matmul_gflops"],
         rtol=1e-12,
     )
-    assert {(t["case"], t["ratio"]) for t in results["targets"]} == {
-        ("iris_loo", "loop/fnn"),
-        ("iris_loo", "sklearn/fnn"),
+    assert {(t["case"], t["ratio"], t["target"]) for t in results["targets"]} == {
+        ("iris_loo", "loop/fnn", 2.0),
+        ("iris_loo", "sklearn/fnn", 10.0),
     }
 
 
@@ -142,3 +153,59 @@ def test_side_by_side_benchmarks_write_their_json(module, tmp_path, capsys):
         np.testing.assert_allclose(row["ratio"], row["fnn_s"] / row[reference], rtol=1e-9)
         assert row["fnn_hlo_ops"] > 0 and row[reference_ops] > 0
     assert "fnn/" in capsys.readouterr().out  # the printed table's ratio column
+
+
+def test_the_readme_case_runs_the_readmes_own_k_fold_example():
+    code = bench.readme_example()
+    assert "cv.cross_validate(fit_fn, score_fn, X, y, folds, key=key_init)" in code
+    definitions, script = bench._readme_parts()
+    assert "cross_validate" not in definitions and "def fit_fn" in definitions and "folds =" in definitions
+    assert script.startswith(definitions) and "_result = cv.cross_validate(" in script
+    _, quick = bench._readme_parts(epochs=3)
+    assert "epochs=3" in quick and "epochs=200" not in quick
+
+
+def test_the_command_line_case_runs_options_the_command_line_knows(tmp_path):
+    import experiments.cross_validation as cli
+    from experiments import _common
+
+    cmd = bench._cli_command(bench.CASES["cli_cancer_loo"], 200, False, str(tmp_path))
+    assert cmd[1:3] == ["-m", "experiments.cross_validation"]
+    parser = _common.build_parser(cli.Config, cli.QUICK, None, prog="x")
+    cli._add_arguments(parser)
+    args = parser.parse_args(cmd[3:])
+    assert (args.dataset, args.cv, args.hidden, args.activation, args.epochs) == (
+        "breast_cancer",
+        "loo",
+        "32",
+        "relu",
+        200,
+    )
+    assert args.spread is False and args.grid is False and args.no_cache is True
+
+
+def test_the_chunk_sweep_compares_the_models_choice_with_the_best():
+    from experiments.benchmarks import chunk_sweep
+
+    assert chunk_sweep.chunk_sizes(569, slots=2)[-3:] == [285, 384, 569]
+    report = {
+        "n_folds": 10,
+        "sweep": [{"chunk_size": c, "train_s": t} for c, t in [(1, 4.0), (2, 1.0), (5, 1.2), (10, 3.0)]],
+        "auto": {"chunk_size": 5, "train_s": 1.05},
+    }
+    summary = chunk_sweep._summary(report)
+    assert (summary["best_chunk"], summary["auto_chunk"], summary["no_chunking_s"]) == (2, 5, 3.0)
+    assert summary["within_tolerance"] and summary["auto_over_best"] == pytest.approx(0.05)
+    report["auto"]["train_s"] = 1.2
+    assert not chunk_sweep._summary(report)["within_tolerance"]
+
+
+def test_cost_curves_fit_slopes_on_the_points_past_the_fixed_costs():
+    from experiments.benchmarks import cost_curves
+
+    points = [
+        {"n": n, "cv_s": 1e-6 * n**2 + (5.0 if n < 400 else 0.0), "added_rss_mb": 0.01 * n} for n in (100, 400, 1600)
+    ]
+    slopes = cost_curves._slopes(points, "n", 400)
+    assert slopes["time"] == pytest.approx(2.0) and slopes["memory"] == pytest.approx(1.0)
+    assert slopes["fitted_on"] == [400, 1600]

@@ -46,13 +46,15 @@ def _data(seed):
     return X, (X @ np.array([1.0, -2.0, 0.5], np.float32)).astype(np.float32)
 
 
-@pytest.mark.parametrize("chunk_size", [None, 3])
+@pytest.mark.parametrize("chunk_size", [None, 3, "auto"])
 def test_a_whole_cross_validation_is_one_compilation(chunk_size):
     # Training and scoring of every fold, the fold keys and the padding to full chunks
     # (7 folds in chunks of 3: one body, no remainder program) are one program: nothing
-    # else compiles, not even a small eager op on the way in.
+    # else compiles, not even a small eager op on the way in. "auto" traces the program
+    # to measure its working set, and compiles what it traced.
     rng = np.random.default_rng(7)
-    X = rng.normal(size=(21, 3)).astype(np.float32)  # a shape no other test compiles
+    n = 21 + [None, 3, "auto"].index(chunk_size)  # a shape no other test (or case) compiles
+    X = rng.normal(size=(n, 3)).astype(np.float32)
     y = X @ np.array([1.0, -2.0, 0.5], np.float32)
     key = jax.random.key(11)
     before = len(_compiles)

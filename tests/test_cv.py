@@ -585,7 +585,13 @@ def test_the_public_names_are_those_of_the_single_module():
         "repeated_kfold",
         "stratified_kfold",
     }
-    assert set(cv.__all__) == before | {"CPU_FAST_COMPILE", "compare", "cross_val_predict", "nested_cross_validate"}
+    assert set(cv.__all__) == before | {
+        "CPU_FAST_COMPILE",
+        "compare",
+        "cross_val_predict",
+        "nested_cross_validate",
+        "use_cpu_cores",
+    }
     assert cv.cross_validate is api.cross_validate and cv.kfold is splits.kfold
     assert cv.CPU_FAST_COMPILE is engine.CPU_FAST_COMPILE
 

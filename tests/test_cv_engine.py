@@ -1,9 +1,10 @@
-"""fnn.cv.engine through its interface: plans, runs of a generic function, compiler options.
+"""fnn.cv.engine through its interface: plans and their cost model, runs of a generic
+function, chunks in parallel threads, compiler options.
 
 The engine knows nothing of folds, so most tests here run a small generic function
 and compare it with a plain ``jax.jit`` of the same function. Runs on several devices
-and processes are in test_sharding and test_multihost. Budget: ~15 s on one core
-(about ten tiny compilations).
+and processes are in test_sharding and test_multihost. Budget: ~20 s on one core
+(about fifteen tiny compilations).
 """
 
 from __future__ import annotations
@@ -25,6 +26,8 @@ jax.monitoring.register_event_duration_secs_listener(
 )
 
 _ONE = engine.device_mesh([jax.devices()[0]])
+# one chunk at a time: plans independent of the cores of the machine the tests run on
+_SEQUENTIAL = engine.Machine("cpu", 1, {2: 2**20, 3: 2**22}, "test")
 
 # --------------------------------------------------------------------------- plan
 
@@ -67,6 +70,7 @@ def test_plan_runs_every_entry_exactly_once(n, devices, chunk):
         ((5, 0), ValueError, "n_devices must be at least 1"),
         ((5, 1, 0), ValueError, "chunk_size must be at least 1"),
         ((5, 1, 2.0), TypeError, "chunk_size must be an int"),
+        ((5, 1, "fast"), ValueError, "'auto', None \\(no chunking\\) or an int"),
     ],
 )
 def test_plan_bad_input(args, error, match):
@@ -96,12 +100,21 @@ def _plain_jit(shared, entries, power=3):
 @pytest.mark.parametrize("chunk_size", [None, 3])
 def test_run_equals_a_plain_jit_of_the_function_and_drops_the_padding(chunk_size):
     shared, entries = _inputs()
-    out = engine.run(_fn, shared, entries, static={"power": 3}, mesh=_ONE, chunk_size=chunk_size, compiler_options=None)
+    out = engine.run(
+        _fn,
+        shared,
+        entries,
+        static={"power": 3},
+        mesh=_ONE,
+        chunk_size=chunk_size,
+        compiler_options=None,
+        machine=_SEQUENTIAL,
+    )
     ref = _plain_jit(shared, entries)
     assert out.outputs["y"].shape == (7, 3)  # 7 entries, padded to 9 in chunks of 3
     np.testing.assert_array_equal(out.outputs["i"], np.arange(7))
     np.testing.assert_array_equal(out.outputs["y"], ref["y"])  # XLA's defaults: the same program, bitwise
-    assert out.plan == engine.plan(7, 1, chunk_size)
+    assert out.plan == engine.plan(7, 1, chunk_size, machine=_SEQUENTIAL)
     assert len(out.executables) == 1
 
 
@@ -201,3 +214,199 @@ def test_options_xla_rejects_are_a_value_error(options, match):
     shared, entries = _inputs()
     with pytest.raises(ValueError, match=f"run: XLA rejected compiler_options=.*{match}"):
         engine.run(_fn, shared, entries, static={"power": 3}, mesh=_ONE, compiler_options=options)
+
+
+# --------------------------------------------------------------------------- the cost model
+
+_MiB = 2**20
+
+
+def _cpu(slots=1, l2=_MiB, l3=4 * _MiB):
+    return engine.Machine("cpu", slots, {1: 32 * 2**10, 2: l2, 3: l3}, "test")
+
+
+@pytest.mark.parametrize(
+    "n, devices, machine, entry, shared, want",
+    [
+        # want: (chunk_size, chunks_per_device, concurrency); budget: 0.4 of L2 + L3 share
+        (150, 1, _cpu(), 20_000, 5_000, (75, 2, 1)),  # iris-like LOOCV, 3 MB > 2 MiB: two chunks
+        (150, 1, _cpu(l3=16 * _MiB), 20_000, 5_000, (150, 1, 1)),  # 3 MB fit in 6.8 MiB: one chunk
+        (150, 1, _cpu(slots=2, l3=16 * _MiB), 20_000, 5_000, (75, 2, 2)),  # fits: one chunk per core
+        (569, 1, _cpu(slots=2, l3=16 * _MiB), 267_000, 214_000, (24, 24, 2)),  # cancer: 25 fit; 24 chunks of 24
+        (569, 2, _cpu(slots=1, l3=16 * _MiB), 267_000, 214_000, (24, 12, 1)),  # the same chunks on 2 devices
+        (10, 1, _cpu(slots=2, l3=16 * _MiB), 267_000, 214_000, (5, 2, 2)),  # 10-fold: fits, one per core
+        (100, 1, _cpu(), 10 * _MiB, 0, (1, 100, 1)),  # an entry larger than the budget: chunks of 1
+        (7, 3, _cpu(slots=4), 1, 0, (1, 3, 3)),  # 12 slots for 7 entries: one entry per chunk
+    ],
+)
+def test_the_cost_model_fits_a_chunk_in_cache_and_keeps_every_core_busy(n, devices, machine, entry, shared, want):
+    p = engine.plan(n, devices, "auto", working_set=engine.WorkingSet(entry, shared), machine=machine)
+    assert (p.chunk_size, p.chunks_per_device, p.concurrency) == want
+    assert not p.partitioned and p.reason
+    budget = engine.CPU_CACHE_FILL * (machine.cache_bytes[2] + machine.cache_bytes[3])
+    if p.chunk_size > 1:  # the chunk's working set fits, or it is one chunk per slot
+        assert shared + p.chunk_size * entry <= budget or p.chunk_size == -(-n // (devices * machine.slots_per_device))
+
+
+def test_on_an_accelerator_the_model_chunks_only_what_overflows_its_memory():
+    gpu = engine.Machine("gpu", 1, {}, "none", memory_bytes=16 * 2**30)
+    small = engine.plan(569, 2, "auto", working_set=engine.WorkingSet(267_000, 214_000), machine=gpu)
+    assert (small.chunk_size, small.chunks_per_device) == (285, 1)  # one chunk per device
+    huge = engine.plan(4000, 1, "auto", working_set=engine.WorkingSet(16 * _MiB, 0), machine=gpu)
+    assert huge.chunk_size == 500  # 8 GiB of 16 MiB entries: 8 chunks of 500
+    unknown = engine.plan(
+        4000, 1, "auto", working_set=engine.WorkingSet(16 * _MiB, 0), machine=gpu.__class__("gpu", 1, {}, "none")
+    )
+    assert unknown.chunk_size == 4000 and "no cache or memory size" in unknown.reason
+
+
+def test_without_a_working_set_auto_is_one_chunk_per_slot():
+    assert engine.plan(569, 1, "auto", machine=_cpu(slots=2)).chunk_size == 285
+    assert engine.plan(569, 1).chunk_size == 569  # the default plan: auto, one slot, no model
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    n=st.integers(1, 600),
+    devices=st.integers(1, 8),
+    slots=st.integers(1, 4),
+    entry=st.integers(1, 4 * _MiB),
+    shared=st.integers(0, 2 * _MiB),
+)
+def test_auto_plans_run_every_entry_once_in_equal_lanes(n, devices, slots, entry, shared):
+    p = engine.plan(n, devices, "auto", working_set=engine.WorkingSet(entry, shared), machine=_cpu(slots=slots))
+    ran = [e for i in range(devices) for start in p.chunks(i) for e in range(start, start + p.chunk_size)]
+    assert sorted(e for e in ran if e < n) == list(range(n))
+    assert p.n_padded - n < p.chunk_size * devices
+    assert 1 <= p.concurrency <= slots
+    even = -(-n // (devices * slots))
+    assert p.chunk_size <= even  # never fewer chunks than slots (when there are entries enough)
+
+
+def _mlp_program(chunk):
+    """A chunk of `chunk` linear-tanh-linear models trained by gradient descent on shared data (100, 8)."""
+
+    def fn(x, w):
+        def step(w, _):
+            loss = lambda w: jnp.mean(jnp.tanh(x @ w) ** 2)
+            return w - 0.1 * jax.grad(loss)(w), None
+
+        return jax.vmap(lambda w: jax.lax.scan(step, w, length=5)[0])(w)
+
+    return jax.jit(fn).trace(jnp.ones((100, 8)), jnp.ones((chunk, 8, 16)))
+
+
+def test_the_working_set_is_per_entry_and_does_not_grow_with_the_traced_chunk():
+    one = engine.working_set(_mlp_program(3).jaxpr, [False, True], 3)
+    other = engine.working_set(_mlp_program(7).jaxpr, [False, True], 7)
+    assert one == other
+    # per entry and iteration: its weights (8 x 16), x @ w and its tanh (100 x 16), their
+    # gradients, in float32; shared: x (100 x 8) and its transpose
+    assert 4 * (8 * 16 + 2 * 100 * 16) <= one.entry_bytes <= 4 * (3 * 8 * 16 + 6 * 100 * 16)
+    assert 4 * 100 * 8 <= one.shared_bytes <= 2 * 4 * 100 * 8  # x, and x.T if XLA's input needs it
+
+
+def test_the_working_set_follows_values_through_while_loops_and_conditionals():
+    def fn(x, w):
+        def body(carry):
+            i, w = carry
+            w = jax.lax.cond(i % 2 == 0, lambda w: w * 2.0, lambda w: w + x.sum(), w)
+            return i + 1, jnp.tanh(w @ jnp.ones((64, 64)))
+
+        return jax.lax.while_loop(lambda c: c[0] < 3, body, (0, w))[1]
+
+    traced = jax.jit(fn).trace(jnp.ones((1000,)), jnp.ones((4, 64)))
+    ws = engine.working_set(traced.jaxpr, [False, True], 4)
+    assert 64 * 4 <= ws.entry_bytes <= 8 * 64 * 4  # a few (64,) rows per entry
+    assert ws.shared_bytes >= 1000 * 4  # x is read in the loop
+
+
+def test_machine_reads_the_cpu_caches_from_sysfs(tmp_path, monkeypatch):
+    for index, (level, kind, size, cpus) in enumerate(
+        [
+            (1, "Data", "48K", "0"),
+            (1, "Instruction", "32K", "0"),
+            (2, "Unified", "1024K", "0"),
+            (3, "Unified", "32768K", "0-1"),
+        ]
+    ):
+        folder = tmp_path / "cpu0" / "cache" / f"index{index}"
+        folder.mkdir(parents=True)
+        for name, value in (("level", level), ("type", kind), ("size", size), ("shared_cpu_list", cpus)):
+            (folder / name).write_text(f"{value}\n")
+    monkeypatch.setattr(engine, "_SYSFS_CACHE", str(tmp_path / "cpu{cpu}" / "cache"))
+    monkeypatch.setattr(engine.os, "sched_getaffinity", lambda pid: {0}, raising=False)
+    engine._cpu_caches.cache_clear()
+    try:
+        m = engine.machine(jax.devices("cpu")[0])
+        assert dict(m.cache_bytes) == {1: 48 * 2**10, 2: _MiB, 3: 16 * _MiB} and m.cache_source == "sysfs"
+        assert m.slots_per_device == 1  # the one core the (patched) affinity allows
+        monkeypatch.setattr(engine, "_SYSFS_CACHE", str(tmp_path / "nowhere{cpu}"))
+        engine._cpu_caches.cache_clear()
+        m = engine.machine(jax.devices("cpu")[0])
+        assert dict(m.cache_bytes) == dict(engine.FALLBACK_CACHE_BYTES) and m.cache_source == "fallback"
+    finally:
+        engine._cpu_caches.cache_clear()
+
+
+def test_auto_plans_from_the_traced_program_and_traces_it_once_when_it_fits():
+    shared, entries = _inputs(3, n=9)
+    roomy = engine.Machine("cpu", 2, {2: _MiB, 3: _MiB}, "test")
+    out = engine.run(_fn, shared, entries, static={"power": 5}, mesh=_ONE, machine=roomy)
+    assert (out.plan.chunk_size, out.plan.chunks_per_device, out.plan.concurrency) == (5, 2, 2)
+    assert "fit" in out.plan.reason and out.n_compiles == 1
+    tight = engine.Machine("cpu", 1, {2: 40, 3: 0}, "test")  # room for one entry of 3 floats and the shared data
+    out = engine.run(_fn, shared, entries, static={"power": 5}, mesh=_ONE, machine=tight)
+    assert out.plan.chunk_size < 9 and out.n_compiles == 1
+    np.testing.assert_allclose(out.outputs["y"], _plain_jit(shared, entries, power=5)["y"], rtol=1e-6, atol=1e-6)
+
+
+# --------------------------------------------------------------------------- chunks in parallel
+
+
+def _fold_program():
+    """A small cross-validation program: 11 folds of a one-hidden-layer net trained with Adam."""
+    from fnn import losses, mlp, optim, train
+    from fnn.cv import program
+
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(40, 3)).astype(np.float32)
+    y = (X[:, 0] - X[:, 2] > 0).astype(np.int32)
+    net = mlp.MLP([3, 5, 2], activation="tanh")
+
+    def loss(p, X, y):
+        return losses.cross_entropy(net.apply(p, X), y, reduction="none")
+
+    def fit_fn(key, X, y, w):
+        return train.fit(loss, net.init(key), optim.adam(0.05), X, y, epochs=6, weights=w)
+
+    def score_fn(p, X, y, w):
+        return jnp.sum(w * (jnp.argmax(net.apply(p, X), -1) == y)) / jnp.sum(w)
+
+    return program.arguments(fit_fn, score_fn, X, y, cv.kfold(40, 11), jax.random.key(3)), program
+
+
+def test_chunks_in_parallel_threads_are_bitwise_the_sequential_chunks():
+    args, program = _fold_program()
+    runs = {
+        slots: engine.run(
+            program.fit_and_score_chunk,
+            args.shared,
+            args.entries,
+            static=args.static,
+            mesh=_ONE,
+            chunk_size=2,
+            machine=engine.Machine("cpu", slots, {}, "test"),
+        )
+        for slots in (1, 3)
+    }
+    assert runs[1].plan.concurrency == 1 and runs[3].plan.concurrency == 3  # 6 chunks: 3 lanes of 2
+    assert runs[3].n_compiles == 0  # the same executable: compiled once, for the first run
+    for a, b in zip(jax.tree.leaves(runs[1].outputs), jax.tree.leaves(runs[3].outputs), strict=True):
+        np.testing.assert_array_equal(a, b)
+
+
+def test_use_cpu_cores_refuses_once_jax_has_started():
+    jax.devices()  # started
+    with pytest.raises(RuntimeError, match="use_cpu_cores: JAX has already started .* right after the imports"):
+        cv.use_cpu_cores()

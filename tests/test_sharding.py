@@ -4,7 +4,8 @@ JAX fixes the number of CPU devices when its backend starts, so the 8-device run
 happen in one subprocess (``tests/_sharding_worker.py``) that runs every case; the
 reference is the plain one-device program run here, in this one-device process,
 while the subprocess runs. Budget: ~35 s on one loaded core (the subprocess compiles
-about twenty tiny programs, one per device that runs a chunk with ``chunk_size``).
+about fifteen tiny programs; a chunk program is compiled once and loaded on every
+device that runs it).
 """
 
 from __future__ import annotations
@@ -89,6 +90,19 @@ def test_with_one_chunk_per_device_results_agree_to_float32_rounding(runs, devic
         np.testing.assert_array_equal(sharded["kfold/1/params"], reference["kfold/plain/params"])
 
 
+@pytest.mark.parametrize("devices", ["2", "4", "8"])
+def test_the_cost_models_chunks_on_several_devices_agree_with_one_device(runs, devices):
+    # "auto" spreads one chunk per core: on 8 devices of a 2-core machine, chunks of 1 on
+    # 5 devices; on the one-device reference, chunks of ceil(5 / cores). Different
+    # chunk shapes: float32 rounding, as without chunk_size.
+    sharded, reference = runs
+    for part in ("test", "train"):
+        np.testing.assert_array_equal(sharded[f"kfold_auto/{devices}/{part}"], reference[f"kfold_auto/plain/{part}"])
+    np.testing.assert_allclose(
+        sharded[f"kfold_auto/{devices}/params"], reference["kfold_auto/plain/params"], rtol=1e-5, atol=2e-6
+    )
+
+
 def test_padding_folds_are_dropped(runs):
     sharded, _ = runs
     # 5 folds on 8 devices: 3 padding folds, none returned
@@ -110,18 +124,19 @@ def test_a_second_run_with_new_data_seed_and_learning_rates_compiles_nothing(run
     assert int(sharded["recompiles"]) == 0
 
 
-def test_one_partitioned_program_or_one_program_per_device_that_runs_a_chunk(runs):
+def test_one_partitioned_program_or_one_chunk_program_for_all_devices(runs):
     sharded, _ = runs
     assert int(sharded["compiles/None"]) == 1  # shard_map over 8 devices: compiled once
-    assert int(sharded["compiles/2"]) == 3  # 5 folds in chunks of 2: the chunk program on 3 devices
+    # 5 folds in chunks of 2 on 3 devices: compiled for the first, loaded on the other two
+    assert int(sharded["compiles/2"]) == 1
 
 
 def test_the_engine_on_eight_devices(runs):
     sharded, _ = runs
-    # 7 entries in chunks of 2 on 8 devices: 4 devices each compile and run one chunk;
-    # then on device 0 alone the same program (cached) runs all 4 chunks; the whole
-    # is one partitioned program of one entry per device.
-    np.testing.assert_array_equal(sharded["engine/compiles"], [4, 0, 1])
+    # 7 entries in chunks of 2 on 8 devices: 4 devices run one chunk each, the program
+    # compiled once and loaded on 3 of them; then on device 0 alone the same program
+    # (cached) runs all 4 chunks; the whole is one partitioned program of one entry per device.
+    np.testing.assert_array_equal(sharded["engine/compiles"], [1, 0, 1])
     np.testing.assert_array_equal(sharded["engine/chunks"], sharded["engine/one"])
     assert sharded["engine/chunks"].shape == (7, 4)
     # float32 rounding: the partitioned program computes sin on rows of 1 entry, not 2

@@ -368,3 +368,37 @@ def test_all_finite_matches_numpy(bad, where):
     want = all(np.all(np.isfinite(np.asarray(x, np.float32))) for x in jax.tree.leaves(tree))
     assert bool(train_module._all_finite(tree, jnp.arange(3))) == want
     assert bool(jax.jit(train_module._all_finite)(tree)) == want
+
+
+@pytest.mark.parametrize("batch_size", [None, 7])
+def test_history_false_drops_the_record_and_the_guard_but_keeps_every_bit(batch_size):
+    # history=False compiles neither the per-epoch record nor the divergence guard; where
+    # nothing diverges it trains the same parameters, bitwise (padding steps still skip).
+    X, y = _data()
+    weights = jnp.asarray(np.arange(N) % 4 != 0, jnp.float32)
+    train = functools.partial(
+        fit, _loss, _params(), optax.adam(0.05), X, y, key=jax.random.key(2), epochs=6, batch_size=batch_size
+    )
+    run = jax.jit(lambda w, history: train(weights=w, max_rows=N, history=history), static_argnums=1)
+    (with_history, record), (without, none) = run(weights, True), run(weights, False)
+    assert isinstance(record, History) and none is None
+    for a, b in zip(jax.tree.leaves(with_history), jax.tree.leaves(without), strict=True):
+        np.testing.assert_array_equal(a, b)
+    lean = jax.jit(lambda w: train(weights=w, history=False)).lower(weights).as_text()
+    full = jax.jit(lambda w: train(weights=w, history=True)).lower(weights).as_text()
+    assert lean.count("\n") < full.count("\n")  # a smaller program
+    assert "is_finite" not in lean
+
+
+def test_history_false_is_checked_and_needs_no_validation_rows():
+    X, y = _data()
+    with pytest.raises(TypeError, match="history must be True or False"):
+        fit(_loss, _params(), optax.sgd(0.1), X, y, epochs=1, history=1)
+    with pytest.raises(ValueError, match="history=False records nothing"):
+        fit(_loss, _params(), optax.sgd(0.1), X, y, epochs=1, history=False, validation_data=(X, y))
+    # without the guard, a diverging run carries the non-finite values, as a plain loop would
+    squares = lambda p, X, y: (X @ p - X[:, 0]) ** 2
+    params, none = fit(squares, jnp.ones(X.shape[1]), optax.sgd(1e6), X, y, epochs=20, history=False)
+    assert none is None and not np.all(np.isfinite(params))
+    guarded, record = fit(squares, jnp.ones(X.shape[1]), optax.sgd(1e6), X, y, epochs=20)
+    assert np.all(np.isfinite(guarded)) and int(record.diverged_epoch) >= 0

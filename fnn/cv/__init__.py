@@ -16,8 +16,11 @@ padding of the data nor a recompilation:
 :func:`cross_validate` runs ``jit(vmap(fold))`` over the folds, where ``fold(key,
 fold_spec, hyperparams)`` is one pure function; :func:`grid_search` crosses the same
 function with a grid of hyperparameters in one program, and :func:`cross_val_predict`
-returns every row's out-of-fold prediction. ``chunk_size=c`` runs the same program
-on ``c`` folds at a time to bound memory.
+returns every row's out-of-fold prediction. The folds run in chunks of the same
+program, on every core at once: ``chunk_size="auto"`` (the default) sizes a chunk so
+that its working set stays in cache (CPU) or memory (accelerators), ``chunk_size=c``
+fixes it, ``None`` runs one chunk per device. :func:`use_cpu_cores`, called first
+thing in a script, gives JAX one CPU device per core.
 
 What they check for you: ``cv=K`` is stratified K-fold for integer class labels and
 K-fold otherwise (scikit-learn's ``check_cv`` for a classifier; the result's ``"cv"``
@@ -29,9 +32,9 @@ parameters scores NaN, and unhealthy folds raise one ``RuntimeWarning``.
 With several devices (``devices=``, by default every device JAX sees, across
 processes after ``jax.distributed.initialize``) the folds are padded to equal
 chunks, an equal number per device; ``X`` and ``y`` are copied to every device and
-every process receives all the results. Without ``chunk_size`` each device takes one
+every process receives all the results. With ``chunk_size=None`` each device takes one
 chunk and all of them run as one XLA-partitioned program (``shard_map`` over the
-mesh), compiled once. With ``chunk_size`` every device runs the same single-device
+mesh), compiled once. Otherwise every device runs the same single-device
 program on its chunks: every chunk is then the same program on the same shapes on
 any number of devices or processes, so the results are bitwise those of one device.
 
@@ -52,7 +55,7 @@ The modules, one concern each:
 """
 
 from fnn.cv.api import cross_val_predict, cross_val_score, cross_validate, grid_search
-from fnn.cv.engine import CPU_FAST_COMPILE
+from fnn.cv.engine import CPU_FAST_COMPILE, use_cpu_cores
 from fnn.cv.selection import compare, nested_cross_validate
 from fnn.cv.splits import (
     MaskSplit,
@@ -81,6 +84,7 @@ __all__ = [
     "nested_cross_validate",
     "repeated_kfold",
     "stratified_kfold",
+    "use_cpu_cores",
 ]
 
 _MODULES = ["api", "engine", "guards", "program", "selection", "splits"]

@@ -36,7 +36,7 @@ import numpy as np
 from fnn._types import Array, ArrayLike, Params, PRNGKey
 from fnn._validate import check_key
 from fnn.cv import engine, guards, program
-from fnn.cv.splits import MaskSplit, Split, check_count, check_cv
+from fnn.cv.splits import MaskSplit, Split, check_cv
 
 __all__ = ["cross_val_predict", "cross_val_score", "cross_validate", "grid_search"]
 
@@ -45,7 +45,9 @@ def __dir__() -> list[str]:
     return list(__all__)
 
 
-def _check_fns(fit_fn, score_fn, chunk_size, check_leakage, where: str, *, score_name: str = "score_fn") -> int | None:
+def _check_fns(
+    fit_fn, score_fn, chunk_size, check_leakage, where: str, *, score_name: str = "score_fn"
+) -> int | str | None:
     if not callable(fit_fn):
         raise TypeError(f"{where}: fit_fn must be callable fit_fn(key, X, y, weights) -> params")
     if not callable(score_fn):
@@ -54,7 +56,7 @@ def _check_fns(fit_fn, score_fn, chunk_size, check_leakage, where: str, *, score
         raise TypeError(f"{where}: score_fn must be callable score_fn(params, X, y, weights) -> scalar")
     if not isinstance(check_leakage, bool):
         raise TypeError(f"{where}: check_leakage must be True or False, got {check_leakage!r}")
-    return None if chunk_size is None else check_count(chunk_size, "chunk_size", where, 1)
+    return engine.check_chunk_size(chunk_size, where)
 
 
 def _run(fn, args: program.Arguments, *, chunk_size, mesh, options, where) -> engine.Run:
@@ -230,7 +232,7 @@ def cross_validate(
     return_history: bool = False,
     return_indices: bool = False,
     check_leakage: bool = True,
-    chunk_size: int | None = None,
+    chunk_size: int | str | None = "auto",
     devices: Any = None,
     compiler_options: Any = "auto",
 ) -> dict[str, Any]:
@@ -308,11 +310,14 @@ def cross_validate(
       return_indices: return ``{"train": [...], "test": [...]}`` index arrays per fold.
       check_leakage: check that ``fit_fn`` and ``score_fn`` ignore rows of weight 0 (above).
       chunk_size: train ``chunk_size`` folds at a time (the program is compiled for a
-        chunk and run on one chunk after another) to bound memory for large K; the
-        last chunk is filled up with copies of the first fold, whose results are
-        dropped. Also the key to reproducibility: with a fixed ``chunk_size`` the
-        results are bitwise the same on 1 device or many (tested on 1, 2, 4 and 8
-        devices and on 2 processes).
+        chunk and run on one chunk after another, on every core at once) to keep a
+        chunk's working set in cache or bound memory; the last chunk is filled up with
+        copies of the first fold, whose results are dropped. ``"auto"`` (the default):
+        :func:`fnn.cv.engine.plan`'s cost model chooses from the program's working set
+        and the machine's cache (CPU) or memory (accelerators). ``None``: no chunking,
+        one chunk per device. An int is also the key to reproducibility: with a fixed
+        ``chunk_size`` the results are bitwise the same on 1 device or many (tested on
+        1, 2, 4 and 8 devices and on 2 processes).
       devices: where the folds run: ``None`` for every device JAX sees (every
         process's devices after ``jax.distributed.initialize``), a list of devices
         (``jax.devices()[:4]``), or a ``jax.sharding.Mesh`` (its devices in flat
@@ -422,7 +427,7 @@ def cross_val_score(
     *,
     key: PRNGKey,
     check_leakage: bool = True,
-    chunk_size: int | None = None,
+    chunk_size: int | str | None = "auto",
     devices: Any = None,
     compiler_options: Any = "auto",
 ) -> np.ndarray:
@@ -451,7 +456,7 @@ def cross_val_predict(
     *,
     key: PRNGKey,
     check_leakage: bool = True,
-    chunk_size: int | None = None,
+    chunk_size: int | str | None = "auto",
     devices: Any = None,
     compiler_options: Any = "auto",
 ) -> np.ndarray:
@@ -578,7 +583,7 @@ def grid_search(
     key: PRNGKey,
     greater_is_better: bool = True,
     check_leakage: bool = True,
-    chunk_size: int | None = None,
+    chunk_size: int | str | None = "auto",
     devices: Any = None,
     compiler_options: Any = "auto",
 ) -> dict[str, Any]:

@@ -6,7 +6,9 @@ entries along its leading axis, and returns ``fn``'s outputs for every entry, in
 
 1. :func:`device_mesh` turns ``devices=`` into a mesh.
 2. :func:`plan` cuts the entries into equal chunks, an equal number per device. It is
-   the one place that chooses the chunk size.
+   the one place that chooses the chunk size: with ``chunk_size="auto"`` from a cost
+   model of the program (:func:`working_set`, read from its jaxpr) and of the machine
+   (:func:`machine`: the CPU caches from the OS, or an accelerator's memory).
 3. :func:`run` lowers and compiles the program (:func:`lower` gives the lowered
    one-chunk program, for a memory analysis), sends the chunks to the devices, and
    gathers the outputs of the real entries from every process.
@@ -18,16 +20,25 @@ engine need not know what an "empty" entry of the caller would be. Every entry i
 computed independently of the others (``fn`` maps over them), so the outputs of real
 entries do not depend on the padding.
 
-Two ways to use several devices:
+Chunks. On CPU a chunk whose working set fits in a core's cache trains several times
+faster than one that streams from memory, and every core can run a chunk: the chunks
+of a device run in ``Plan.concurrency`` threads at once (one per core of the process,
+spread over its CPU devices; :func:`use_cpu_cores` gives JAX one CPU device per core).
+Every chunk is the same executable on the same shapes, so neither the threads nor the
+device a chunk lands on change a bit of its outputs.
 
+Several devices:
+
+* ``chunk_size="auto"`` or ``c``: every device runs the same single-device program on
+  its chunks, compiled once for the first device (on CPU the others load the same
+  executable; elsewhere each compiles it, in parallel threads). With a given ``c``
+  every chunk is the same program on the same shapes on any number of devices or
+  processes, so the outputs are bitwise those of one device.
 * ``chunk_size=None``: one chunk of ``ceil(entries / devices)`` per device, all run as one
-  XLA-partitioned program (``shard_map`` over the mesh), compiled once.
-* ``chunk_size=c``: every device runs the same single-device program on its chunks of
-  ``c``, compiled for each device that runs a chunk (in parallel threads). Every chunk
-  is then the same program on the same shapes on any number of devices or processes,
-  so the outputs are bitwise those of one device. A partitioned program cannot promise
-  that: XLA optimises it through another pass pipeline, whose rewrites (``a / b`` into
-  ``a * (1 / b)`` in other places, for one) round differently.
+  XLA-partitioned program (``shard_map`` over the mesh), compiled once. A partitioned
+  program cannot promise bitwise equality: XLA optimises it through another pass
+  pipeline, whose rewrites (``a / b`` into ``a * (1 / b)`` in other places, for one)
+  round differently.
 
 Compiler options (``compiler_options=``): ``"auto"`` (the default) compiles with
 :data:`CPU_FAST_COMPILE` on CPU and with XLA's defaults elsewhere; ``None`` uses XLA's
@@ -41,10 +52,13 @@ import concurrent.futures
 import contextvars
 import dataclasses
 import functools
+import io
 import numbers
+import os
 import time
 import types
 from collections.abc import Callable, Hashable, Mapping
+from pathlib import Path
 from typing import Any
 
 import jax
@@ -56,16 +70,25 @@ from jax.sharding import PartitionSpec as P
 from fnn._validate import check_int
 
 __all__ = [
+    "CPU_CACHE_FILL",
     "CPU_FAST_COMPILE",
+    "DEVICE_MEMORY_FILL",
     "ENTRY_AXIS",
+    "FALLBACK_CACHE_BYTES",
+    "Machine",
     "Plan",
     "Run",
+    "WorkingSet",
+    "check_chunk_size",
     "check_compiler_options",
     "device_mesh",
     "lower",
+    "machine",
     "plan",
     "run",
     "run_first_chunk",
+    "use_cpu_cores",
+    "working_set",
 ]
 
 
@@ -156,7 +179,306 @@ def _local_devices(mesh: Mesh) -> list[tuple[int, Any]]:
     return [(i, d) for i, d in enumerate(mesh.devices.flat) if d.process_index == jax.process_index()]
 
 
+def use_cpu_cores(n: int | None = None) -> int:
+    """Gives JAX one CPU device per core (or ``n``): call it first thing, before JAX runs anything.
+
+    JAX fixes its CPU devices when its backend starts. With one device per core, the
+    chunks of a cross-validation run on every core at once as separate devices (fnn's
+    command line does this). Without it, :func:`run` still runs ``cores`` chunks at once
+    on the one CPU device, in threads; the README (Speed) measures both. Results do not
+    depend on it: a chunk is the same program on any device.
+
+    Args:
+      n: the CPU devices; default: the cores this process may use.
+
+    Returns:
+      the number of CPU devices JAX will create.
+
+    Raises:
+      RuntimeError: JAX has already started its backends (an array was made, a function
+        run, ``jax.devices()`` called); move the call to the top of the script.
+    """
+    n = _cores() if n is None else check_int(n, "n", "use_cpu_cores", 1)
+    try:
+        jax.config.update("jax_num_cpu_devices", n)
+    except RuntimeError:
+        raise RuntimeError(
+            f"use_cpu_cores: JAX has already started with {jax.local_device_count('cpu')} CPU device(s), so it "
+            f"cannot get {n}; call fnn.cv.use_cpu_cores() right after the imports, before any JAX array, "
+            "jit call or jax.devices(), or set XLA_FLAGS=--xla_force_host_platform_device_count="
+            f"{n} before Python starts"
+        ) from None
+    return n
+
+
+# --------------------------------------------------------------------------- the machine
+
+
+@dataclasses.dataclass(frozen=True)
+class Machine:
+    """What the cost model of :func:`plan` knows of the machine a program runs on (:func:`machine`)."""
+
+    #: ``"cpu"``, ``"gpu"`` or ``"tpu"``
+    platform: str
+    #: chunks that run at once on one device: the cores this process may use over its CPU
+    #: devices (threads on one device run its chunks in parallel); 1 on an accelerator
+    slots_per_device: int
+    #: the data cache one core has to itself, by level (bytes; a shared level divided by the
+    #: cores that share it); empty on accelerators
+    cache_bytes: Mapping[int, int]
+    #: where ``cache_bytes`` came from: ``"sysfs"``, or ``"fallback"`` (:data:`FALLBACK_CACHE_BYTES`)
+    cache_source: str
+    #: memory of one device (accelerators; ``None`` on CPU or when the device does not say)
+    memory_bytes: int | None = None
+
+
+#: Per-core data cache sizes the cost model assumes where the OS does not say (bytes by
+#: level): small for a current x86 or ARM core, so the model errs towards smaller chunks.
+FALLBACK_CACHE_BYTES: Mapping[int, int] = types.MappingProxyType({1: 32 * 2**10, 2: 512 * 2**10, 3: 2 * 2**20})
+
+_SYSFS_CACHE = "/sys/devices/system/cpu/cpu{cpu}/cache"
+
+
+def _parse_size(text: str) -> int:
+    """``"1024K"`` -> 1048576 (sysfs cache sizes)."""
+    text = text.strip().upper()
+    scale = {"K": 2**10, "M": 2**20, "G": 2**30}.get(text[-1:], 1)
+    return int(text.rstrip("KMG")) * scale
+
+
+def _count_cpus(text: str) -> int:
+    """``"0-3,8"`` -> 5 (a sysfs CPU list)."""
+    count = 0
+    for part in text.strip().split(","):
+        if part:
+            low, _, high = part.partition("-")
+            count += int(high or low) - int(low) + 1
+    return count
+
+
+@functools.cache
+def _cpu_caches() -> tuple[dict[int, int], str]:
+    """Per-core data cache bytes by level from sysfs (Linux), else the fallback."""
+    cpu = min(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else 0
+    root = Path(_SYSFS_CACHE.format(cpu=cpu))
+    caches: dict[int, int] = {}
+    try:
+        for index in sorted(root.glob("index*")):
+            if (index / "type").read_text().strip() not in ("Data", "Unified"):
+                continue
+            level = int((index / "level").read_text())
+            size = _parse_size((index / "size").read_text())
+            sharing = _count_cpus((index / "shared_cpu_list").read_text())
+            caches[level] = size // max(sharing, 1)
+    except (OSError, ValueError):
+        caches = {}
+    if 2 not in caches:
+        return dict(FALLBACK_CACHE_BYTES), "fallback"
+    return caches, "sysfs"
+
+
+def _cores() -> int:
+    """The cores this process may run on."""
+    if hasattr(os, "sched_getaffinity"):
+        return len(os.sched_getaffinity(0))
+    return os.cpu_count() or 1
+
+
+def machine(device: Any = None, n_devices: int = 1) -> Machine:
+    """The cost model's view of ``device`` (default ``jax.devices()[0]``) when this process
+    spreads chunks over ``n_devices`` of its devices.
+
+    On CPU the caches come from ``/sys/devices/system/cpu/cpu*/cache`` (Linux), else
+    :data:`FALLBACK_CACHE_BYTES`; every core of the process runs a chunk at once, as
+    threads over the CPU devices.
+
+    Example:
+      >>> m = machine(jax.devices("cpu")[0])
+      >>> m.platform, m.slots_per_device >= 1, m.cache_bytes[2] > 0
+      ('cpu', True, True)
+    """
+    device = jax.devices()[0] if device is None else device
+    if device.platform == "cpu":
+        caches, source = _cpu_caches()
+        return Machine("cpu", max(1, _cores() // max(n_devices, 1)), types.MappingProxyType(caches), source)
+    try:
+        memory = (device.memory_stats() or {}).get("bytes_limit")
+    except Exception:  # not every backend reports memory
+        memory = None
+    return Machine(device.platform, 1, types.MappingProxyType({}), "none", memory)
+
+
+_machine_of = machine  # for functions whose ``machine`` argument hides the function
+
+
+# --------------------------------------------------------------------------- the working set
+
+
+@dataclasses.dataclass(frozen=True)
+class WorkingSet:
+    """The bytes an iteration of the program's heaviest loop keeps live (:func:`working_set`).
+
+    For a training loop: the activations, their gradients, the parameters and the
+    optimizer state of each entry, and the data set every entry reads.
+    """
+
+    #: bytes per entry
+    entry_bytes: int
+    #: bytes shared by every entry (inputs that are not mapped, and values computed from them only)
+    shared_bytes: int
+
+
+def _nbytes(var: Any) -> int:
+    aval = var.aval
+    shape, dtype = getattr(aval, "shape", None), getattr(aval, "dtype", None)
+    if shape is None or dtype is None:
+        return 0
+    return int(np.prod(shape, dtype=np.int64)) * int(getattr(dtype, "itemsize", 8))
+
+
+def _is_var(a: Any) -> bool:
+    # a jaxpr Literal carries its value; a Var does not (duck-typed: importing jax.extend
+    # for the class costs ~0.1 s of import time)
+    return not hasattr(a, "val")
+
+
+def _sub_jaxprs(params: Mapping[str, Any]) -> list:
+    """The jaxprs among an equation's parameters (a ClosedJaxpr's inner jaxpr)."""
+    found = []
+    for value in params.values():
+        for v in value if isinstance(value, tuple) else (value,):
+            v = getattr(v, "jaxpr", v)  # a ClosedJaxpr holds a Jaxpr
+            if hasattr(v, "eqns") and hasattr(v, "invars"):
+                found.append(v)
+    return found
+
+
+_LOOPS = ("scan", "while")
+_FUSED = ("broadcast_in_dim", "iota")
+
+
+def _loop_body(eqn: Any, inputs: list[bool]) -> tuple[Any, list[bool], int, int]:
+    """A loop's body jaxpr, which of its inputs are mapped (the carry's until nothing changes),
+    and ``(n_consts, n_carry)`` in the body's inputs."""
+    if eqn.primitive.name == "scan":
+        body, n_consts, n_carry = eqn.params["jaxpr"].jaxpr, eqn.params["num_consts"], eqn.params["num_carry"]
+        body_inputs = list(inputs)
+    else:  # while: cond consts, body consts, carry
+        body, n_consts = eqn.params["body_jaxpr"].jaxpr, eqn.params["body_nconsts"]
+        body_inputs = inputs[eqn.params["cond_nconsts"] :]
+        n_carry = len(body_inputs) - n_consts
+    for _ in range(n_carry + 1):  # a carry becomes mapped when an iteration makes it so
+        outs = _walk(body, body_inputs, None)[0]
+        carry = [a or b for a, b in zip(body_inputs[n_consts : n_consts + n_carry], outs[:n_carry], strict=True)]
+        if carry == body_inputs[n_consts : n_consts + n_carry]:
+            break
+        body_inputs[n_consts : n_consts + n_carry] = carry
+    return body, body_inputs, n_consts, n_carry
+
+
+def _equation(eqn: Any, inputs: list[bool], loops: list | None) -> tuple[list[bool], int, int]:
+    """Which outputs of ``eqn`` are mapped, and the peak bytes (mapped, shared) it holds while it runs."""
+    name = eqn.primitive.name
+    if name in _LOOPS:
+        body, body_inputs, n_consts, n_carry = _loop_body(eqn, inputs)
+        outs, peak_mapped, peak_shared = _walk(body, body_inputs, loops)
+        if loops is not None:
+            loops.append((peak_mapped, peak_shared))
+        if name == "scan":
+            return body_inputs[n_consts : n_consts + n_carry] + outs[n_carry:], peak_mapped, peak_shared
+        return body_inputs[n_consts:], peak_mapped, peak_shared
+    if name == "cond":
+        index, operands = inputs[0], inputs[1:]
+        walks = [_walk(branch.jaxpr, operands, loops) for branch in eqn.params["branches"]]
+        outs = [index or any(col) for col in zip(*[w[0] for w in walks], strict=True)]
+        return outs, max(w[1] for w in walks), max(w[2] for w in walks)
+    subs = _sub_jaxprs(eqn.params)
+    if len(subs) == 1 and len(subs[0].invars) == len(inputs) and len(subs[0].outvars) == len(eqn.outvars):
+        return _walk(subs[0], inputs, loops)  # jit, custom_jvp_call, custom_vjp_call, remat, ...
+    return [any(inputs)] * len(eqn.outvars), 0, 0
+
+
+def _walk(jaxpr: Any, inputs: list[bool], loops: list | None) -> tuple[list[bool], int, int]:
+    """One pass through ``jaxpr``: which outputs are mapped (computed from a mapped input),
+    and the peak bytes of mapped and of shared values live at once.
+
+    Liveness: a value lives from the equation that makes it to its last use (inputs from
+    the start). ``loops`` collects ``(mapped, shared)`` peaks of every loop body met.
+    """
+    mapped: dict[Any, bool] = dict(zip(jaxpr.invars, inputs, strict=True))
+    mapped.update((v, False) for v in jaxpr.constvars)
+    last: dict[Any, int] = {}
+    for i, eqn in enumerate(jaxpr.eqns):
+        last.update((a, i) for a in eqn.invars if _is_var(a))
+    last.update((a, len(jaxpr.eqns)) for a in jaxpr.outvars if _is_var(a))
+    weight: dict[Any, int] = {}
+    live = [0, 0]  # shared, mapped bytes
+    for v in list(jaxpr.invars) + list(jaxpr.constvars):
+        live[mapped[v]] += _nbytes(v)
+    peak = list(live)
+    for i, eqn in enumerate(jaxpr.eqns):
+        outs, inner_mapped, inner_shared = _equation(eqn, [_is_var(a) and mapped[a] for a in eqn.invars], loops)
+        peak = [max(peak[0], live[0] + inner_shared), max(peak[1], live[1] + inner_mapped)]
+        # XLA fuses a broadcast into the operations that read it, and folds values made from
+        # literals only: neither is a buffer of its own.
+        weightless = eqn.primitive.name in _FUSED or not any(_is_var(a) for a in eqn.invars)
+        for v, m in zip(eqn.outvars, outs, strict=True):
+            mapped[v] = m
+            if weightless:
+                weight[v] = 0
+            live[m] += weight.get(v, 0) if v in weight else _nbytes(v)
+        peak = [max(peak[0], live[0]), max(peak[1], live[1])]
+        for v in {a for a in eqn.invars if _is_var(a)} | set(eqn.outvars):
+            if last.get(v, i) == i:
+                live[mapped[v]] -= weight[v] if v in weight else _nbytes(v)
+    return [_is_var(a) and mapped[a] for a in jaxpr.outvars], peak[1], peak[0]
+
+
+def working_set(jaxpr: Any, mapped: list[bool], n_entries: int) -> WorkingSet:
+    """The working set of a traced chunk program: what its heaviest loop iteration keeps live.
+
+    A value is per entry when it is computed from a mapped input (taint analysis through
+    every equation, loop and call of the jaxpr), shared otherwise. Within each loop body
+    (``scan``, ``while``: a training loop's epoch or step) the bytes live at once are
+    counted from each value's first definition to its last use; the heaviest body is
+    the working set that every iteration reads and writes again. Without loops it is the
+    whole program. XLA fuses elementwise operations and reuses buffers, so the count is
+    an upper bound on what the compiled code touches; the cost model's budget is
+    calibrated against it (README, Speed).
+
+    Args:
+      jaxpr: the program for a chunk of ``n_entries`` (``jax.jit(fn).trace(...).jaxpr``).
+      mapped: per input of ``jaxpr``, whether it holds entries along its leading axis.
+      n_entries: the entries of the traced chunk.
+
+    Example:
+      Gradient steps of 4 linear models (a chunk of 4 entries) on shared data:
+
+      >>> import jax.numpy as jnp
+      >>> def fn(x, w):  # x: shared, (100, 8); w: one row per entry, (4, 8)
+      ...     step = lambda w, _: (w - 0.1 * jnp.tanh(w @ x.T) @ x, None)
+      ...     return jax.lax.scan(step, w, length=3)[0]
+      >>> traced = jax.jit(fn).trace(jnp.ones((100, 8)), jnp.ones((4, 8)))
+      >>> working_set(traced.jaxpr, [False, True], 4)  # float32: (8 + 100 + 100) * 4, and x, x.T
+      WorkingSet(entry_bytes=832, shared_bytes=6400)
+    """
+    loops: list = []
+    _, peak_mapped, peak_shared = _walk(jaxpr.jaxpr, list(mapped), loops)
+    if loops:
+        peak_mapped, peak_shared = max(loops)
+    return WorkingSet(-(-peak_mapped // max(n_entries, 1)), peak_shared)
+
+
 # --------------------------------------------------------------------------- the plan
+
+#: The share of a core's own cache (its L2 and its part of the L3) that the working set of
+#: a chunk may fill on CPU. Below it the loop's values stay in cache from one iteration to
+#: the next instead of streaming from memory. Calibrated on the sweep in the README
+#: (Speed): breast-cancer LOOCV trains fastest, within noise, from chunks of 1 MB to 9 MB
+#: of working set on a core with 1 MB of L2 and 16 MB of L3, and slows beyond.
+CPU_CACHE_FILL = 0.4
+#: The share of an accelerator's memory that the working set of a chunk may fill.
+DEVICE_MEMORY_FILL = 0.5
 
 
 @dataclasses.dataclass(frozen=True)
@@ -177,6 +499,10 @@ class Plan:
     chunks_per_device: int
     #: one XLA-partitioned program for all devices, else the single-device program per chunk
     partitioned: bool
+    #: chunks that run at once on each device (threads; CPU cores per CPU device)
+    concurrency: int = 1
+    #: why this chunk size, in words
+    reason: str = ""
 
     @property
     def n_padded(self) -> int:
@@ -193,27 +519,90 @@ class Plan:
         return starts if self.partitioned else [s for s in starts if s < self.n_entries]
 
 
-def plan(n_entries: int, n_devices: int, chunk_size: int | None = None, *, where: str = "plan") -> Plan:
+def check_chunk_size(chunk_size: Any, where: str = "check_chunk_size") -> int | str | None:
+    """``chunk_size`` as ``"auto"``, ``None`` or an int >= 1, or a ``TypeError`` / ``ValueError``."""
+    if chunk_size is None or (isinstance(chunk_size, str) and chunk_size == "auto"):
+        return chunk_size
+    if isinstance(chunk_size, str):
+        raise ValueError(f"{where}: chunk_size must be 'auto', None (no chunking) or an int >= 1, got {chunk_size!r}")
+    return check_int(chunk_size, "chunk_size", where, 1)
+
+
+def _cache_budget(machine: Machine) -> int | None:
+    """The bytes a chunk's working set may take: a share of a core's cache (CPU) or of the
+    device's memory (accelerators); ``None`` when the machine does not say."""
+    if machine.platform == "cpu":
+        own = machine.cache_bytes.get(2, 0) + machine.cache_bytes.get(3, 0)
+        return int(CPU_CACHE_FILL * own) if own else None
+    return None if machine.memory_bytes is None else int(DEVICE_MEMORY_FILL * machine.memory_bytes)
+
+
+def _auto_chunk(n_entries: int, slots: int, working_set: WorkingSet | None, machine: Machine | None) -> tuple[int, str]:
+    """The cost model: the largest chunk whose working set fits the budget, in a number of
+    chunks that keeps every slot equally busy; one chunk per slot when everything fits."""
+    even = _ceil_div(n_entries, slots)
+    if working_set is None or machine is None:
+        return even, f"one chunk per slot ({slots}): no working set to model"
+    budget = _cache_budget(machine)
+    if budget is None:
+        return even, f"one chunk per slot ({slots}): {machine.platform} gives no cache or memory size"
+    per_entry = max(working_set.entry_bytes, 1)
+    fits = max((budget - working_set.shared_bytes) // per_entry, 1)
+    where = "of cache" if machine.platform == "cpu" else "of device memory"
+    sizes = f"{per_entry} B per entry + {working_set.shared_bytes} B shared, budget {budget} B {where}"
+    if fits >= even:
+        return even, f"one chunk per slot ({slots}): {even} entries fit ({sizes})"
+    n_chunks = _ceil_div(_ceil_div(n_entries, fits), slots) * slots
+    chunk = _ceil_div(n_entries, n_chunks)
+    return chunk, f"chunks of {chunk}: {fits} entries fit ({sizes}), {n_chunks} chunks over {slots} slots"
+
+
+def plan(
+    n_entries: int,
+    n_devices: int,
+    chunk_size: int | str | None = "auto",
+    *,
+    working_set: WorkingSet | None = None,
+    machine: Machine | None = None,
+    where: str = "plan",
+) -> Plan:
     """Equal chunks, an equal number on every device; the one place the chunk size is chosen.
 
-    Without ``chunk_size`` each device runs one chunk of ``ceil(n_entries / n_devices)``,
-    as one partitioned program when there are several devices. A given ``chunk_size``
-    is kept whatever the device count (cut only to ``n_entries``), so every chunk is
-    the same program on the same shapes on 1 device or 8.
+    * ``chunk_size="auto"``: the cost model. Entries run in chunks of the single-device
+      program, ``machine.slots_per_device`` at once per device (threads; on CPU one per
+      core). When the working set of one chunk per slot fits the budget (CPU:
+      :data:`CPU_CACHE_FILL` of a core's L2 plus its share of the L3; accelerators:
+      :data:`DEVICE_MEMORY_FILL` of the device's memory) that is the plan; else the
+      largest chunk that fits, in a multiple of the slots. Without a ``working_set`` (or
+      a cache size) it is one chunk per slot.
+    * ``chunk_size=None``: each device runs one chunk of ``ceil(n_entries / n_devices)``,
+      as one partitioned program when there are several devices.
+    * ``chunk_size=c``: chunks of ``c`` whatever the device count (cut only to
+      ``n_entries``), so every chunk is the same program on the same shapes on 1
+      device or 8; they run ``machine.slots_per_device`` at once per device.
 
     Example:
       >>> p = plan(23, 1, 5)
       >>> p.chunk_size, p.chunks_per_device, p.n_padded
       (5, 5, 25)
+      >>> cpu = Machine("cpu", 2, {2: 2**20, 3: 2**20}, "example")
+      >>> plan(569, 1, "auto", working_set=WorkingSet(2**16, 2**16), machine=cpu).chunk_size
+      11
     """
     n_entries = check_int(n_entries, "n_entries", where, 1)
     n_devices = check_int(n_devices, "n_devices", where, 1)
+    chunk_size = check_chunk_size(chunk_size, where)
+    slots = 1 if machine is None else machine.slots_per_device
     if chunk_size is None:
-        chunk = _ceil_div(n_entries, n_devices)
+        chunk, reason = _ceil_div(n_entries, n_devices), "one chunk per device (chunk_size=None)"
+    elif isinstance(chunk_size, str):  # "auto"
+        chunk, reason = _auto_chunk(n_entries, n_devices * slots, working_set, machine)
     else:
-        chunk = min(check_int(chunk_size, "chunk_size", where, 1), n_entries)
+        chunk, reason = min(chunk_size, n_entries), f"chunk_size={chunk_size}"
     chunks_per_device = _ceil_div(_ceil_div(n_entries, chunk), n_devices)
-    return Plan(n_entries, n_devices, chunk, chunks_per_device, chunk_size is None and n_devices > 1)
+    partitioned = chunk_size is None and n_devices > 1
+    concurrency = 1 if chunk_size is None else max(1, min(slots, chunks_per_device))
+    return Plan(n_entries, n_devices, chunk, chunks_per_device, partitioned, concurrency, reason)
 
 
 def _ceil_div(a: int, b: int) -> int:
@@ -336,11 +725,12 @@ class Run:
     plan: Plan
     #: seconds from the first chunk sent to the last output on the host
     run_time: float
-    #: seconds to trace, lower and compile (and to copy the shared arguments to the devices)
+    #: seconds to plan, trace, lower and compile (and to copy the shared arguments to the devices)
     compile_time: float
     #: XLA compilations this run caused (0 when JAX's caches held every program)
     n_compiles: int
-    #: the compiled programs: the partitioned one, or one per device of this process that ran a chunk
+    #: the compiled programs: the partitioned one, or one per device of this process that ran a
+    #: chunk (on CPU the same program, compiled once and loaded on the others)
     executables: tuple
 
 
@@ -414,8 +804,9 @@ def run(
     *,
     mesh: Mesh,
     static: Mapping[str, Hashable] | None = None,
-    chunk_size: int | None = None,
+    chunk_size: int | str | None = "auto",
     compiler_options: Any = "auto",
+    machine: Machine | None = None,
     where: str = "run",
 ) -> Run:
     """Runs ``fn(*shared, *chunk, **static)`` on every chunk of ``entries`` over the devices of ``mesh``.
@@ -434,8 +825,13 @@ def run(
         with the same leading axis, one row per entry.
       mesh: the devices (:func:`device_mesh`).
       static: keyword arguments that are compile-time constants (hashable).
-      chunk_size: entries per chunk (see :func:`plan`); ``None`` for one chunk per device.
+      chunk_size: entries per chunk (see :func:`plan`): ``"auto"`` for the cost model
+        (the program is traced once for one chunk per slot, its :func:`working_set`
+        measured, and traced again only if the model cuts smaller chunks), an int, or
+        ``None`` for one chunk per device.
       compiler_options: ``"auto"``, ``None`` or a dict of XLA options (module docstring).
+      machine: what the cost model assumes of the machine, and the chunks run at once
+        per device; by default :func:`machine` of this process's first device.
       where: the caller's name, for error messages.
 
     Returns:
@@ -450,24 +846,63 @@ def run(
       (array([ 0.   ,  1.683,  1.819,  0.282, -1.514], dtype=float32), 6)
     """
     check_compiler_options(compiler_options, where)
+    chunk_size = check_chunk_size(chunk_size, where)
     entries, n = _host_entries(entries, where)
     static = _check_static(static, where)
-    the_plan = plan(n, mesh.size, chunk_size, where=where)
-    entries = _pad(entries, the_plan.n_padded)
     counter: list = []
     token = _compile_count.set(counter)
     try:
+        t0 = time.perf_counter()
+        devices = _local_devices(mesh)
+        the_machine = _machine_of(devices[0][1], len(devices)) if machine is None else machine
+        traced = None
+        if chunk_size == "auto":
+            the_plan, traced = _auto_plan(fn, shared, entries, static, mesh, n, the_machine, where)
+        else:
+            the_plan = plan(n, mesh.size, chunk_size, machine=the_machine, where=where)
+        entries = _pad(entries, the_plan.n_padded)
+        planning = time.perf_counter() - t0
         if the_plan.partitioned:
             outputs, run_time, compile_time, executables = _run_partitioned(
                 fn, shared, entries, static, mesh, the_plan, compiler_options, where
             )
         else:
             outputs, run_time, compile_time, executables = _run_chunks(
-                fn, shared, entries, static, mesh, the_plan, compiler_options, where
+                fn, shared, entries, static, mesh, the_plan, compiler_options, where, traced
             )
+        compile_time += planning
     finally:
         _compile_count.reset(token)
     return Run(outputs, the_plan, run_time, compile_time, len(counter), executables)
+
+
+def _trace(fn: Callable, shared: tuple, entries: Any, static: dict, chunk: int, device: Any) -> Any:
+    """``fn`` traced for a chunk of ``chunk`` entries on ``device`` (JAX caches the trace)."""
+    first = jax.device_put(jax.tree.map(lambda a: a[:chunk], entries), device)
+    return _jitted(fn, tuple(static)).trace(*jax.device_put(tuple(shared), device), *first, **static)
+
+
+def _auto_plan(fn, shared, entries, static, mesh, n, the_machine, where) -> tuple[Plan, Any]:
+    """The cost model's plan, and the trace it measured when the plan runs chunks of that size.
+
+    The program is traced for one chunk per slot (what runs when everything fits), its
+    working set measured, and :func:`plan` chooses. In a multi-process run every
+    process takes process 0's choice (caches may differ between hosts).
+    """
+    even = plan(n, mesh.size, "auto", machine=the_machine, where=where).chunk_size
+    device = _local_devices(mesh)[0][1]
+    traced = _trace(fn, shared, entries, static, even, device)
+    mapped = [False] * len(jax.tree.leaves(tuple(shared))) + [True] * len(jax.tree.leaves(tuple(entries)))
+    ws = None
+    if len(mapped) == len(traced.jaxpr.jaxpr.invars):  # else the model has nothing to go on
+        ws = working_set(traced.jaxpr, mapped, even)
+    the_plan = plan(n, mesh.size, "auto", working_set=ws, machine=the_machine, where=where)
+    if jax.process_count() > 1:
+        chosen = int(multihost_utils.broadcast_one_to_all(np.int32(the_plan.chunk_size)))
+        if chosen != the_plan.chunk_size:
+            the_plan = plan(n, mesh.size, chosen, machine=the_machine, where=where)
+            the_plan = dataclasses.replace(the_plan, reason=f"process 0's plan: chunks of {chosen}")
+    return the_plan, (traced if the_plan.chunk_size == even else None)
 
 
 def _place(tree: Any, mesh: Mesh, spec: P) -> Any:
@@ -539,24 +974,79 @@ def _compile_all(lowered: dict, compiler_options: Any, where: str) -> dict:
         return dict(pool.map(lambda ctx, item: ctx.run(one, item), contexts, lowered.items()))
 
 
+def _load_on(compiled: jax.stages.Compiled, device: Any) -> jax.stages.Compiled | None:
+    """``compiled`` (a one-device CPU program) loaded for another CPU ``device`` without
+    compiling: serialized and loaded with the device assignment changed. The machine
+    code is the same, so the outputs are bitwise the same. ``None`` where JAX cannot do
+    it (then the caller compiles for ``device``)."""
+    if device.platform != "cpu":
+        return None
+    try:
+        from jax.experimental import serialize_executable
+        from jaxlib import xla_client
+
+        (source,) = {d for s in jax.tree.leaves(compiled.input_shardings) for d in s.device_set}
+
+        class Unpickler(serialize_executable._JaxPjrtUnpickler):
+            def __init__(self, payload):
+                super().__init__(io.BytesIO(payload), device.client, [device])
+                self.devices_by_id = {source.id: device}
+
+            def persistent_load(self, pid):
+                if pid[0] != "exec":
+                    return super().persistent_load(pid)
+                options = xla_client.CompileOptions()
+                options.device_assignment = xla_client.DeviceAssignment.create(np.array([[device.id]]))
+                return device.client.deserialize_executable(
+                    pid[1], executable_devices=xla_client.DeviceList((device,)), compile_options=options
+                )
+
+        payload, in_tree, out_tree = serialize_executable.serialize(compiled)
+        unloaded, args_info, no_kwargs = Unpickler(payload).load()
+        copy = jax.stages.Compiled(unloaded.load(), [], in_tree.unflatten(args_info), out_tree, no_kwargs=no_kwargs)
+        placed = {d for s in jax.tree.leaves(copy.input_shardings) for d in s.device_set}
+        return copy if placed == {device} else None
+    except Exception:  # JAX internals moved: compile instead
+        return None
+
+
 def _dispatch(executables: dict, shared: dict, entries: Any, the_plan: Plan, devices: list) -> dict:
     """Runs every chunk of this process's devices: the one place chunks are sent to devices.
 
     Returns ``{(position, j): outputs of device position's j-th chunk}`` on the host.
-    Dispatch is asynchronous, so the devices run at once.
+    Each device runs ``the_plan.concurrency`` lanes at once, each lane a thread running
+    its chunks one after another (CPU: threads run one device's chunks on several
+    cores); every chunk is the same executable on the same shapes, so where a chunk
+    runs changes none of its bits.
     """
 
     def chunk(start):
         return jax.tree.map(lambda a: a[start : start + the_plan.chunk_size], entries)
 
-    outputs = {}
-    starts = {position: the_plan.chunks(position) for position, _ in devices}
-    for j in range(the_plan.chunks_per_device):
-        for position, device in devices:
-            if j < len(starts[position]):
-                on_device = jax.device_put(chunk(starts[position][j]), device)
-                outputs[position, j] = executables[device](*shared[device], *on_device)
-    return jax.device_get(jax.block_until_ready(outputs))
+    lanes = []
+    for position, device in devices:
+        starts = the_plan.chunks(position)
+        for lane in range(the_plan.concurrency):
+            jobs = [(j, starts[j]) for j in range(lane, len(starts), the_plan.concurrency)]
+            if jobs:
+                lanes.append((position, device, jobs))
+
+    def run_lane(lane):
+        position, device, jobs = lane
+        done = {}
+        for j, start in jobs:
+            out = executables[device](*shared[device], *jax.device_put(chunk(start), device))
+            done[position, j] = jax.device_get(jax.block_until_ready(out))
+        return done
+
+    outputs: dict = {}
+    if len(lanes) == 1:
+        outputs.update(run_lane(lanes[0]))
+    else:
+        with concurrent.futures.ThreadPoolExecutor(len(lanes)) as pool:
+            for done in pool.map(run_lane, lanes):
+                outputs.update(done)
+    return outputs
 
 
 def _gather(local: Any, positions: np.ndarray, n: int) -> Any:
@@ -570,20 +1060,33 @@ def _gather(local: Any, positions: np.ndarray, n: int) -> Any:
     return jax.tree.map(lambda a: a[order].reshape((-1,) + a.shape[2:])[:n], local)
 
 
-def _run_chunks(fn, shared, entries, static, mesh, the_plan, compiler_options, where):
-    """The single-device program on every chunk of every device of this process."""
+def _run_chunks(fn, shared, entries, static, mesh, the_plan, compiler_options, where, traced=None):
+    """The single-device program on every chunk of every device of this process.
+
+    It is lowered and compiled once, for the first device that runs a chunk (from
+    ``traced``, the cost model's trace, when that has the chunk's shapes); on CPU the
+    other devices load the same executable, elsewhere each compiles its own (in
+    parallel threads).
+    """
     t0 = time.perf_counter()
     devices = _local_devices(mesh)
     running = [device for position, device in devices if the_plan.chunks(position)]
-    program = _jitted(fn, tuple(static))
-    first = jax.tree.map(lambda a: a[: the_plan.chunk_size], entries)
-    placed, lowered = {}, {}
     # a process whose devices run nothing still lowers once: the gather needs the output shapes
-    for device in running or [devices[0][1]]:
-        placed[device] = jax.device_put(tuple(shared), device)
-        lowered[device] = program.lower(*placed[device], *jax.device_put(first, device), **static)
-    out_info = next(iter(lowered.values())).out_info
-    executables = _compile_all({d: lowered[d] for d in running}, compiler_options, where)
+    first = (running or [devices[0][1]])[0]
+    if traced is None:
+        traced = _trace(fn, shared, entries, static, the_plan.chunk_size, first)
+    lowered = {first: traced.lower()}
+    placed = {device: jax.device_put(tuple(shared), device) for device in running}
+    out_info = lowered[first].out_info
+    executables = _compile_all({first: lowered[first]}, compiler_options, where) if running else {}
+    missing = {}
+    for device in running[1:]:
+        copy = _load_on(executables[first], device)
+        if copy is None:
+            missing[device] = _trace(fn, shared, entries, static, the_plan.chunk_size, device).lower()
+        else:
+            executables[device] = copy
+    executables.update(_compile_all(missing, compiler_options, where) if missing else {})
     compile_time = time.perf_counter() - t0
 
     t0 = time.perf_counter()
@@ -596,7 +1099,7 @@ def _run_chunks(fn, shared, entries, static, mesh, the_plan, compiler_options, w
         *[outputs.get((position, j), blank) for position, _ in devices for j in range(the_plan.chunks_per_device)],
     )
     gathered = _gather(local, np.array([p for p, _ in devices]), the_plan.n_entries)
-    return gathered, run_time, compile_time, tuple(executables.values())
+    return gathered, run_time, compile_time, tuple(executables[d] for d in running)
 
 
 # --------------------------------------------------------------------------- running a compiled program again

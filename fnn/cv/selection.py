@@ -70,7 +70,7 @@ from fnn._types import Array, ArrayLike, Params, PRNGKey
 from fnn._validate import check_key
 from fnn.cv import engine, guards, program
 from fnn.cv.api import grid_search
-from fnn.cv.splits import MaskSplit, Split, check_count, check_cv
+from fnn.cv.splits import MaskSplit, Split, check_cv
 
 __all__ = ["TESTS", "compare", "holm", "is_five_by_two", "nested_cross_validate"]
 
@@ -418,7 +418,7 @@ def compare(
     greater_is_better: bool = True,
     return_train_score: bool = False,
     check_leakage: bool = True,
-    chunk_size: int | None = None,
+    chunk_size: int | str | None = "auto",
     devices: Any = None,
     compiler_options: Any = "auto",
 ) -> dict[str, Any]:
@@ -516,8 +516,7 @@ def compare(
     alpha = _check_probability(alpha, "alpha", where)
     if correction not in _CORRECTIONS:
         raise ValueError(f"{where}: correction must be 'holm' or None, got {correction!r}")
-    if chunk_size is not None:
-        chunk_size = check_count(chunk_size, "chunk_size", where, 1)
+    chunk_size = engine.check_chunk_size(chunk_size, where)
     X, y = guards.check_data(X, y, where)
     check_key(key, where)
     engine.check_compiler_options(compiler_options, where)
@@ -689,7 +688,7 @@ def nested_cross_validate(
     key: PRNGKey,
     greater_is_better: bool = True,
     check_leakage: bool = True,
-    chunk_size: int | None = None,
+    chunk_size: int | str | None = "auto",
     devices: Any = None,
     compiler_options: Any = "auto",
 ) -> dict[str, Any]:
@@ -772,8 +771,7 @@ def nested_cross_validate(
     _check_grid(grid, where)
     _check_bool(greater_is_better, "greater_is_better", where)
     _check_bool(check_leakage, "check_leakage", where)
-    if chunk_size is not None:
-        check_count(chunk_size, "chunk_size", where, 1)
+    engine.check_chunk_size(chunk_size, where)
     engine.check_compiler_options(compiler_options, where)
     engine.device_mesh(devices, where=where)  # checked here, built again by grid_search
     X, y = guards.check_data(X, y, where)
