@@ -306,6 +306,43 @@ def test_the_working_set_is_per_entry_and_does_not_grow_with_the_traced_chunk():
     assert 4 * 100 * 8 <= one.shared_bytes <= 2 * 4 * 100 * 8  # x, and x.T if XLA's input needs it
 
 
+def _per_entry_data_program(chunk):
+    """As :func:`_mlp_program`, but every entry has its own data (100, 8), as when each fold
+    standardises the rows: every product in the loop is then batched."""
+
+    def fn(x, w):
+        def step(carry, _):
+            x, w = carry
+            loss = lambda w: jnp.mean(jnp.tanh(x @ w) ** 2)
+            return (x, w - 0.1 * jax.grad(loss)(w)), None
+
+        return jax.vmap(lambda x, w: jax.lax.scan(step, (x, w), length=5)[0][1])(x, w)
+
+    return jax.jit(fn).trace(jnp.ones((chunk, 100, 8)), jnp.ones((chunk, 8, 16)))
+
+
+def test_the_working_set_counts_the_loops_batched_products():
+    shared = engine.working_set(_mlp_program(3).jaxpr, [False, True], 3)
+    assert shared.batched_product_share == 0.0  # x @ w and x.T @ grad: one operand shared
+    own = engine.working_set(_per_entry_data_program(3).jaxpr, [True, True], 3)
+    assert own.batched_product_share == 1.0
+
+
+def test_on_cpu_batched_products_run_one_entry_per_chunk():
+    machine = _cpu(slots=2, l3=16 * _MiB)
+    batched = engine.WorkingSet(336_000, 146_000, batched_product_share=1.0)  # the command line's LOOCV
+    p = engine.plan(569, 1, "auto", working_set=batched, machine=machine)
+    assert (p.chunk_size, p.chunks_per_device, p.concurrency) == (1, 569, 2) and "batched" in p.reason
+    mostly_shared = engine.WorkingSet(336_000, 146_000, batched_product_share=0.05)  # shared data
+    assert engine.plan(569, 1, "auto", working_set=mostly_shared, machine=machine).chunk_size == 19
+    # a small entry (iris) is loop-overhead bound: chunks still pay
+    small = engine.WorkingSet(20_000, 5_000, batched_product_share=1.0)
+    assert engine.plan(150, 1, "auto", working_set=small, machine=machine).chunk_size == 75
+    # on an accelerator a batched product is one kernel: the share does not matter
+    gpu = engine.Machine("gpu", 1, {}, "none", memory_bytes=16 * 2**30)
+    assert engine.plan(569, 1, "auto", working_set=batched, machine=gpu).chunk_size == 569
+
+
 def test_the_working_set_follows_values_through_while_loops_and_conditionals():
     def fn(x, w):
         def body(carry):
