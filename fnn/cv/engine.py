@@ -184,10 +184,11 @@ def use_cpu_cores(n: int | None = None) -> int:
     """Gives JAX one CPU device per core (or ``n``): call it first thing, before JAX runs anything.
 
     JAX fixes its CPU devices when its backend starts. With one device per core, the
-    chunks of a cross-validation run on every core at once as separate devices (fnn's
-    command line does this). Without it, :func:`run` still runs ``cores`` chunks at once
-    on the one CPU device, in threads; the README (Speed) measures both. Results do not
-    depend on it: a chunk is the same program on any device.
+    chunks of a cross-validation run on every core at once as separate devices. Without
+    it, :func:`run` still runs ``cores`` chunks at once on the one CPU device, in
+    threads, and that is as fast within a few percent (the README, Speed, measures
+    both), so neither fnn's command line nor a script needs it. Results do not depend on
+    it: with a given ``chunk_size`` a chunk is the same program on any device.
 
     Args:
       n: the CPU devices; default: the cores this process may use.
