@@ -391,9 +391,14 @@ class Summary:
     Image links are relative to the experiment's folder; the report rewrites them.
 
     Example:
+      >>> import tempfile
       >>> s = Summary("Perceptron and logic gates")
       >>> s.figure("gates.png", "Decision lines of the learned AND, OR, NAND perceptrons.")
-      >>> s.write(workdir)
+      >>> with tempfile.TemporaryDirectory() as workdir:
+      ...     path = s.write(Path(workdir))
+      ...     text = path.read_text(encoding="utf-8")
+      >>> text.splitlines()[0]
+      '## Perceptron and logic gates'
     """
 
     def __init__(self, title: str, intro: str = ""):
@@ -864,10 +869,8 @@ def progress(desc: str, total: int) -> _Progress:
 
     Example:
       >>> with progress("cross_validation", total=2) as step:
-      ...     step("spread of the estimates")
-      ...     ...
-      ...     step("learning-rate grid")
-      ...     ...
+      ...     step("spread of the estimates")  # ... its work ...
+      ...     step("learning-rate grid")  # ... its work ...
     """
     return _Progress(desc, total)
 
