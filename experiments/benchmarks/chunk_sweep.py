@@ -37,6 +37,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from experiments.benchmarks import save
 from experiments.benchmarks.cross_validation import CASES
 
 __all__ = ["CHUNKS", "chunk_sizes", "main", "run"]
@@ -329,15 +330,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         chunks=args.chunks,
         log=lambda line: print(line, flush=True),
     )
-    from experiments._common import write_json
-
-    write_json(args.json, results)
-    if args.figure:
-        figure(results, args.figure)
-        print(f"wrote {args.figure}")
-    print(format_table(results))
-    print(f"wrote {args.json}")
-    return 0
+    return save(results, args.json, format_table(results), figure, args.figure)
 
 
 if __name__ == "__main__":
