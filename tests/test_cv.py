@@ -17,6 +17,7 @@ import jax.numpy as jnp
 import numpy as np
 import optax
 import pytest
+from _folds import assert_same_pairs, pairs
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from sklearn import model_selection as ms
@@ -31,22 +32,11 @@ from fnn.train import batch_order, epoch_keys, fit
 # --------------------------------------------------------------------------- splitters
 
 
-def _pairs(splitter_pairs):
-    return [(np.asarray(a), np.asarray(b)) for a, b in splitter_pairs]
-
-
-def _assert_same_pairs(ours, theirs):
-    assert len(ours) == len(theirs)
-    for (a, b), (c, d) in zip(ours, theirs, strict=True):
-        np.testing.assert_array_equal(a, c)
-        np.testing.assert_array_equal(b, d)
-
-
 @settings(max_examples=60, deadline=None)
 @given(n=st.integers(2, 80), data=st.data())
 def test_kfold_equals_sklearn(n, data):
     k = data.draw(st.integers(2, n))
-    _assert_same_pairs(_pairs(cv.kfold(n, k).split()), _pairs(ms.KFold(k).split(np.zeros(n))))
+    assert_same_pairs(pairs(cv.kfold(n, k).split()), pairs(ms.KFold(k).split(np.zeros(n))))
 
 
 # A few sizes only: each new n compiles jax.random.permutation for that shape.
@@ -70,17 +60,17 @@ def test_stratified_kfold_equals_sklearn(labels, data):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", UserWarning)  # the small-class warning, tested separately
         ours = cv.stratified_kfold(y, k)
-        theirs = _pairs(ms.StratifiedKFold(k).split(np.zeros(y.size), y))
+        theirs = pairs(ms.StratifiedKFold(k).split(np.zeros(y.size), y))
         shuffled = cv.stratified_kfold(y, k, shuffle=True, key=jax.random.key(1))
-        theirs_shuffled = _pairs(ms.StratifiedKFold(k, shuffle=True, random_state=0).split(np.zeros(y.size), y))
-    _assert_same_pairs(_pairs(ours.split()), theirs)
+        theirs_shuffled = pairs(ms.StratifiedKFold(k, shuffle=True, random_state=0).split(np.zeros(y.size), y))
+    assert_same_pairs(pairs(ours.split()), theirs)
     for (_, a), (_, b) in zip(shuffled.split(), theirs_shuffled, strict=True):
         np.testing.assert_array_equal(np.bincount(y[a], minlength=4), np.bincount(y[b], minlength=4))
 
 
 def test_leave_one_out_and_sklearn_interop():
     n = 7
-    _assert_same_pairs(_pairs(cv.leave_one_out(n).split()), _pairs(ms.LeaveOneOut().split(np.zeros(n))))
+    assert_same_pairs(pairs(cv.leave_one_out(n).split()), pairs(ms.LeaveOneOut().split(np.zeros(n))))
     # A Split is itself a scikit-learn splitter.
     X, y = np.arange(2 * n, dtype=float).reshape(n, 2), np.arange(n, dtype=float)
     ours = ms.cross_val_score(LinearRegression(), X, y, cv=cv.kfold(n, 3), scoring="neg_mean_squared_error")
@@ -139,7 +129,7 @@ def test_from_indices_compact_when_possible(key):
     n = 13
     kf = cv.from_indices(ms.KFold(4, shuffle=True, random_state=0).split(np.zeros(n)), n)
     assert isinstance(kf, cv.Split) and kf.n_folds == 4
-    _assert_same_pairs(_pairs(kf.split()), _pairs(ms.KFold(4, shuffle=True, random_state=0).split(np.zeros(n))))
+    assert_same_pairs(pairs(kf.split()), pairs(ms.KFold(4, shuffle=True, random_state=0).split(np.zeros(n))))
     ss = cv.from_indices(ms.ShuffleSplit(3, test_size=3, train_size=5, random_state=0).split(np.zeros(n)), n)
     assert isinstance(ss, cv.MaskSplit) and ss.train.shape == (3, n)
     theirs = ms.ShuffleSplit(3, test_size=3, train_size=5, random_state=0).split(np.zeros(n))

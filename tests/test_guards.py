@@ -30,6 +30,7 @@ import jax.numpy as jnp
 import numpy as np
 import optax
 import pytest
+from _folds import assert_same_pairs, pairs
 from sklearn import metrics as skm
 from sklearn import model_selection as ms
 from sklearn.dummy import DummyClassifier
@@ -564,17 +565,6 @@ def neg_mse(p, X, y, w):
 # --------------------------------------------------------------------------- cv=K: check_cv's choice
 
 
-def _pairs(split):
-    return [(np.asarray(a), np.asarray(b)) for a, b in split]
-
-
-def _assert_same_pairs(ours, theirs):
-    assert len(ours) == len(theirs)
-    for (a, b), (c, d) in zip(ours, theirs, strict=True):
-        np.testing.assert_array_equal(a, c)
-        np.testing.assert_array_equal(b, d)
-
-
 _Y_SORTED = np.repeat(np.arange(3), [7, 6, 7])
 
 
@@ -593,7 +583,7 @@ def test_cv_int_chooses_the_folds_check_cv_chooses_for_a_classifier(y, want):
     split, description = splits.check_cv(5, X, y, 20, "test")
     assert description == want
     theirs = ms.check_cv(5, y, classifier=True).split(X, y)
-    _assert_same_pairs(_pairs(split.split()), _pairs(theirs))
+    assert_same_pairs(pairs(split.split()), pairs(theirs))
 
 
 def test_cross_validate_with_cv_int_uses_stratified_folds_and_says_so():
@@ -617,7 +607,7 @@ def test_cv_int_warns_when_a_class_is_smaller_than_k():
         split, _ = splits.check_cv(3, np.zeros((12, 1)), y, 12, "cross_validate")
     with pytest.warns(UserWarning, match="The least populated class in y has only 2 members"):
         theirs = list(ms.check_cv(3, y, classifier=True).split(np.zeros((12, 1)), y))
-    _assert_same_pairs(_pairs(split.split()), _pairs(theirs))
+    assert_same_pairs(pairs(split.split()), pairs(theirs))
 
 
 @pytest.mark.parametrize("call", ["cross_validate", "grid_search", "cross_val_predict"])
@@ -933,7 +923,7 @@ def test_stratified_kfold_takes_a_column_of_labels():
     y = np.array([0, 1, 1, 0, 2, 2, 1, 0, 2, 1, 0, 2])
     ours = cv.stratified_kfold(y[:, None], 3)
     np.testing.assert_array_equal(ours.test_fold, cv.stratified_kfold(y, 3).test_fold)
-    _assert_same_pairs(_pairs(ours.split()), _pairs(ms.StratifiedKFold(3).split(np.zeros(12), y[:, None])))
+    assert_same_pairs(pairs(ours.split()), pairs(ms.StratifiedKFold(3).split(np.zeros(12), y[:, None])))
     split = cv.holdout(12, test_size=3, stratify=y[:, None], key=jax.random.key(0))
     np.testing.assert_array_equal(np.bincount(y[split.test[0]]), [1, 1, 1])
 
