@@ -10,6 +10,7 @@ import dataclasses
 
 import numpy as np
 import pytest
+from _experiments import assert_outputs, assert_summary
 
 from experiments import generalisation as exp
 
@@ -41,21 +42,13 @@ def outcome(tmp_path_factory):
 def test_writes_every_output(outcome):
     workdir, _ = outcome
     figures = ["universal_approximation.png", "overfitting.png"]
-    csvs = ["universal_approximation.csv", "overfitting_curves.csv"]
-    for name in ("config.json", "metrics.json", "done.json", "summary.md", *figures, *csvs):
-        assert (workdir / name).is_file(), name
-    summary = (workdir / "summary.md").read_text()
-    for figure in figures:
-        assert f"]({figure})" in summary
+    files = ["config.json", "metrics.json", "done.json", "universal_approximation.csv", "overfitting_curves.csv"]
+    assert_outputs(workdir, files, figures)
 
 
 def test_lessons_are_the_quick_runs(outcome):
     workdir, metrics = outcome
-    lessons = metrics["lessons"]
-    assert {name: lesson["holds"] for name, lesson in lessons.items()} == EXPECTED
-    summary = (workdir / "summary.md").read_text()
-    for name, lesson in lessons.items():
-        assert lesson["text"] in summary, name  # every lesson is stated in a caption
+    assert_summary(workdir, metrics, EXPECTED)
     over = metrics["overfitting"]
     assert 1 <= over["best_epoch"] < CONFIG.overfit_epochs
     assert over["final_train"] < CONFIG.noise**2 < over["best_validation"] < over["final_validation"]

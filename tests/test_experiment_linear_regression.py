@@ -10,6 +10,7 @@ import dataclasses
 
 import numpy as np
 import pytest
+from _experiments import assert_outputs, assert_summary
 
 from experiments import linear_regression as exp
 
@@ -35,21 +36,13 @@ def outcome(tmp_path_factory):
 def test_writes_every_output(outcome):
     workdir, _ = outcome
     figures = ["price_vs_size.png", "loss_curves.png", "learning_rate_sweep.png"]
-    for name in ("config.json", "metrics.json", "done.json", "summary.md", "methods.csv", "learning_rate_sweep.csv"):
-        assert (workdir / name).is_file(), name
-    summary = (workdir / "summary.md").read_text()
-    for figure in figures:
-        assert (workdir / figure).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
-        assert f"]({figure})" in summary
+    files = ["config.json", "metrics.json", "done.json", "methods.csv", "learning_rate_sweep.csv"]
+    assert_outputs(workdir, files, figures)
 
 
 def test_lessons_are_the_quick_runs(outcome):
     workdir, metrics = outcome
-    lessons = metrics["lessons"]
-    assert {name: lesson["holds"] for name, lesson in lessons.items()} == EXPECTED
-    summary = (workdir / "summary.md").read_text()
-    for name, lesson in lessons.items():
-        assert lesson["text"] in summary, name  # every lesson is stated in a caption
+    assert_summary(workdir, metrics, EXPECTED)
 
 
 def test_gradient_descent_against_the_normal_equation(outcome):

@@ -3,9 +3,8 @@
 
 from __future__ import annotations
 
-import re
-
 import pytest
+from _experiments import assert_outputs, assert_summary
 
 from experiments import logistic_regression as exp
 
@@ -35,8 +34,5 @@ def test_split_and_metrics(quick):
 
 def test_render(quick, tmp_path):
     metrics = exp.render(quick, exp.QUICK, tmp_path)
-    for name in ("logistic_regression.png", "test_metrics.csv", "summary.md"):
-        assert (tmp_path / name).is_file(), name
-    summary = (tmp_path / "summary.md").read_text()
-    assert all(alt.endswith(".") for alt in re.findall(r"!\[([^\]]*)\]", summary))
-    assert all(lesson["text"] in summary for lesson in metrics["lessons"].values())
+    assert_outputs(tmp_path, ["test_metrics.csv"], ["logistic_regression.png"])
+    assert_summary(tmp_path, metrics)

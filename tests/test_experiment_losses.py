@@ -4,9 +4,9 @@ shared by the tests below), and its outputs are written."""
 from __future__ import annotations
 
 import dataclasses
-import re
 
 import pytest
+from _experiments import assert_outputs, assert_summary
 
 from experiments import losses as exp
 
@@ -44,11 +44,8 @@ def test_line_and_tasks(quick):
 
 def test_render(quick, tmp_path):
     metrics = exp.render(quick, exp.QUICK, tmp_path)
-    for name in ("mae_vs_mse.png", "tasks.csv", "summary.md"):
-        assert (tmp_path / name).is_file(), name
-    summary = (tmp_path / "summary.md").read_text()
-    assert all(alt.endswith(".") for alt in re.findall(r"!\[([^\]]*)\]", summary))
-    assert all(lesson["text"] in summary for lesson in metrics["lessons"].values())
+    assert_outputs(tmp_path, ["tasks.csv"], ["mae_vs_mse.png"])
+    assert_summary(tmp_path, metrics)
 
 
 def test_too_many_outliers_is_refused():

@@ -15,6 +15,7 @@ import sys
 
 import numpy as np
 import pytest
+from _experiments import assert_outputs, assert_summary
 
 from experiments import _common
 from experiments import optimizers as exp
@@ -56,21 +57,14 @@ def outcome(tmp_path_factory):
 def test_writes_every_output(outcome):
     workdir, _ = outcome
     figures = ["paths.png", "test_function_values.png", "mlp_loss_curves.png", "mlp_learning_rates.png"]
-    for name in ("config.json", "metrics.json", "done.json", "summary.md", "test_functions.csv", "mlp.csv", *figures):
-        assert (workdir / name).is_file(), name
-    summary = (workdir / "summary.md").read_text()
-    for figure in figures:
-        assert (workdir / figure).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
-        assert f"]({figure})" in summary
+    files = ["config.json", "metrics.json", "done.json", "test_functions.csv", "mlp.csv"]
+    assert_outputs(workdir, files, figures)
 
 
 def test_lessons_are_the_quick_runs(outcome):
     workdir, metrics = outcome
+    assert_summary(workdir, metrics, EXPECTED)
     lessons = metrics["lessons"]
-    assert {name: lesson["holds"] for name, lesson in lessons.items()} == EXPECTED
-    summary = (workdir / "summary.md").read_text()
-    for name, lesson in lessons.items():
-        assert lesson["text"] in summary, name  # every lesson is stated in a caption
     # the lesson that does not hold says why, with the numbers behind it
     why = lessons["momentum_speeds_up_sgd_when_tuned"]["text"]
     assert "not faster beyond the spread over seeds" in why and "1 / (1 - 0.9) = 10" in why

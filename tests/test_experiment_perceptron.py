@@ -3,10 +3,9 @@ shared by the tests below), and its outputs are written."""
 
 from __future__ import annotations
 
-import re
-
 import numpy as np
 import pytest
+from _experiments import assert_outputs, assert_summary
 
 from experiments import perceptron as exp
 
@@ -44,9 +43,8 @@ def test_settled_epoch():
 
 def test_render(quick, tmp_path):
     metrics = exp.render(quick, exp.QUICK, tmp_path)
-    for name in ("mistakes.png", "decision_lines.png", "xor_networks.png", "gates.csv", "xor_truth_table.csv"):
-        assert (tmp_path / name).is_file(), name
-    summary = (tmp_path / "summary.md").read_text()
-    assert all(alt.endswith(".") for alt in re.findall(r"!\[([^\]]*)\]", summary))
-    assert all(lesson["text"] in summary for lesson in metrics["lessons"].values())
+    assert_outputs(
+        tmp_path, ["gates.csv", "xor_truth_table.csv"], ["mistakes.png", "decision_lines.png", "xor_networks.png"]
+    )
+    assert_summary(tmp_path, metrics)
     assert metrics["xor"]["mlp_corners_correct"] is True
